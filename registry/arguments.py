@@ -1,0 +1,154 @@
+"""Checks on everything a user can type: names, versions, stages, aliases, tags, comments.
+
+Each check either returns the canonical value or raises InvalidArgumentError with a message
+that says what was wrong and how to fix it. They run before the store is touched.
+
+Limits: names 256 characters; tag keys 250; tag values 5,000; descriptions 20,000;
+comments 5,000; aliases 255 (letters, digits, ``_`` and ``-``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from registry.entities import STAGES
+from registry.errors import InvalidArgumentError
+
+MAX_NAME = 256
+MAX_TAG_KEY = 250
+MAX_TAG_VALUE = 5000
+MAX_DESCRIPTION = 20000
+MAX_COMMENT = 5000
+MAX_ALIAS = 255
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_ALIAS = re.compile(r"[A-Za-z0-9_-]+")
+_RESERVED_ALIAS = re.compile(r"(latest|v\d+)", re.IGNORECASE)
+_STAGE_BY_LOWER = {stage.lower(): stage for stage in STAGES}
+
+
+def _text(value: object, what: str, limit: int) -> str:
+    if not isinstance(value, str):
+        raise InvalidArgumentError(f"{what} must be a string, got {type(value).__name__}")
+    if len(value) > limit:
+        raise InvalidArgumentError(f"{what} is {len(value)} characters long; the limit is {limit}")
+    return value
+
+
+def model_name(name: object) -> str:
+    """A registered model name: 1-256 characters, no '/', ':' or control characters."""
+    text = _text(name, "Model name", MAX_NAME)
+    if not text.strip():
+        raise InvalidArgumentError("Model name must not be empty")
+    if text != text.strip():
+        raise InvalidArgumentError(
+            f"Model name {text!r} starts or ends with white space; remove it"
+        )
+    bad = sorted({c for c in text if c in "/:" or _CONTROL.match(c)})
+    if bad:
+        shown = ", ".join(repr(c) for c in bad)
+        raise InvalidArgumentError(
+            f"Model name {text!r} contains {shown}; names may not contain '/', ':' "
+            "or control characters"
+        )
+    return text
+
+
+def version_number(version: object, name: str | None = None) -> int:
+    """A version given as 3 or '3' (MLflow accepts both) as a positive int."""
+    where = f" of model {name!r}" if name else ""
+    if isinstance(version, bool):
+        raise InvalidArgumentError(
+            f"Version{where} must be a positive whole number, got {version!r}"
+        )
+    if isinstance(version, int):
+        number = version
+    elif isinstance(version, str) and version.strip().isdigit():
+        number = int(version.strip())
+    else:
+        raise InvalidArgumentError(
+            f"Version{where} must be a positive whole number, got {version!r}"
+        )
+    if number < 1 or number > 2**31 - 1:
+        raise InvalidArgumentError(f"Version{where} must be between 1 and 2147483647, got {number}")
+    return number
+
+
+def stage(value: object) -> str:
+    """A stage in any case ('production') as its canonical name ('Production')."""
+    text = "None" if value is None else value
+    if isinstance(text, str) and text.strip().lower() in _STAGE_BY_LOWER:
+        return _STAGE_BY_LOWER[text.strip().lower()]
+    raise InvalidArgumentError(
+        f"Invalid stage {value!r}; expected one of {', '.join(STAGES)} (any case)"
+    )
+
+
+def alias(value: object) -> str:
+    """An alias: letters, digits, '_' and '-'; 'latest' and 'v<N>' are reserved."""
+    text = _text(value, "Alias", MAX_ALIAS)
+    if not _ALIAS.fullmatch(text):
+        raise InvalidArgumentError(
+            f"Invalid alias {text!r}: use only letters, digits, '_' and '-' (e.g. 'champion')"
+        )
+    if _RESERVED_ALIAS.fullmatch(text):
+        raise InvalidArgumentError(
+            f"Alias {text!r} is reserved ('latest' and 'v<number>' name versions already)"
+        )
+    return text
+
+
+def tag_key(key: object) -> str:
+    text = _text(key, "Tag key", MAX_TAG_KEY)
+    if not text.strip():
+        raise InvalidArgumentError("Tag key must not be empty")
+    if _CONTROL.search(text):
+        raise InvalidArgumentError(f"Tag key {text!r} contains control characters; remove them")
+    return text
+
+
+def tag_value(key: str, value: object) -> str:
+    """Tag values are stored as text; numbers and booleans are converted like MLflow does."""
+    if value is None:
+        raise InvalidArgumentError(f"Tag {key!r} has no value; pass a string (it may be empty)")
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > MAX_TAG_VALUE:
+        raise InvalidArgumentError(
+            f"Value of tag {key!r} is {len(text)} characters long; the limit is {MAX_TAG_VALUE}"
+        )
+    return text
+
+
+def tags(values: object) -> dict[str, str]:
+    """A mapping of tags (or MLflow-style objects with .key/.value) checked key by key."""
+    if values is None:
+        return {}
+    if isinstance(values, dict):
+        items = list(values.items())
+    elif isinstance(values, (list, tuple)):
+        items = [(getattr(t, "key", None), getattr(t, "value", None)) for t in values]
+    else:
+        raise InvalidArgumentError(
+            f"Tags must be a dict of key -> value, got {type(values).__name__}"
+        )
+    checked: dict[str, str] = {}
+    for key, value in items:
+        checked[tag_key(key)] = tag_value(str(key), value)
+    return checked
+
+
+def description(value: object) -> str | None:
+    return None if value is None else _text(value, "Description", MAX_DESCRIPTION)
+
+
+def comment(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    return _text(value, "Comment", MAX_COMMENT)
+
+
+def actor(value: object) -> str:
+    text = _text(value, "User name", MAX_NAME).strip()
+    if not text or _CONTROL.search(text):
+        raise InvalidArgumentError(f"Invalid user name {value!r}")
+    return text

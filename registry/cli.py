@@ -1,0 +1,56 @@
+"""The ``registry`` command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from registry.errors import RegistryError
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+
+
+def _ui(args: argparse.Namespace) -> int:
+    """Start the dashboard on the registry home."""
+    if not APP.exists():
+        print(
+            f"registry: dashboard not found at {APP}; run from a source checkout", file=sys.stderr
+        )
+        return 2
+    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port)]
+    command += ["--browser.gatherUsageStats", "false"]
+    if args.headless:
+        command += ["--server.headless", "true"]
+    env = {**os.environ}
+    if args.home:
+        env["REGISTRY_HOME"] = str(Path(args.home).resolve())
+    return subprocess.call(command, env=env)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="registry", description="A fast, safe model registry.")
+    parser.add_argument(
+        "--home", help="registry home folder (default: $REGISTRY_HOME or ./mlregistry)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    ui = commands.add_parser("ui", help="start the dashboard")
+    ui.add_argument("--port", type=int, default=8501)
+    ui.add_argument("--headless", action="store_true", help="do not open a browser")
+    ui.set_defaults(run=_ui)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except RegistryError as error:
+        print(f"registry: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

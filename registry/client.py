@@ -1,0 +1,333 @@
+"""RegistryClient: the one facade the fluent API, the CLI and the dashboard call.
+
+It speaks the MLflow Model Registry's language (method names, arguments, return shapes), so
+``from registry import RegistryClient as MlflowClient`` runs MLflow registry code unchanged.
+Each method checks its arguments before touching the store and records who acted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from registry import arguments as check
+from registry import config
+from registry.client_runs import RunClient
+from registry.entities import Change, ModelVersion, PagedList, RegisteredModel
+from registry.errors import InvalidArgumentError, NotFoundError
+from registry.store import DuckDBStore
+from registry.store.paging import check_max_results
+
+MAX_MODEL_RESULTS = 1000
+MAX_VERSION_RESULTS = 200_000
+
+
+class RegistryClient(RunClient):
+    """A client for the registry in ``home`` (default: ``REGISTRY_HOME`` or ``./mlregistry``).
+
+    ``user`` attributes this client's writes (default: the signed-in dashboard user,
+    ``REGISTRY_USER``, or the OS login). ``tracking_uri`` / ``registry_uri`` are accepted as
+    MLflow spells them: a local folder path (optionally ``file:``-prefixed) used as the home.
+    """
+
+    def __init__(
+        self,
+        home: str | os.PathLike[str] | None = None,
+        *,
+        user: str | None = None,
+        busy_timeout: float | None = None,
+        tracking_uri: str | None = None,
+        registry_uri: str | None = None,
+    ):
+        chosen = home if home is not None else _home_from_uri(registry_uri or tracking_uri)
+        self.home = config.resolve_home(chosen)
+        self._user = check.actor(user) if user is not None else None
+        self._store = DuckDBStore(self.home, busy_timeout=config.busy_timeout(busy_timeout))
+
+    @property
+    def store(self) -> DuckDBStore:
+        return self._store
+
+    def _actor(self) -> str:
+        return self._user or config.current_user()
+
+    # -- holding the file ------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[RegistryClient]:
+        """Keep the registry file open for the whole block: use it for bulk work."""
+        with self._store.lease.hold():
+            yield self
+
+    def release(self) -> None:
+        """Let other processes have the registry file now (unless a call is running)."""
+        self._store.lease.release()
+
+    # -- registered models -----------------------------------------------------------------
+
+    def create_registered_model(
+        self,
+        name: str,
+        tags: dict[str, Any] | None = None,
+        description: str | None = None,
+        **_mlflow_only: Any,
+    ) -> RegisteredModel:
+        """Create a model; raises AlreadyExistsError if the name is taken."""
+        return self._store.create_registered_model(
+            check.model_name(name), check.tags(tags), check.description(description), self._actor()
+        )
+
+    def get_registered_model(self, name: str) -> RegisteredModel:
+        return self._store.get_registered_model(check.model_name(name))
+
+    def find_registered_model(self, name: str) -> RegisteredModel | None:
+        """The model, or None when no model has that name."""
+        try:
+            return self.get_registered_model(name)
+        except NotFoundError:
+            return None
+
+    def rename_registered_model(self, name: str, new_name: str) -> RegisteredModel:
+        return self._store.rename_registered_model(
+            check.model_name(name), check.model_name(new_name), self._actor()
+        )
+
+    def update_registered_model(
+        self, name: str, description: str | None = None, **_mlflow_only: Any
+    ) -> RegisteredModel:
+        return self._store.update_registered_model(
+            check.model_name(name), check.description(description), self._actor()
+        )
+
+    def delete_registered_model(self, name: str) -> None:
+        self._store.delete_registered_model(check.model_name(name), self._actor())
+
+    def search_registered_models(
+        self,
+        filter_string: str | None = None,
+        max_results: int = 100,
+        order_by: list[str] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[RegisteredModel]:
+        """A page of models matching ``filter_string`` (see registry.search for the grammar)."""
+        limit = check_max_results(max_results, MAX_MODEL_RESULTS, "search_registered_models")
+        return self._store.search_registered_models(filter_string, limit, order_by, page_token)
+
+    def set_registered_model_tag(self, name: str, key: str, value: Any) -> None:
+        key = check.tag_key(key)
+        self._store.set_registered_model_tag(
+            check.model_name(name), key, check.tag_value(key, value), self._actor()
+        )
+
+    def delete_registered_model_tag(self, name: str, key: str) -> None:
+        """Remove a tag; removing one that does not exist succeeds silently (as in MLflow)."""
+        self._store.delete_registered_model_tag(
+            check.model_name(name), check.tag_key(key), self._actor()
+        )
+
+    # -- aliases -----------------------------------------------------------------------------
+
+    def set_registered_model_alias(self, name: str, alias: str, version: int | str) -> None:
+        """Point ``alias`` at ``version``, moving it if it pointed elsewhere."""
+        name = check.model_name(name)
+        self._store.set_registered_model_alias(
+            name, check.alias(alias), check.version_number(version, name), self._actor()
+        )
+
+    def delete_registered_model_alias(self, name: str, alias: str) -> None:
+        self._store.delete_registered_model_alias(
+            check.model_name(name), check.alias(alias), self._actor()
+        )
+
+    def get_model_version_by_alias(self, name: str, alias: str) -> ModelVersion:
+        return self._store.get_model_version_by_alias(check.model_name(name), check.alias(alias))
+
+    # -- model versions ----------------------------------------------------------------------
+
+    def create_model_version(
+        self,
+        name: str,
+        source: str | None = None,
+        run_id: str | None = None,
+        tags: dict[str, Any] | None = None,
+        run_link: str | None = None,
+        description: str | None = None,
+        **_mlflow_only: Any,
+    ) -> ModelVersion:
+        """Add the next version of ``name``; its number is never reused, even after deletion."""
+        return self._store.create_model_version(
+            check.model_name(name),
+            source=source,
+            run_id=run_id,
+            tags=check.tags(tags),
+            run_link=run_link,
+            description=check.description(description),
+            actor=self._actor(),
+        )
+
+    def create_model_versions(
+        self, name: str, versions: list[dict[str, Any]]
+    ) -> list[ModelVersion]:
+        """Bulk import: add many versions of ``name`` in one transaction.
+
+        Each item takes the keyword arguments of create_model_version (source, run_id, tags,
+        run_link, description). Much faster than one call per version.
+        """
+        name = check.model_name(name)
+        specs = []
+        for item in versions:
+            unknown = set(item) - {"source", "run_id", "tags", "run_link", "description"}
+            if unknown:
+                raise InvalidArgumentError(
+                    f"Unknown version field(s): {', '.join(sorted(unknown))}"
+                )
+            specs.append(
+                {
+                    **item,
+                    "tags": check.tags(item.get("tags")),
+                    "description": check.description(item.get("description")),
+                }
+            )
+        return self._store.create_model_versions(name, specs, self._actor())
+
+    def get_model_version(self, name: str, version: int | str) -> ModelVersion:
+        name = check.model_name(name)
+        return self._store.get_model_version(name, check.version_number(version, name))
+
+    def find_model_version(self, name: str, version: int | str) -> ModelVersion | None:
+        """The version, or None when it does not exist."""
+        try:
+            return self.get_model_version(name, version)
+        except NotFoundError:
+            return None
+
+    def update_model_version(
+        self, name: str, version: int | str, description: str | None = None
+    ) -> ModelVersion:
+        name = check.model_name(name)
+        return self._store.update_model_version(
+            name, check.version_number(version, name), check.description(description), self._actor()
+        )
+
+    def delete_model_version(self, name: str, version: int | str) -> None:
+        """Delete a version; its number stays used (a tombstone remains)."""
+        name = check.model_name(name)
+        self._store.delete_model_version(name, check.version_number(version, name), self._actor())
+
+    def search_model_versions(
+        self,
+        filter_string: str | None = None,
+        max_results: int = 10_000,
+        order_by: list[str] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[ModelVersion]:
+        """A page of versions matching ``filter_string`` (see registry.search for the grammar)."""
+        limit = check_max_results(max_results, MAX_VERSION_RESULTS, "search_model_versions")
+        return self._store.search_model_versions(filter_string, limit, order_by, page_token)
+
+    def get_latest_versions(self, name: str, stages: list[str] | None = None) -> list[ModelVersion]:
+        """The newest version in each stage (each of ``stages`` when given)."""
+        wanted = None if not stages else sorted({check.stage(s) for s in stages})
+        return self._store.get_latest_versions(check.model_name(name), wanted)
+
+    def transition_model_version_stage(
+        self,
+        name: str,
+        version: int | str,
+        stage: str,
+        archive_existing_versions: bool = False,
+        comment: str | None = None,
+    ) -> ModelVersion:
+        """Move a version to ``stage``; with ``archive_existing_versions`` the versions that
+        were in that stage move to Archived, in the same transaction."""
+        name = check.model_name(name)
+        return self._store.transition_model_version_stage(
+            name,
+            check.version_number(version, name),
+            check.stage(stage),
+            bool(archive_existing_versions),
+            check.comment(comment),
+            self._actor(),
+        )
+
+    def set_model_version_tag(
+        self,
+        name: str,
+        version: int | str | None = None,
+        key: str | None = None,
+        value: Any = None,
+        stage: str | None = None,
+    ) -> None:
+        name = check.model_name(name)
+        number = self._version_or_stage(name, version, stage)
+        key = check.tag_key(key)
+        self._store.set_model_version_tag(
+            name, number, key, check.tag_value(key, value), self._actor()
+        )
+
+    def delete_model_version_tag(
+        self,
+        name: str,
+        version: int | str | None = None,
+        key: str | None = None,
+        stage: str | None = None,
+    ) -> None:
+        name = check.model_name(name)
+        number = self._version_or_stage(name, version, stage)
+        self._store.delete_model_version_tag(name, number, check.tag_key(key), self._actor())
+
+    def _version_or_stage(self, name: str, version: Any, stage: str | None) -> int:
+        """MLflow lets tag calls name a stage instead of a version: its newest version."""
+        if (version is None) == (stage is None):
+            raise InvalidArgumentError("Pass exactly one of version or stage")
+        if version is not None:
+            return check.version_number(version, name)
+        latest = self.get_latest_versions(name, [stage])  # type: ignore[list-item]
+        if not latest:
+            raise NotFoundError(f"Registered model {name!r} has no version in stage {stage!r}")
+        return latest[0].version
+
+    # -- history -----------------------------------------------------------------------------
+
+    def get_history(
+        self,
+        name: str | None = None,
+        version: int | str | None = None,
+        *,
+        actor: str | None = None,
+        events: list[str] | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        max_results: int = 100,
+        offset: int = 0,
+    ) -> list[Change]:
+        """Changes, newest first: of one model (and version), or of the whole registry."""
+        name = None if name is None else check.model_name(name)
+        number = None if version is None else check.version_number(version, name)
+        limit = check_max_results(max_results, 10_000, "get_history")
+        return self._store.search_changes(
+            model_name=name,
+            version=number,
+            actor=actor,
+            events=events,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
+        )
+
+
+def _home_from_uri(uri: str | None) -> str | None:
+    if uri is None:
+        return None
+    if uri.startswith("file://"):
+        return uri[len("file://") :]
+    if uri.startswith("file:"):
+        return uri[len("file:") :]
+    if "://" in uri:
+        raise InvalidArgumentError(
+            f"Unsupported tracking/registry URI {uri!r}: pass a local folder for the registry home"
+        )
+    return uri

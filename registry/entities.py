@@ -1,0 +1,199 @@
+"""Plain, frozen entities returned by the client. No I/O here.
+
+Field names and shapes follow MLflow's registry entities, so code written for MLflow reads
+them unchanged: timestamps are integers (milliseconds since the Unix epoch, UTC) and each
+entity offers the same value as a timezone-aware datetime too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Generic, TypeVar
+
+STAGES: tuple[str, ...] = ("None", "Staging", "Production", "Archived")
+
+T = TypeVar("T")
+
+
+def to_datetime(millis: int | None) -> datetime | None:
+    """Milliseconds since the epoch as an aware UTC datetime."""
+    return None if millis is None else datetime.fromtimestamp(millis / 1000, tz=UTC)
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    name: str
+    version: int
+    creation_timestamp: int
+    last_updated_timestamp: int
+    current_stage: str = "None"
+    description: str | None = None
+    user_id: str | None = None
+    source: str | None = None
+    run_id: str | None = None
+    run_link: str | None = None
+    status: str = "READY"
+    status_message: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    aliases: list[str] = field(default_factory=list)
+
+    @property
+    def created_at(self) -> datetime | None:
+        return to_datetime(self.creation_timestamp)
+
+    @property
+    def updated_at(self) -> datetime | None:
+        return to_datetime(self.last_updated_timestamp)
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    name: str
+    creation_timestamp: int
+    last_updated_timestamp: int
+    description: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    aliases: dict[str, int] = field(default_factory=dict)
+    latest_versions: list[ModelVersion] = field(default_factory=list)
+
+    @property
+    def created_at(self) -> datetime | None:
+        return to_datetime(self.creation_timestamp)
+
+    @property
+    def updated_at(self) -> datetime | None:
+        return to_datetime(self.last_updated_timestamp)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One row of the append-only history; it is also the event that subscribers receive."""
+
+    id: int
+    timestamp: int
+    actor: str
+    event: str
+    model_name: str | None = None
+    version: int | None = None
+    key: str | None = None
+    old_value: str | None = None
+    new_value: str | None = None
+    comment: str | None = None
+    payload: dict = field(default_factory=dict)
+
+    @property
+    def at(self) -> datetime | None:
+        return to_datetime(self.timestamp)
+
+
+class PagedList(Sequence[T], Generic[T]):
+    """A page of results plus the opaque token for the next page (None on the last one)."""
+
+    def __init__(self, items: list[T], token: str | None = None):
+        self._items = list(items)
+        self.token = token
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return self._items[index]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PagedList):
+            return self._items == other._items and self.token == other.token
+        return self._items == other
+
+    def __repr__(self) -> str:
+        return f"PagedList({self._items!r}, token={self.token!r})"
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    value: float
+    timestamp: int
+    step: int = 0
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A dataset a run used: where it came from, its shape and a hash of its content."""
+
+    name: str
+    digest: str
+    source: str | None = None
+    context: str | None = None
+    num_rows: int | None = None
+    num_columns: int | None = None
+    size_bytes: int | None = None
+    schema: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: str
+    experiment_name: str
+    run_name: str | None
+    status: str
+    start_time: int
+    end_time: int | None = None
+    user_id: str | None = None
+    source_name: str | None = None
+    source_type: str | None = None
+    git_commit: str | None = None
+    git_dirty: bool | None = None
+
+    @property
+    def experiment_id(self) -> str:
+        """MLflow's experiment_id; experiments here are identified by name."""
+        return self.experiment_name
+
+    @property
+    def artifact_uri(self) -> str:
+        return f"runs:/{self.run_id}"
+
+
+@dataclass(frozen=True)
+class RunData:
+    metrics: dict[str, float] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LoggedModel:
+    """A model file logged under a run: what ``runs:/<run_id>/<artifact_path>`` names."""
+
+    run_id: str
+    artifact_path: str
+    sha256: str
+    flavor: str
+    manifest: str
+    created_timestamp: int
+
+
+@dataclass(frozen=True)
+class Run:
+    info: RunInfo
+    data: RunData
+    inputs: list[Dataset] = field(default_factory=list)
+    models: list[LoggedModel] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What log_model returns (as MLflow's ModelInfo)."""
+
+    run_id: str
+    artifact_path: str
+    model_uri: str
+    sha256: str
+    flavor: str
+    signature: dict | None = None
+    registered_model_version: int | None = None

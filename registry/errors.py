@@ -1,0 +1,86 @@
+"""The registry's exceptions: one tree, so callers can catch broadly or precisely.
+
+    RegistryError
+    ├── NotFoundError                 an entity (model, version, alias, run, artifact) is missing
+    ├── AlreadyExistsError            a name or key is taken
+    ├── InvalidArgumentError          a name, tag, stage, URI or other argument is malformed
+    │   ├── FilterSyntaxError         a filter or order_by string cannot be parsed
+    │   └── SchemaMismatchError       prediction input does not match the model signature
+    ├── InvalidStageTransitionError   a stage change that the rules refuse
+    ├── PermissionDeniedError         the acting user's role does not allow the action
+    ├── RegistryBusyError             another process held the registry file past the timeout
+    └── ArtifactError                 a model file is unsafe to load
+        ├── IntegrityError            its bytes no longer match the recorded sha256
+        └── UntrustedTypeError        it contains types outside the trusted list
+
+Every message names the entity and its key, and says how to fix the problem where it can.
+"""
+
+from __future__ import annotations
+
+
+class RegistryError(Exception):
+    """Base class of every error the registry raises on purpose."""
+
+
+class NotFoundError(RegistryError):
+    """The named entity does not exist."""
+
+
+class AlreadyExistsError(RegistryError):
+    """An entity with that name or key exists already."""
+
+
+class InvalidArgumentError(RegistryError, ValueError):
+    """An argument was malformed; the message says which and why."""
+
+
+class FilterSyntaxError(InvalidArgumentError):
+    """A filter string could not be parsed.
+
+    ``position`` is the 0-based character offset of the offending token, ``token`` its text.
+    """
+
+    def __init__(self, message: str, *, position: int | None = None, token: str | None = None):
+        super().__init__(message)
+        self.position = position
+        self.token = token
+
+
+class SchemaMismatchError(InvalidArgumentError):
+    """Prediction input does not match the model's input signature."""
+
+
+class InvalidStageTransitionError(RegistryError):
+    """The requested stage transition is not allowed."""
+
+
+class PermissionDeniedError(RegistryError):
+    """The acting user's role does not allow this action."""
+
+
+class RegistryBusyError(RegistryError):
+    """Another process kept the registry file locked past the timeout.
+
+    ``holder`` describes that process as far as it is known (program and PID).
+    """
+
+    def __init__(self, message: str, *, holder: str | None = None):
+        super().__init__(message)
+        self.holder = holder
+
+
+class ArtifactError(RegistryError):
+    """A stored model file cannot be loaded safely."""
+
+
+class IntegrityError(ArtifactError):
+    """A model file's bytes do not match the sha256 recorded when it was stored."""
+
+
+class UntrustedTypeError(ArtifactError):
+    """A model file contains types that are not trusted; ``types`` lists them."""
+
+    def __init__(self, message: str, *, types: list[str]):
+        super().__init__(message)
+        self.types = types

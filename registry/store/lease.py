@@ -1,0 +1,218 @@
+"""The connection lease: hold the DuckDB file only while this process works.
+
+DuckDB lets one process at a time open a database file. A lease opens it on demand, lets
+calls close together reuse the connection, and releases it once idle (or after holding it
+for ``max_hold`` seconds without a pause, so a busy loop in one process cannot starve
+another). While another process holds the file, opening retries with backoff and jitter
+until ``busy_timeout``, then raises RegistryBusyError naming the holder.
+
+Threads share one connection through cursors; writes are serialised by a process lock.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import ClassVar
+
+import duckdb
+
+from registry.errors import RegistryBusyError
+
+IDLE_RELEASE = 0.25
+MAX_HOLD = 2.0
+COURTESY_PAUSE = 0.08
+_BACKOFF_START = 0.004
+_BACKOFF_MAX = 0.05
+_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+
+def describe_holder(message: str) -> str | None:
+    """'python3.11 (PID 42: streamlit run app.py)' from DuckDB's lock-conflict message."""
+    match = _HOLDER.search(message)
+    if not match:
+        return None
+    pid = match["pid"]
+    program = Path(match["program"]).name
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+        command = " ".join(part.decode(errors="replace") for part in raw.split(b"\0") if part)
+    except OSError:
+        command = ""
+    return f"{program} (PID {pid}{': ' + command[:200] if command else ''})"
+
+
+class Lease:
+    """Shared access to one DuckDB file for every client and thread of this process."""
+
+    _by_path: ClassVar[dict[Path, Lease]] = {}
+    _by_path_lock = threading.Lock()
+
+    def __init__(
+        self,
+        path: Path,
+        on_open: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+        *,
+        busy_timeout: float = 15.0,
+        idle_release: float = IDLE_RELEASE,
+        max_hold: float = MAX_HOLD,
+    ):
+        self.path = path
+        self.busy_timeout = busy_timeout
+        self.idle_release = idle_release
+        self.max_hold = max_hold
+        self._on_open = on_open
+        self._state = threading.Lock()
+        self._write = threading.RLock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._users = 0
+        self._opened_at = 0.0
+        self._last_used = 0.0
+        self._pause_until = 0.0
+        self._reaper: threading.Thread | None = None
+        self.opens = 0
+
+    @classmethod
+    def for_path(cls, path: Path, on_open=None, **options) -> Lease:
+        """The process-wide lease for ``path`` (created on first use)."""
+        with cls._by_path_lock:
+            lease = cls._by_path.get(path)
+            if lease is None:
+                lease = cls._by_path[path] = cls(path, on_open, **options)
+            elif "busy_timeout" in options:
+                lease.busy_timeout = options["busy_timeout"]
+            return lease
+
+    @property
+    def is_open(self) -> bool:
+        return self._con is not None
+
+    @contextlib.contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor on the open connection; opens the file first if needed."""
+        with self._state:
+            if self._con is None:
+                self._con = self._open()
+            self._users += 1
+            cursor = self._con.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+            self._leave()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor inside BEGIN ... COMMIT (ROLLBACK on any exception); one writer at a time."""
+        with self._write, self.cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Keep the file open for the whole block (bulk work), however long it takes."""
+        with self._state:
+            if self._con is None:
+                self._con = self._open()
+            self._users += 1
+        try:
+            yield
+        finally:
+            self._leave(after_hold=True)
+
+    def release(self) -> None:
+        """Close the connection now unless a call is using it."""
+        with self._state:
+            if self._users == 0:
+                self._close()
+
+    def _leave(self, after_hold: bool = False) -> None:
+        with self._state:
+            self._users -= 1
+            now = time.monotonic()
+            self._last_used = now
+            if after_hold:
+                self._opened_at = now
+            elif self._users == 0 and now - self._opened_at > self.max_hold:
+                # Let a waiting process in before this one opens the file again.
+                self._close()
+                self._pause_until = now + COURTESY_PAUSE
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        pause = self._pause_until - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+        con = self._connect_with_retry()
+        try:
+            if self._on_open is not None:
+                self._on_open(con)
+        except BaseException:
+            con.close()
+            raise
+        self.opens += 1
+        self._opened_at = self._last_used = time.monotonic()
+        self._start_reaper()
+        return con
+
+    def _connect_with_retry(self) -> duckdb.DuckDBPyConnection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.busy_timeout
+        delay = _BACKOFF_START
+        while True:
+            try:
+                return duckdb.connect(str(self.path))
+            except duckdb.IOException as error:
+                if "Conflicting lock" not in str(error):
+                    raise
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    holder = describe_holder(str(error))
+                    raise RegistryBusyError(
+                        f"Registry {self.path} is busy: {holder or 'another process'} has held it "
+                        f"for over {self.busy_timeout:g} s. Try again when it finishes, or raise "
+                        "REGISTRY_BUSY_TIMEOUT.",
+                        holder=holder,
+                    ) from None
+                time.sleep(min(remaining, delay * random.uniform(0.5, 1.5)))
+                delay = min(delay * 2, _BACKOFF_MAX)
+
+    def _start_reaper(self) -> None:
+        if self._reaper is None or not self._reaper.is_alive():
+            self._reaper = threading.Thread(target=self._reap, name="registry-lease", daemon=True)
+            self._reaper.start()
+
+    def _reap(self) -> None:
+        while True:
+            time.sleep(self.idle_release / 2)
+            with self._state:
+                if self._con is None:
+                    self._reaper = None
+                    return
+                idle = time.monotonic() - self._last_used
+                if self._users == 0 and idle >= self.idle_release:
+                    self._close()
+                    self._reaper = None
+                    return
+
+    def _close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+
+@atexit.register
+def _release_all() -> None:
+    for lease in list(Lease._by_path.values()):
+        with lease._state:
+            lease._close()

@@ -1,0 +1,189 @@
+"""The schema, as an ordered list of migrations.
+
+Each migration runs in one transaction together with the row in ``schema_migrations`` that
+records it, so a failed migration leaves the database as it was. Append new migrations at the
+end; never edit one that has shipped.
+
+Timestamps are integers: milliseconds since the Unix epoch, UTC (as in MLflow's entities).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def _statements(sql: str) -> Callable[[duckdb.DuckDBPyConnection], None]:
+    def apply(con: duckdb.DuckDBPyConnection) -> None:
+        for statement in sql.split(";"):
+            if statement.strip():
+                con.execute(statement)
+
+    return apply
+
+
+_INITIAL = """
+CREATE TABLE registered_models (
+    name VARCHAR PRIMARY KEY,
+    description VARCHAR,
+    creation_timestamp BIGINT NOT NULL,
+    last_updated_timestamp BIGINT NOT NULL,
+    next_version INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE model_versions (
+    name VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    creation_timestamp BIGINT NOT NULL,
+    last_updated_timestamp BIGINT NOT NULL,
+    description VARCHAR,
+    user_id VARCHAR,
+    current_stage VARCHAR NOT NULL DEFAULT 'None',
+    source VARCHAR,
+    run_id VARCHAR,
+    run_link VARCHAR,
+    status VARCHAR NOT NULL DEFAULT 'READY',
+    status_message VARCHAR,
+    deleted BOOLEAN NOT NULL DEFAULT false,
+    PRIMARY KEY (name, version)
+);
+CREATE TABLE registered_model_tags (
+    name VARCHAR NOT NULL,
+    key VARCHAR NOT NULL,
+    value VARCHAR,
+    PRIMARY KEY (name, key)
+);
+CREATE TABLE model_version_tags (
+    name VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    key VARCHAR NOT NULL,
+    value VARCHAR,
+    PRIMARY KEY (name, version, key)
+);
+CREATE TABLE registered_model_aliases (
+    name VARCHAR NOT NULL,
+    alias VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (name, alias)
+);
+CREATE TABLE runs (
+    run_id VARCHAR PRIMARY KEY,
+    experiment_name VARCHAR NOT NULL DEFAULT 'Default',
+    run_name VARCHAR,
+    status VARCHAR NOT NULL DEFAULT 'RUNNING',
+    start_time BIGINT NOT NULL,
+    end_time BIGINT,
+    user_id VARCHAR
+);
+CREATE SEQUENCE change_id_seq;
+CREATE TABLE changes (
+    id BIGINT PRIMARY KEY DEFAULT nextval('change_id_seq'),
+    ts BIGINT NOT NULL,
+    actor VARCHAR NOT NULL,
+    event VARCHAR NOT NULL,
+    model_name VARCHAR,
+    version INTEGER,
+    key VARCHAR,
+    old_value VARCHAR,
+    new_value VARCHAR,
+    comment VARCHAR,
+    payload VARCHAR
+)
+"""
+
+_RUNS_AND_MODEL_FILES = """
+ALTER TABLE runs ADD COLUMN source_name VARCHAR;
+ALTER TABLE runs ADD COLUMN source_type VARCHAR;
+ALTER TABLE runs ADD COLUMN git_commit VARCHAR;
+ALTER TABLE runs ADD COLUMN git_dirty BOOLEAN;
+CREATE TABLE run_params (
+    run_id VARCHAR NOT NULL,
+    key VARCHAR NOT NULL,
+    value VARCHAR,
+    PRIMARY KEY (run_id, key)
+);
+CREATE TABLE run_metrics (
+    run_id VARCHAR NOT NULL,
+    key VARCHAR NOT NULL,
+    value DOUBLE,
+    step BIGINT NOT NULL,
+    timestamp BIGINT NOT NULL
+);
+CREATE TABLE run_tags (
+    run_id VARCHAR NOT NULL,
+    key VARCHAR NOT NULL,
+    value VARCHAR,
+    PRIMARY KEY (run_id, key)
+);
+CREATE TABLE run_inputs (
+    run_id VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    context VARCHAR,
+    source VARCHAR,
+    digest VARCHAR,
+    num_rows BIGINT,
+    num_columns INTEGER,
+    size_bytes BIGINT,
+    schema VARCHAR
+);
+CREATE TABLE run_models (
+    run_id VARCHAR NOT NULL,
+    artifact_path VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    flavor VARCHAR NOT NULL,
+    manifest VARCHAR NOT NULL,
+    created_timestamp BIGINT NOT NULL,
+    PRIMARY KEY (run_id, artifact_path)
+)
+"""
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "initial registry schema", _statements(_INITIAL)),
+    Migration(
+        2,
+        "runs: params, metrics, tags, datasets and model files",
+        _statements(_RUNS_AND_MODEL_FILES),
+    ),
+]
+
+
+def apply_pending(con: duckdb.DuckDBPyConnection, migrations: list[Migration] = MIGRATIONS) -> int:
+    """Apply every migration newer than the database; return how many ran."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at BIGINT NOT NULL)"
+    )
+    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    current = row[0] if row else 0
+    applied = 0
+    for migration in migrations:
+        if migration.version <= current:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            migration.apply(con)
+            con.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                [migration.version, migration.name, int(time.time() * 1000)],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        applied += 1
+    return applied
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The newest migration recorded in the database (0 for an empty one)."""
+    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    return row[0] if row else 0

@@ -1,0 +1,313 @@
+"""SQL for model versions, their tags and stage transitions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import duckdb
+
+from registry.entities import ModelVersion, PagedList
+from registry.errors import InvalidStageTransitionError, NotFoundError
+from registry.search import compile_filter, compile_order_by
+from registry.store.changes import NewChange, now_ms, record
+from registry.store.paging import decode_token, encode_token
+
+VERSION_COLUMNS = (
+    "v.name, v.version, v.creation_timestamp, v.last_updated_timestamp, v.current_stage, "
+    "v.description, v.user_id, v.source, v.run_id, v.run_link, v.status, v.status_message"
+)
+_GET_VERSION = f"""
+SELECT {VERSION_COLUMNS},
+    (SELECT map(list(key), list(value)) FROM model_version_tags WHERE name = $1 AND version = $2),
+    (SELECT list(alias ORDER BY alias) FROM registered_model_aliases
+        WHERE name = $1 AND version = $2)
+FROM model_versions v WHERE v.name = $1 AND v.version = $2 AND NOT v.deleted
+"""
+
+
+def to_version(row: tuple) -> ModelVersion:
+    """A ModelVersion from VERSION_COLUMNS followed by tags (map) and aliases (list)."""
+    return ModelVersion(*row[:12], tags=row[12] or {}, aliases=row[13] or [])
+
+
+def version_not_found(name: str, version: int) -> NotFoundError:
+    return NotFoundError(f"Model version {version} of registered model {name!r} not found")
+
+
+def fetch_version(cur: duckdb.DuckDBPyConnection, name: str, version: int) -> ModelVersion:
+    row = cur.execute(_GET_VERSION, [name, version]).fetchone()
+    if row is None:
+        raise version_not_found(name, version)
+    return to_version(row)
+
+
+def insert_version_tags(cur, name: str, version: int, tags: dict[str, str]) -> None:
+    values = ", ".join(["(?, ?, ?, ?)"] * len(tags))
+    params = [item for key, value in tags.items() for item in (name, version, key, value)]
+    cur.execute(
+        f"INSERT OR REPLACE INTO model_version_tags (name, version, key, value) VALUES {values}",
+        params,
+    )
+
+
+class VersionQueries:
+    """Model versions: create, read, update, transition, search."""
+
+    _lease: Any
+
+    def create_model_version(
+        self,
+        name: str,
+        *,
+        source: str | None,
+        run_id: str | None,
+        tags: dict[str, str],
+        run_link: str | None,
+        description: str | None,
+        actor: str,
+    ) -> ModelVersion:
+        ts = now_ms()
+        with self._lease.transaction() as cur:
+            row = cur.execute(
+                "UPDATE registered_models SET next_version = next_version + 1, "
+                "last_updated_timestamp = ? WHERE name = ? RETURNING next_version - 1",
+                [ts, name],
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(f"Registered model {name!r} not found")
+            version = row[0]
+            cur.execute(
+                "INSERT INTO model_versions (name, version, creation_timestamp, "
+                "last_updated_timestamp, description, user_id, source, run_id, run_link) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [name, version, ts, ts, description, actor, source, run_id, run_link],
+            )
+            if tags:
+                insert_version_tags(cur, name, version, tags)
+            payload = {"source": source, "run_id": run_id}
+            record(
+                cur, actor, ts, [NewChange("model_version.created", name, version, payload=payload)]
+            )
+        return ModelVersion(
+            name, version, ts, ts, "None", description, actor, source, run_id, run_link,
+            tags=dict(tags),
+        )  # fmt: skip
+
+    def create_model_versions(
+        self, name: str, specs: list[dict[str, Any]], actor: str
+    ) -> list[ModelVersion]:
+        """Bulk import: allocate len(specs) numbers and insert everything in one transaction."""
+        import pandas as pd
+
+        ts = now_ms()
+        with self._lease.transaction() as cur:
+            row = cur.execute(
+                "UPDATE registered_models SET next_version = next_version + ?, "
+                "last_updated_timestamp = ? WHERE name = ? RETURNING next_version",
+                [len(specs), ts, name],
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(f"Registered model {name!r} not found")
+            first = row[0] - len(specs)
+            created = [
+                ModelVersion(
+                    name, first + i, ts, ts, "None", spec.get("description"), actor,
+                    spec.get("source"), spec.get("run_id"), spec.get("run_link"),
+                    tags=spec["tags"],
+                )
+                for i, spec in enumerate(specs)
+            ]  # fmt: skip
+            versions = pd.DataFrame(
+                [(v.name, v.version, ts, ts, v.description, actor, v.source, v.run_id,
+                  v.run_link) for v in created],
+                columns=["name", "version", "creation_timestamp", "last_updated_timestamp",
+                         "description", "user_id", "source", "run_id", "run_link"],
+            )  # fmt: skip
+            tags = pd.DataFrame(
+                [(v.name, v.version, k, val) for v in created for k, val in v.tags.items()],
+                columns=["name", "version", "key", "value"],
+            )
+            changes = pd.DataFrame(
+                [(ts, actor, "model_version.created", v.name, v.version) for v in created],
+                columns=["ts", "actor", "event", "model_name", "version"],
+            )
+            cur.register("new_versions", versions)
+            cur.register("new_tags", tags)
+            cur.register("new_changes", changes)
+            cur.execute(
+                "INSERT INTO model_versions BY NAME SELECT * FROM new_versions; "
+                "INSERT INTO model_version_tags BY NAME SELECT * FROM new_tags; "
+                "INSERT INTO changes BY NAME SELECT * FROM new_changes"
+            )
+            for view in ("new_versions", "new_tags", "new_changes"):
+                cur.unregister(view)
+        return created
+
+    def get_model_version(self, name: str, version: int) -> ModelVersion:
+        with self._lease.cursor() as cur:
+            return fetch_version(cur, name, version)
+
+    def update_model_version(
+        self, name: str, version: int, description: str | None, actor: str
+    ) -> ModelVersion:
+        ts = now_ms()
+        with self._lease.transaction() as cur:
+            old = fetch_version(cur, name, version)
+            cur.execute(
+                "UPDATE model_versions SET description = ?, last_updated_timestamp = ? "
+                "WHERE name = ? AND version = ?",
+                [description, ts, name, version],
+            )
+            change = NewChange(
+                "model_version.description_changed", name, version,
+                old=old.description, new=description,
+            )  # fmt: skip
+            record(cur, actor, ts, [change])
+        return replace(old, description=description, last_updated_timestamp=ts)
+
+    def delete_model_version(self, name: str, version: int, actor: str) -> None:
+        ts = now_ms()
+        with self._lease.transaction() as cur:
+            old = fetch_version(cur, name, version)
+            cur.execute(
+                "UPDATE model_versions SET deleted = true, last_updated_timestamp = ? "
+                "WHERE name = ? AND version = ?",
+                [ts, name, version],
+            )
+            for table in ("model_version_tags", "registered_model_aliases"):
+                cur.execute(f"DELETE FROM {table} WHERE name = ? AND version = ?", [name, version])
+            change = NewChange("model_version.deleted", name, version, old=old.current_stage)
+            record(cur, actor, ts, [change])
+
+    def transition_model_version_stage(
+        self,
+        name: str,
+        version: int,
+        stage: str,
+        archive_existing_versions: bool,
+        comment: str | None,
+        actor: str,
+    ) -> ModelVersion:
+        if archive_existing_versions and stage not in ("Staging", "Production"):
+            raise InvalidStageTransitionError(
+                f"Cannot move version {version} of {name!r} to {stage!r} with "
+                "archive_existing_versions=True: only Staging and Production archive others"
+            )
+        ts = now_ms()
+        with self._lease.transaction() as cur:
+            old = fetch_version(cur, name, version)
+            archived = [
+                r[0]
+                for r in cur.execute(
+                    "UPDATE model_versions SET current_stage = CASE WHEN version = $2 THEN $3 "
+                    "ELSE 'Archived' END, last_updated_timestamp = $4 "
+                    "WHERE name = $1 AND NOT deleted AND (version = $2 OR "
+                    "($5 AND current_stage = $3)) RETURNING version",
+                    [name, version, stage, ts, archive_existing_versions],
+                ).fetchall()
+                if r[0] != version
+            ]
+            cur.execute(
+                "UPDATE registered_models SET last_updated_timestamp = ? WHERE name = ?", [ts, name]
+            )
+            changes = [
+                NewChange(
+                    "model_version.stage_transitioned", name, number, old=stage, new="Archived",
+                    comment=f"archived by the promotion of version {version}",
+                    payload={"from_stage": stage, "to_stage": "Archived"},
+                )
+                for number in sorted(archived)
+            ]  # fmt: skip
+            payload = {"from_stage": old.current_stage, "to_stage": stage, "run_id": old.run_id}
+            if archived:
+                payload["archived_versions"] = sorted(archived)
+            changes.insert(
+                0,
+                NewChange(
+                    "model_version.stage_transitioned", name, version, old=old.current_stage,
+                    new=stage, comment=comment, payload=payload,
+                ),
+            )  # fmt: skip
+            record(cur, actor, ts, changes)
+        return replace(old, current_stage=stage, last_updated_timestamp=ts)
+
+    def get_latest_versions(self, name: str, stages: list[str] | None) -> list[ModelVersion]:
+        stage_filter, params = "", [name]
+        if stages:
+            stage_filter = f"AND v.current_stage IN ({', '.join('?' * len(stages))})"
+            params += stages
+        sql = (
+            f"SELECT {VERSION_COLUMNS}, NULL, NULL FROM model_versions v "
+            f"WHERE v.name = ? AND NOT v.deleted {stage_filter} "
+            "QUALIFY row_number() OVER (PARTITION BY v.current_stage ORDER BY v.version DESC) = 1 "
+            "ORDER BY v.version"
+        )
+        with self._lease.cursor() as cur:
+            rows = cur.execute(sql, params).fetchall()
+            if not rows and not _model_exists(cur, name):
+                raise NotFoundError(f"Registered model {name!r} not found")
+        return [to_version(row) for row in rows]
+
+    def set_model_version_tag(self, name: str, version: int, key: str, value: str, actor: str):
+        ts = now_ms()
+        with self._lease.transaction() as cur:
+            old = fetch_version(cur, name, version)
+            insert_version_tags(cur, name, version, {key: value})
+            change = NewChange(
+                "model_version.tag_set", name, version, key=key, old=old.tags.get(key), new=value
+            )
+            record(cur, actor, ts, [change])
+
+    def delete_model_version_tag(self, name: str, version: int, key: str, actor: str) -> None:
+        ts = now_ms()
+        with self._lease.transaction() as cur:
+            old = fetch_version(cur, name, version)
+            if key not in old.tags:
+                return
+            cur.execute(
+                "DELETE FROM model_version_tags WHERE name = ? AND version = ? AND key = ?",
+                [name, version, key],
+            )
+            change = NewChange(
+                "model_version.tag_deleted", name, version, key=key, old=old.tags[key]
+            )
+            record(cur, actor, ts, [change])
+
+    def search_model_versions(
+        self,
+        filter_string: str | None,
+        max_results: int,
+        order_by: list[str] | None,
+        page_token: str | None,
+    ) -> PagedList[ModelVersion]:
+        where = compile_filter(filter_string, "version")
+        order = compile_order_by(order_by, "version")
+        offset = decode_token(page_token)
+        sql = f"""
+        WITH page AS (
+            SELECT * FROM model_versions v WHERE NOT v.deleted AND ({where.sql})
+            ORDER BY {order} LIMIT ? OFFSET ?
+        ), page_tags AS (
+            SELECT name, version, map(list(key), list(value)) AS tags FROM model_version_tags
+            WHERE (name, version) IN (SELECT name, version FROM page) GROUP BY name, version
+        ), page_aliases AS (
+            SELECT name, version, list(alias ORDER BY alias) AS aliases
+            FROM registered_model_aliases
+            WHERE (name, version) IN (SELECT name, version FROM page) GROUP BY name, version
+        )
+        SELECT {VERSION_COLUMNS}, t.tags, a.aliases FROM page v
+        LEFT JOIN page_tags t ON t.name = v.name AND t.version = v.version
+        LEFT JOIN page_aliases a ON a.name = v.name AND a.version = v.version
+        ORDER BY {order}
+        """
+        with self._lease.cursor() as cur:
+            rows = cur.execute(sql, [*where.params, max_results + 1, offset]).fetchall()
+        token = encode_token(offset + max_results) if len(rows) > max_results else None
+        return PagedList([to_version(row) for row in rows[:max_results]], token)
+
+
+def _model_exists(cur, name: str) -> bool:
+    return (
+        cur.execute("SELECT 1 FROM registered_models WHERE name = ?", [name]).fetchone() is not None
+    )

@@ -1,0 +1,32 @@
+"""Shared fixtures: a fresh registry home on disk and a client on it."""
+
+from __future__ import annotations
+
+import pytest
+
+from registry import RegistryClient
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """An empty registry home; REGISTRY_HOME points at it so subprocesses find it too."""
+    path = tmp_path / "home"
+    monkeypatch.setenv("REGISTRY_HOME", str(path))
+    monkeypatch.setenv("REGISTRY_USER", "tester")
+    return path
+
+
+@pytest.fixture
+def client(home):
+    client = RegistryClient(home=home)
+    yield client
+    client.release()
+
+
+@pytest.fixture
+def model(client):
+    """A registered model named 'churn' with three versions."""
+    client.create_registered_model("churn", tags={"team": "growth"}, description="Churn model")
+    for run in ("r1", "r2", "r3"):
+        client.create_model_version("churn", source=f"runs:/{run}/model", run_id=run)
+    return "churn"
