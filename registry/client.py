@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from registry import arguments as check
 from registry import config
 from registry.client_runs import RunClient
 from registry.entities import Change, ModelVersion, PagedList, RegisteredModel
-from registry.errors import InvalidArgumentError, NotFoundError
+from registry.errors import InvalidArgumentError, InvalidStageTransitionError, NotFoundError
 from registry.store import DuckDBStore
 from registry.store.paging import check_max_results
 
@@ -316,6 +318,36 @@ class RegistryClient(RunClient):
             until=until,
             limit=limit,
             offset=offset,
+        )
+
+    def get_registry_summary(self, days: int = 7) -> dict[str, Any]:
+        """Headline counts: models, versions by stage, changes in the last ``days`` days."""
+        since = int((time.time() - days * 86400) * 1000)
+        return self._store.registry_summary(since)
+
+    def get_versions_in_stage_at(
+        self, name: str, stage: str, when: datetime | int
+    ) -> list[ModelVersion]:
+        """The versions of ``name`` that were in ``stage`` at ``when`` (aware datetime or ms)."""
+        if isinstance(when, datetime):
+            if when.tzinfo is None:
+                raise InvalidArgumentError("Pass a timezone-aware datetime (e.g. in UTC)")
+            when = int(when.timestamp() * 1000)
+        return self._store.versions_in_stage_at(check.model_name(name), check.stage(stage), when)
+
+    def rollback_production(self, name: str, comment: str | None = None) -> ModelVersion:
+        """Put back the version that was in Production before the current one, archiving
+        the current one. Raises InvalidStageTransitionError when there is none."""
+        name = check.model_name(name)
+        current = {v.version for v in self.get_latest_versions(name, ["Production"])}
+        for version in self._store.production_history(name):
+            if version not in current and self.find_model_version(name, version) is not None:
+                return self.transition_model_version_stage(
+                    name, version, "Production", archive_existing_versions=True,
+                    comment=comment or "rollback",
+                )  # fmt: skip
+        raise InvalidStageTransitionError(
+            f"Registered model {name!r} has no earlier Production version to roll back to"
         )
 
 

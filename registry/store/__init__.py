@@ -10,6 +10,7 @@ from pathlib import Path
 
 from registry.config import ARTIFACTS_DIR, DATABASE_FILE
 from registry.store.changes import ChangeQueries
+from registry.store.insights import InsightQueries
 from registry.store.lease import Lease
 from registry.store.migrations import apply_pending
 from registry.store.models import ModelQueries
@@ -19,7 +20,7 @@ from registry.store.versions import VersionQueries
 __all__ = ["DuckDBStore", "Lease"]
 
 
-class DuckDBStore(ModelQueries, VersionQueries, RunQueries, ChangeQueries):
+class DuckDBStore(ModelQueries, VersionQueries, RunQueries, ChangeQueries, InsightQueries):
     """A registry home: ``registry.duckdb`` plus ``artifacts/`` in one folder."""
 
     def __init__(self, home: Path, *, busy_timeout: float):
