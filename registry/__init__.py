@@ -4,9 +4,20 @@ import registry as mlflow
 from registry import RegistryClient as MlflowClient
 """
 
+import importlib
+
 from registry.client import RegistryClient
 from registry.config import acting_as
-from registry.entities import Change, ModelVersion, PagedList, RegisteredModel
+from registry.entities import (
+    Change,
+    Dataset,
+    Metric,
+    ModelInfo,
+    ModelVersion,
+    PagedList,
+    RegisteredModel,
+    Run,
+)
 from registry.errors import (
     AlreadyExistsError,
     ArtifactError,
@@ -21,18 +32,52 @@ from registry.errors import (
     SchemaMismatchError,
     UntrustedTypeError,
 )
+from registry.fluent import (
+    ActiveRun,
+    active_run,
+    end_run,
+    get_registry_uri,
+    get_run,
+    get_tracking_uri,
+    last_active_run_id,
+    log_input,
+    log_metric,
+    log_metrics,
+    log_param,
+    log_params,
+    register_model,
+    set_experiment,
+    set_registry_uri,
+    set_tag,
+    set_tags,
+    set_tracking_uri,
+    start_run,
+)
 
 MlflowClient = RegistryClient
+_LAZY_MODULES = ("sklearn", "pyfunc", "models")
+
+
+def __getattr__(name: str):
+    """``registry.sklearn`` and friends load on first use: scikit-learn is slow to import."""
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"registry.{name}")
+    raise AttributeError(f"module 'registry' has no attribute {name!r}")
+
 
 __all__ = [
+    "ActiveRun",
     "AlreadyExistsError",
     "ArtifactError",
     "Change",
+    "Dataset",
     "FilterSyntaxError",
     "IntegrityError",
     "InvalidArgumentError",
     "InvalidStageTransitionError",
+    "Metric",
     "MlflowClient",
+    "ModelInfo",
     "ModelVersion",
     "NotFoundError",
     "PagedList",
@@ -41,7 +86,29 @@ __all__ = [
     "RegistryBusyError",
     "RegistryClient",
     "RegistryError",
+    "Run",
     "SchemaMismatchError",
     "UntrustedTypeError",
     "acting_as",
+    "active_run",
+    "end_run",
+    "get_registry_uri",
+    "get_run",
+    "get_tracking_uri",
+    "last_active_run_id",
+    "log_input",
+    "log_metric",
+    "log_metrics",
+    "log_param",
+    "log_params",
+    "models",
+    "pyfunc",
+    "register_model",
+    "set_experiment",
+    "set_registry_uri",
+    "set_tag",
+    "set_tags",
+    "set_tracking_uri",
+    "sklearn",
+    "start_run",
 ]

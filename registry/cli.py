@@ -30,6 +30,20 @@ def _ui(args: argparse.Namespace) -> int:
     return subprocess.call(command, env=env)
 
 
+def _demo(args: argparse.Namespace) -> int:
+    """Fill the registry with the sample models (only when it is empty, unless --force)."""
+    from registry.client import RegistryClient
+    from registry.demo import seed_demo
+
+    client = RegistryClient(args.home)
+    if not args.force and len(client.search_registered_models(max_results=1)):
+        print(f"registry: {client.home} already has models; pass --force to add the demo anyway")
+        return 0
+    summary = seed_demo(client, Path(args.data_dir))
+    print(summary)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="registry", description="A fast, safe model registry.")
     parser.add_argument(
@@ -40,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--port", type=int, default=8501)
     ui.add_argument("--headless", action="store_true", help="do not open a browser")
     ui.set_defaults(run=_ui)
+    demo = commands.add_parser("demo", help="seed the registry with sample models and test data")
+    demo.add_argument("--force", action="store_true", help="seed even if models exist")
+    demo.add_argument(
+        "--data-dir", default=str(APP.parent / "sample_data"), help="where to write test CSVs"
+    )
+    demo.set_defaults(run=_demo)
     return parser
 
 

@@ -8,15 +8,17 @@ Each method checks its arguments before touching the store and records who acted
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from registry import arguments as check
 from registry import config
+from registry.artifacts import BlobStore
 from registry.client_runs import RunClient
+from registry.clock import now_ms
 from registry.entities import Change, ModelVersion, PagedList, RegisteredModel
 from registry.errors import InvalidArgumentError, InvalidStageTransitionError, NotFoundError
 from registry.store import DuckDBStore
@@ -51,6 +53,11 @@ class RegistryClient(RunClient):
     @property
     def store(self) -> DuckDBStore:
         return self._store
+
+    @functools.cached_property
+    def blobs(self) -> BlobStore:
+        """The content-addressed model files under ``<home>/artifacts``."""
+        return BlobStore(self._store.artifacts_path)
 
     def _actor(self) -> str:
         return self._user or config.current_user()
@@ -322,7 +329,7 @@ class RegistryClient(RunClient):
 
     def get_registry_summary(self, days: int = 7) -> dict[str, Any]:
         """Headline counts: models, versions by stage, changes in the last ``days`` days."""
-        since = int((time.time() - days * 86400) * 1000)
+        since = now_ms() - days * 86_400_000
         return self._store.registry_summary(since)
 
     def get_versions_in_stage_at(

@@ -7,18 +7,16 @@ without its history (and event), nor an event without its change.
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 
 import duckdb
 
+from registry.clock import now_ms
 from registry.entities import Change
 
+__all__ = ["ChangeQueries", "NewChange", "now_ms", "record", "to_change"]
+
 _COLUMNS = "id, ts, actor, event, model_name, version, key, old_value, new_value, comment, payload"
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,240 @@
+"""MLflow's fluent API: start_run, log_*, register_model, on a process-wide client."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from registry.client import RegistryClient
+from registry.client_runs import DEFAULT_EXPERIMENT
+from registry.config import resolve_home
+from registry.datasets import describe
+from registry.entities import Metric, ModelVersion, Run
+from registry.errors import AlreadyExistsError, InvalidArgumentError
+from registry.uris import parse_runs_uri
+
+_state = threading.local()
+_clients: dict[Path, RegistryClient] = {}
+_settings: dict[str, Any] = {"home": None, "experiment": DEFAULT_EXPERIMENT}
+
+
+def client() -> RegistryClient:
+    """The fluent API's client, for the home set by set_tracking_uri or REGISTRY_HOME."""
+    home = resolve_home(_settings["home"])
+    if home not in _clients:
+        _clients[home] = RegistryClient(home)
+    return _clients[home]
+
+
+def set_tracking_uri(uri: str | os.PathLike[str]) -> None:
+    """Use the registry in folder ``uri`` (MLflow's name for it) for the fluent API."""
+    _settings["home"] = str(RegistryClient(tracking_uri=str(uri)).home)
+
+
+def get_tracking_uri() -> str:
+    return str(client().home)
+
+
+set_registry_uri = set_tracking_uri
+get_registry_uri = get_tracking_uri
+
+
+def set_experiment(experiment_name: str | None = None, experiment_id: str | None = None) -> str:
+    """Make new runs belong to this experiment (identified by name here)."""
+    name = experiment_name or experiment_id
+    if not name:
+        raise InvalidArgumentError("Pass an experiment name")
+    _settings["experiment"] = name
+    return name
+
+
+class ActiveRun:
+    """The run started by start_run; as a context manager it ends the run on exit
+    (FAILED if the block raised, FINISHED otherwise)."""
+
+    def __init__(self, run: Run):
+        self._run = run
+
+    @property
+    def info(self):
+        return self._run.info
+
+    @property
+    def data(self):
+        return client().get_run(self._run.info.run_id).data
+
+    def __enter__(self) -> ActiveRun:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        end_run("FAILED" if exc_type else "FINISHED")
+
+
+def _stack() -> list[ActiveRun]:
+    if not hasattr(_state, "runs"):
+        _state.runs = []
+    return _state.runs
+
+
+def start_run(
+    run_id: str | None = None,
+    experiment_id: str | None = None,
+    run_name: str | None = None,
+    nested: bool = False,
+    tags: dict[str, Any] | None = None,
+    description: str | None = None,
+    **_mlflow_only: Any,
+) -> ActiveRun:
+    """Start a new run (or resume ``run_id``) and make it the active one."""
+    if _stack() and not nested:
+        active = _stack()[-1].info.run_id
+        raise InvalidArgumentError(
+            f"Run {active} is already active; end it first or pass nested=True"
+        )
+    the_client = client()
+    if run_id is not None:
+        run = the_client.get_run(run_id)
+        the_client.store.end_run(run.info.run_id, "RUNNING", None)
+    else:
+        run_tags = dict(tags or {})
+        if description:
+            run_tags["mlflow.note.content"] = description
+        if _stack():
+            run_tags["mlflow.parentRunId"] = _stack()[-1].info.run_id
+        run = the_client.create_run(
+            experiment_id or _settings["experiment"], tags=run_tags, run_name=run_name,
+            source=_source(),
+        )  # fmt: skip
+    active = ActiveRun(the_client.get_run(run.info.run_id))
+    _stack().append(active)
+    return active
+
+
+def active_run() -> ActiveRun | None:
+    return _stack()[-1] if _stack() else None
+
+
+def last_active_run_id() -> str | None:
+    return getattr(_state, "last_run_id", None)
+
+
+def end_run(status: str = "FINISHED") -> None:
+    """End the active run, if any."""
+    if not _stack():
+        return
+    run = _stack().pop()
+    client().set_terminated(run.info.run_id, status)
+    _state.last_run_id = run.info.run_id
+
+
+def _active_run_id() -> str:
+    """The active run's id, starting a run if there is none (as MLflow does)."""
+    if not _stack():
+        start_run()
+    return _stack()[-1].info.run_id
+
+
+def log_param(key: str, value: Any) -> Any:
+    return client().log_param(_active_run_id(), key, value)
+
+
+def log_params(params: dict[str, Any]) -> None:
+    client().log_batch(_active_run_id(), params=params)
+
+
+def log_metric(key: str, value: float, step: int | None = None, timestamp: int | None = None):
+    client().log_metric(_active_run_id(), key, value, timestamp=timestamp, step=step)
+
+
+def log_metrics(metrics: dict[str, float], step: int | None = None) -> None:
+    batch = [Metric(key, value, 0, step or 0) for key, value in metrics.items()]
+    client().log_batch(_active_run_id(), metrics=batch)
+
+
+def set_tag(key: str, value: Any) -> None:
+    client().set_tag(_active_run_id(), key, value)
+
+
+def set_tags(tags: dict[str, Any]) -> None:
+    client().log_batch(_active_run_id(), tags=tags)
+
+
+def log_input(dataset: Any, name: str | None = None, context: str | None = "training") -> None:
+    """Record a dataset (DataFrame or CSV/Parquet path) the active run used."""
+    client().log_input(_active_run_id(), describe(dataset, name, context))
+
+
+def get_run(run_id: str) -> Run:
+    return client().get_run(run_id)
+
+
+def register_model(
+    model_uri: str, name: str, tags: dict[str, Any] | None = None, **_mlflow_only: Any
+) -> ModelVersion:
+    """Register the model at ``runs:/<run_id>/<path>`` as the next version of ``name``,
+    creating the registered model if needed."""
+    run_id, path = parse_runs_uri(model_uri)
+    the_client = client()
+    the_client.store.get_logged_model(run_id, path)
+    with contextlib.suppress(AlreadyExistsError):
+        the_client.create_registered_model(name)
+    return the_client.create_model_version(
+        name, source=f"runs:/{run_id}/{path}", run_id=run_id, tags=tags
+    )
+
+
+def _source() -> dict[str, Any]:
+    """Where the code that started the run lives, and its git commit when in a repository."""
+    main = sys.modules.get("__main__")
+    script = getattr(main, "__file__", None)
+    if script:
+        path, kind = Path(script).resolve(), "SCRIPT"
+    else:
+        path, kind = Path.cwd(), "INTERACTIVE"
+    if "ipykernel" in sys.modules:
+        kind = "NOTEBOOK"
+    folder = path if path.is_dir() else path.parent
+    commit = _git(folder, "rev-parse", "HEAD")
+    dirty = None
+    if commit:
+        dirty = bool(_git(folder, "status", "--porcelain", "--untracked-files=no"))
+    return {"source_name": str(path), "source_type": kind, "git_commit": commit, "git_dirty": dirty}
+
+
+def _git(folder: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=3
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+__all__ = [
+    "ActiveRun",
+    "active_run",
+    "client",
+    "end_run",
+    "get_registry_uri",
+    "get_run",
+    "get_tracking_uri",
+    "last_active_run_id",
+    "log_input",
+    "log_metric",
+    "log_metrics",
+    "log_param",
+    "log_params",
+    "register_model",
+    "set_experiment",
+    "set_registry_uri",
+    "set_tag",
+    "set_tags",
+    "set_tracking_uri",
+    "start_run",
+]

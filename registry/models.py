@@ -1,0 +1,15 @@
+"""``registry.models``: signatures, as ``mlflow.models`` offers them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry.model_files import ColumnSpec, Signature
+from registry.model_files import infer_signature as _infer_inputs
+
+__all__ = ["ColumnSpec", "Signature", "infer_signature"]
+
+
+def infer_signature(model_input: Any, model_output: Any = None) -> Signature:
+    """The input signature of ``model_input`` (outputs are not checked here, so ignored)."""
+    return _infer_inputs(model_input)
