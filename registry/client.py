@@ -357,6 +357,51 @@ class RegistryClient(RunClient):
             f"Registered model {name!r} has no earlier Production version to roll back to"
         )
 
+    def find_rollback_target(self, name: str) -> ModelVersion | None:
+        """The version rollback_production would restore, or None when there is none."""
+        name = check.model_name(name)
+        current = {v.version for v in self.get_latest_versions(name, ["Production"])}
+        for version in self._store.production_history(name):
+            if version not in current:
+                found = self.find_model_version(name, version)
+                if found is not None:
+                    return found
+        return None
+
+    # -- batched reads for the dashboard ---------------------------------------------------
+
+    def count_registered_models(self, filter_string: str | None = None) -> int:
+        """How many models match ``filter_string`` (the grammar of search_registered_models)."""
+        return self._store.count_registered_models(filter_string)
+
+    def count_model_versions(self, filter_string: str | None = None) -> int:
+        """How many live versions match ``filter_string`` (as search_model_versions)."""
+        return self._store.count_model_versions(filter_string)
+
+    def get_latest_metrics(self, run_ids: list[str]) -> dict[str, dict[str, float]]:
+        """Each run's newest metric values, in one query: {run_id: {key: value}}."""
+        return self._store.latest_metrics([str(r) for r in dict.fromkeys(run_ids) if r])
+
+    def get_model_metric_keys(self, name: str) -> list[str]:
+        """The metric keys logged by the runs of ``name``'s versions."""
+        return self._store.model_metric_keys(check.model_name(name))
+
+    def get_model_metric_values(
+        self, name: str, key: str, max_results: int = 500
+    ) -> list[tuple[int, str, float]]:
+        """(version, stage, value of ``key``) for the newest versions whose run logged it."""
+        limit = check_max_results(max_results, 10_000, "get_model_metric_values")
+        return self._store.model_metric_values(check.model_name(name), check.tag_key(key), limit)
+
+    def get_model_tag_values(self, keys: list[str], max_results: int = 200) -> dict[str, list[str]]:
+        """Distinct values of the given registered-model tags (for filter choices)."""
+        limit = check_max_results(max_results, 10_000, "get_model_tag_values")
+        return self._store.model_tag_values([check.tag_key(k) for k in keys], limit)
+
+    def get_history_events(self) -> list[str]:
+        """The event names that occur in the history, sorted."""
+        return self._store.change_events()
+
 
 def _home_from_uri(uri: str | None) -> str | None:
     if uri is None:

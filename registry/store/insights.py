@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from registry.entities import ModelVersion
+from registry.search import compile_filter
 from registry.store.versions import VERSION_COLUMNS, to_version
 
 _STAGE_AT = f"""
@@ -24,6 +25,31 @@ _PRODUCTION_HISTORY = """
 SELECT version FROM changes
 WHERE model_name = ? AND event = 'model_version.stage_transitioned' AND new_value = 'Production'
 ORDER BY id DESC
+"""
+
+
+_LATEST_METRICS = """
+SELECT run_id, key, arg_max(value, (step, timestamp)) FROM run_metrics
+WHERE run_id IN (SELECT unnest($1::VARCHAR[]))
+GROUP BY run_id, key
+"""
+
+_MODEL_RUNS = "SELECT run_id FROM model_versions WHERE name = $1 AND NOT deleted"
+
+_METRIC_BY_VERSION = f"""
+WITH latest AS (
+    SELECT run_id, arg_max(value, (step, timestamp)) AS value FROM run_metrics
+    WHERE key = $2 AND run_id IN ({_MODEL_RUNS}) GROUP BY run_id
+)
+SELECT v.version, v.current_stage, latest.value FROM model_versions v
+JOIN latest ON latest.run_id = v.run_id
+WHERE v.name = $1 AND NOT v.deleted
+ORDER BY v.version DESC LIMIT $3
+"""
+
+_TAG_VALUES = """
+SELECT key, list(DISTINCT value ORDER BY value)[1:$2] FROM registered_model_tags
+WHERE key IN (SELECT unnest($1::VARCHAR[])) AND value IS NOT NULL GROUP BY key
 """
 
 
@@ -64,3 +90,55 @@ class InsightQueries:
         """Versions promoted to Production, newest promotion first (repeats kept)."""
         with self._lease.cursor() as cur:
             return [row[0] for row in cur.execute(_PRODUCTION_HISTORY, [name]).fetchall()]
+
+    # -- batched reads for the dashboard: a page renders in a few queries ------------------
+
+    def count_registered_models(self, filter_string: str | None) -> int:
+        where = compile_filter(filter_string, "model")
+        sql = f"SELECT count(*) FROM registered_models m WHERE {where.sql}"
+        with self._lease.cursor() as cur:
+            return cur.execute(sql, where.params).fetchone()[0]
+
+    def count_model_versions(self, filter_string: str | None) -> int:
+        where = compile_filter(filter_string, "version")
+        sql = f"SELECT count(*) FROM model_versions v WHERE NOT v.deleted AND ({where.sql})"
+        with self._lease.cursor() as cur:
+            return cur.execute(sql, where.params).fetchone()[0]
+
+    def latest_metrics(self, run_ids: list[str]) -> dict[str, dict[str, float]]:
+        """The newest value (highest step, then timestamp) of every metric of each run."""
+        metrics: dict[str, dict[str, float]] = {run_id: {} for run_id in run_ids}
+        if not run_ids:
+            return metrics
+        with self._lease.cursor() as cur:
+            for run_id, key, value in cur.execute(_LATEST_METRICS, [run_ids]).fetchall():
+                metrics[run_id][key] = value
+        return metrics
+
+    def model_metric_keys(self, name: str) -> list[str]:
+        """Metric keys logged by the runs of the live versions of ``name``, sorted."""
+        sql = f"SELECT DISTINCT key FROM run_metrics WHERE run_id IN ({_MODEL_RUNS}) ORDER BY key"
+        with self._lease.cursor() as cur:
+            return [row[0] for row in cur.execute(sql, [name]).fetchall()]
+
+    def model_metric_values(self, name: str, key: str, limit: int) -> list[tuple[int, str, float]]:
+        """(version, stage, newest value of ``key``) for the newest ``limit`` versions of
+        ``name`` whose run logged ``key``, newest version first."""
+        with self._lease.cursor() as cur:
+            rows = cur.execute(_METRIC_BY_VERSION, [name, key, limit]).fetchall()
+        return [tuple(row) for row in rows]
+
+    def model_tag_values(self, keys: list[str], limit: int) -> dict[str, list[str]]:
+        """Up to ``limit`` distinct values (sorted) of each registered-model tag in ``keys``."""
+        values: dict[str, list[str]] = {key: [] for key in keys}
+        if keys:
+            with self._lease.cursor() as cur:
+                for key, found in cur.execute(_TAG_VALUES, [keys, limit]).fetchall():
+                    values[key] = list(found)
+        return values
+
+    def change_events(self) -> list[str]:
+        """The distinct event names in the history, sorted."""
+        with self._lease.cursor() as cur:
+            rows = cur.execute("SELECT DISTINCT event FROM changes ORDER BY event").fetchall()
+        return [row[0] for row in rows]
