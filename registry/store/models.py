@@ -209,7 +209,7 @@ class ModelQueries:
         offset = decode_token(page_token)
         sql = f"""
         WITH page AS (
-            SELECT * FROM registered_models m WHERE {where.sql}
+            SELECT * FROM registered_models m WHERE ({where.sql})
             ORDER BY {order} LIMIT ? OFFSET ?
         ), page_tags AS (
             SELECT name, map(list(key), list(value)) AS tags FROM registered_model_tags
