@@ -18,10 +18,11 @@ import registry
 from registry.entities import LoggedModel, RunInfo
 from registry.model_files import save_sklearn_model
 
+CLIENT_IMPORT = "from registry import RegistryClient as MlflowClient"
 IMPORTS = {
     "import mlflow": "import registry as mlflow",
-    "from mlflow import MlflowClient": "from registry import RegistryClient as MlflowClient",
-    "from mlflow.tracking import MlflowClient": "from registry import RegistryClient as MlflowClient",
+    "from mlflow import MlflowClient": CLIENT_IMPORT,
+    "from mlflow.tracking import MlflowClient": CLIENT_IMPORT,
 }
 
 REGISTERING = """
