@@ -1,25 +1,19 @@
-"""The registry dashboard (placeholder until the dashboard pages land): lists models."""
+"""The registry dashboard: page config, the shared sidebar and the page navigation.
+
+Run it with ``registry ui`` or ``streamlit run app.py``; REGISTRY_HOME picks the registry.
+"""
+
+from pathlib import Path
 
 import streamlit as st
 
-from registry import RegistryClient
+from registry.dashboard import links, session, sidebar
 
-st.set_page_config(page_title="Model registry", layout="wide")
-st.title("Model registry")
-client = RegistryClient()
-try:
-    models = client.search_registered_models(max_results=1000)
-    rows = [
-        {
-            "name": m.name,
-            "description": m.description,
-            "tags": ", ".join(f"{k}={v}" for k, v in m.tags.items()),
-        }
-        for m in models
-    ]
-finally:
-    client.release()
-if rows:
-    st.dataframe(rows, hide_index=True)
-else:
-    st.info("No registered models yet. Register one from Python: see the README.")
+st.set_page_config(page_title="Model registry", page_icon=":material/inventory_2:", layout="wide")
+
+with session.script_run() as client:
+    pages = links.build_pages(Path(__file__).parent)
+    current = st.navigation(list(pages.values()))
+    links.follow_deep_link(pages, current)
+    sidebar.render(client)
+    current.run()

@@ -1,0 +1,132 @@
+"""Compare: two to five versions side by side, of one model or across models."""
+
+import streamlit as st
+
+from registry.dashboard import (
+    compare,
+    feedback,
+    figures,
+    filters,
+    keys,
+    links,
+    session,
+    tables,
+    widgets,
+)
+from registry.dashboard.style import version_label
+
+client = session.client()
+DIFFS = {
+    "Version tags": compare.tags,
+    "Input signature": compare.signature,
+    "Environment": compare.environment,
+}
+
+
+def initial_picks() -> list[tuple[str, int]]:
+    """From the link: ``versions=churn:3,churn:5``, or ``model`` and ``version``."""
+    picks = compare.parse_picks(st.query_params.get("versions"))
+    name, number = links.requested_model(), links.requested_version()
+    if not picks and name and number:
+        picks = [(name, number)]
+    return picks
+
+
+def pick_versions() -> list[tuple[str, int]]:
+    picks = st.session_state.setdefault(keys.COMPARE_PICKS, initial_picks())
+    with st.container(border=True):
+        name = widgets.model_picker(
+            client, keys.COMPARE_MODEL, current=picks[-1][0] if picks else None
+        )
+        version_col, add_col = st.columns([3, 1], vertical_alignment="bottom")
+        found = []
+        if name:
+            found = client.search_model_versions(
+                filters.versions_of(name), max_results=100, order_by=["version_number DESC"]
+            )
+        version_col.selectbox(
+            "Version",
+            [v.version for v in found],
+            index=None,
+            key=keys.COMPARE_VERSION,
+            format_func=version_label,
+            placeholder="Choose a version",
+        )
+        add_col.button(
+            "Add to comparison",
+            key="compare_add",
+            icon=":material/add:",
+            width="stretch",
+            on_click=compare.add_pick,
+            disabled=len(picks) >= compare.MAX_PICKS,
+            args=(keys.COMPARE_PICKS, keys.COMPARE_MODEL, keys.COMPARE_VERSION),
+        )
+    columns = st.columns(compare.MAX_PICKS)
+    for column, pick in zip(columns, picks, strict=False):
+        column.button(
+            f"{version_label(pick[1], pick[0])}",
+            key=f"compare_remove_{pick[0]}_{pick[1]}",
+            icon=":material/close:",
+            on_click=compare.remove_pick,
+            args=(keys.COMPARE_PICKS, pick),
+            help="Remove from the comparison",
+        )
+    return picks
+
+
+def metrics_section(candidates) -> None:
+    st.subheader("Metrics")
+    metrics = compare.metrics_frame(candidates)
+    if metrics.empty:
+        st.caption("None of these versions has a run with metrics.")
+        return
+    st.dataframe(compare.styled_metrics(metrics), width="stretch")
+    st.caption(
+        "Best value in **green**; tinted rows differ. Higher is better, except for metrics "
+        "named like loss, error, rmse, mae or latency."
+    )
+    st.plotly_chart(figures.compare_bars(metrics), key="compare_chart")
+
+
+def diff_section(title: str, values: dict, only_differences: bool) -> None:
+    st.subheader(title)
+    frame = compare.diff_frame(values, only_differences)
+    if frame.empty:
+        st.caption("Identical." if values and any(values.values()) else "Nothing recorded.")
+        return
+    st.dataframe(
+        compare.styled_diff(frame),
+        width="stretch",
+        column_config={"Differs": st.column_config.CheckboxColumn(width="small")},
+    )
+
+
+def show(candidates) -> None:
+    overview = compare.overview_frame(candidates)
+    st.dataframe(
+        tables.stage_styled(overview),
+        hide_index=True,
+        width="stretch",
+        column_config={"Created (UTC)": tables.WHEN},
+    )
+    metrics_section(candidates)
+    show_all = st.toggle("Show identical parameters too", key=keys.COMPARE_ALL_PARAMS)
+    params = {c.label: compare.params(c) for c in candidates}
+    diff_section("Parameters", params, only_differences=not show_all)
+    for title, read in DIFFS.items():
+        diff_section(title, {c.label: read(c) for c in candidates}, only_differences=False)
+
+
+st.title("Compare versions")
+with feedback.page_guard():
+    feedback.stop_if_empty(client)
+    picks = pick_versions()
+    links.mark_page("compare", versions=compare.format_picks(picks) or None)
+    if len(picks) < 2:
+        st.info("Add at least two versions (up to five) to compare them.", icon=":material/info:")
+        st.stop()
+    candidates, missing = compare.load_candidates(client, picks)
+    for name, number in missing:
+        st.warning(f"{version_label(number, name)} does not exist (any more); it is left out.")
+    if len(candidates) >= 2:
+        show(candidates)

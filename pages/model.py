@@ -1,0 +1,272 @@
+"""Model: one model's versions, how a metric moved across them, and reviewed actions."""
+
+import streamlit as st
+
+from registry.dashboard import (
+    confirm,
+    feedback,
+    figures,
+    filters,
+    keys,
+    links,
+    paging,
+    selection,
+    session,
+    tables,
+    widgets,
+)
+from registry.dashboard.actions import PendingAction, request
+from registry.dashboard.style import alias_badge, stage_badge, version_label
+
+PAGE_SIZE = 25
+TABLE_METRICS = 5
+
+client = session.client()
+
+
+def header(model) -> None:
+    st.title(model.name)
+    by_stage = {}
+    for v in sorted(model.latest_versions, key=lambda v: v.version, reverse=True):
+        by_stage.setdefault(v.current_stage, v.version)
+    badges = [stage_badge(s, f"v{by_stage[s]}") for s in ("Production", "Staging") if s in by_stage]
+    badges += [alias_badge(a, n) for a, n in model.aliases.items()]
+    badges += [f":gray-badge[{k} = {v}]" for k, v in sorted(model.tags.items())]
+    st.markdown(" ".join(badges) or "No version in Staging or Production yet.")
+    st.markdown(model.description or "*No description yet.*")
+
+
+def rollback_box(model) -> None:
+    target = client.find_rollback_target(model.name)
+    help_text = (
+        f"Put v{target.version} back in Production and archive the current Production version."
+        if target
+        else "No earlier Production version to go back to."
+    )
+    st.button(
+        "Roll back Production",
+        key="model_rollback",
+        icon=":material/undo:",
+        help=help_text,
+        disabled=target is None,
+        on_click=request,
+        args=(PendingAction("rollback", model.name),),
+    )
+
+
+def model_details(model) -> None:
+    with st.expander("Edit the model's description and tags", icon=":material/edit:"):
+        with st.form("model_description_form", border=False):
+            st.text_area("Description", value=model.description or "", key=keys.MODEL_DESCRIPTION)
+            st.form_submit_button(
+                "Review description",
+                on_click=request,
+                args=(PendingAction("description", model.name),),
+                kwargs={"value": keys.MODEL_DESCRIPTION},
+            )
+        tag_editor(
+            model.name,
+            None,
+            model.tags,
+            keys.MODEL_TAG_KEY,
+            keys.MODEL_TAG_VALUE,
+            keys.MODEL_TAG_REMOVE,
+        )
+
+
+def tag_editor(name, version, tags, key_key, value_key, remove_key) -> None:
+    """Add or change a tag, or remove one; ``version`` None edits the model's tags."""
+    base = PendingAction("tag", name, version)
+    with st.form(f"{key_key}_form", border=False):
+        key_col, value_col = st.columns(2)
+        key_col.text_input("Tag key", key=key_key)
+        value_col.text_input("Tag value", key=value_key)
+        st.form_submit_button(
+            "Review tag",
+            on_click=request,
+            args=(base,),
+            kwargs={"key": key_key, "value": value_key},
+        )
+    if tags:
+        remove_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
+        remove_col.selectbox("Remove a tag", sorted(tags), key=remove_key)
+        button_col.button(
+            "Review removal",
+            key=f"{remove_key}_button",
+            on_click=request,
+            args=(PendingAction("tag_delete", name, version),),
+            kwargs={"key": remove_key},
+        )
+
+
+def versions_table(model, metric: str | None):
+    """The page of versions showing, and the rows the user selected."""
+    scope = filters.versions_of(model.name)
+    pager = paging.pager(keys.MODEL_VERSIONS_PAGER, scope, PAGE_SIZE)
+    page = client.search_model_versions(
+        scope, max_results=PAGE_SIZE, order_by=["version_number DESC"], page_token=pager.token
+    )
+    metrics = client.get_latest_metrics([v.run_id for v in page if v.run_id])
+    found = sorted({k for values in metrics.values() for k in values})
+    shown = ([metric] if metric in found else []) + [k for k in found if k != metric]
+    shown = shown[:TABLE_METRICS]
+    frame = tables.versions_frame(page, metrics, shown)
+    event = st.dataframe(
+        tables.stage_styled(frame),
+        column_config=tables.versions_columns(shown),
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key=keys.MODEL_VERSIONS_TABLE,
+        width="stretch",
+    )
+    total = client.count_model_versions(scope)
+    widgets.pager_controls(keys.MODEL_VERSIONS_PAGER, pager, page.token, len(page), total)
+    return page, event.selection.rows
+
+
+def metric_chart(name: str, metric_keys: list[str], selected: int | None) -> None:
+    if not metric_keys:
+        st.info("No run of this model logged metrics, so there is nothing to chart yet.")
+        return
+    key = st.selectbox("Metric", metric_keys, key=keys.MODEL_METRIC)
+    points = client.get_model_metric_values(name, key)
+    st.plotly_chart(figures.metric_across_versions(points, key, selected), key="model_chart")
+
+
+def stage_actions(version) -> None:
+    st.checkbox(
+        "Archive the versions now in the target stage",
+        value=True,
+        key=keys.MODEL_ARCHIVE_EXISTING,
+    )
+    options = {"archive_existing": keys.MODEL_ARCHIVE_EXISTING}
+    columns = st.columns(3)
+    for column, stage, label in zip(
+        columns,
+        ("Staging", "Production", "Archived"),
+        ("To Staging", "To Production", "Archive"),
+        strict=True,
+    ):
+        action = PendingAction("stage", version.name, version.version, stage)
+        column.button(
+            label,
+            key=f"model_to_{stage.lower()}",
+            on_click=request,
+            args=(action,),
+            kwargs=options if stage != "Archived" else {},
+            width="stretch",
+            type="primary" if stage == "Production" else "secondary",
+            disabled=version.current_stage == stage and stage == "Archived",
+        )
+
+
+def alias_actions(version) -> None:
+    with st.form("model_alias_form", border=False):
+        st.text_input("Alias", key=keys.MODEL_ALIAS, placeholder="champion")
+        st.form_submit_button(
+            "Review alias",
+            on_click=request,
+            args=(PendingAction("alias", version.name, version.version),),
+            kwargs={"key": keys.MODEL_ALIAS},
+        )
+    for alias in version.aliases:
+        st.button(
+            f"Remove @{alias}",
+            key=f"model_alias_remove_{alias}",
+            on_click=request,
+            args=(PendingAction("alias_delete", version.name, version.version, key=alias),),
+        )
+
+
+def description_actions(version) -> None:
+    key = f"{keys.MODEL_VERSION_DESCRIPTION}_{version.version}"
+    with st.form("model_version_description_form", border=False):
+        st.text_area("Description", value=version.description or "", key=key)
+        st.form_submit_button(
+            "Review description",
+            on_click=request,
+            args=(PendingAction("description", version.name, version.version),),
+            kwargs={"value": key},
+        )
+
+
+def version_panel(version) -> None:
+    st.subheader(version_label(version.version))
+    st.markdown(
+        " ".join([stage_badge(version.current_stage)] + [alias_badge(a) for a in version.aliases])
+    )
+    links.link_to_version(version.name, version.version, label="Lineage, run and history")
+    stage_tab, alias_tab, description_tab, tags_tab = st.tabs(
+        ["Stage", "Alias", "Description", "Tags"]
+    )
+    with stage_tab:
+        stage_actions(version)
+    with alias_tab:
+        alias_actions(version)
+    with description_tab:
+        description_actions(version)
+    with tags_tab:
+        tag_editor(
+            version.name,
+            version.version,
+            version.tags,
+            keys.MODEL_VERSION_TAG_KEY,
+            keys.MODEL_VERSION_TAG_VALUE,
+            keys.MODEL_VERSION_TAG_REMOVE,
+        )
+
+
+def show_model(model) -> None:
+    header(model)
+    feedback.show_flash(keys.MODEL_FLASH)
+    rollback_box(model)
+    model_details(model)
+    metric_keys = client.get_model_metric_keys(model.name)
+    metric = st.session_state.get(keys.MODEL_METRIC) or next(iter(metric_keys), None)
+    st.subheader("Versions")
+    page, rows = versions_table(model, metric)
+    picked = selection.version_pick(
+        keys.MODEL_VERSION_PICK, rows, [v.version for v in page], links.requested_version()
+    )
+    version = next((v for v in page if v.version == picked), None)
+    if version is None and picked is not None:
+        version = client.find_model_version(model.name, picked)
+    links.mark_page("model", model=model.name, version=version.version if version else None)
+    chart_col, panel_col = st.columns([3, 2], gap="large")
+    with chart_col:
+        st.subheader("Across versions")
+        metric_chart(model.name, metric_keys, picked)
+    with panel_col:
+        pick_options = sorted(
+            {v.version for v in page} | ({picked} if picked else set()), reverse=True
+        )
+        st.selectbox(
+            "Act on version",
+            pick_options,
+            key=keys.MODEL_VERSION_PICK,
+            format_func=version_label,
+            index=None,
+        )
+        if version is not None:
+            version_panel(version)
+    if confirm.pending() is not None:
+        confirm.confirm_dialog()
+
+
+name = links.requested_model()
+with feedback.page_guard():
+    feedback.stop_if_empty(client)
+    if name is None:
+        st.title("Model")
+        st.info("Open a model from the Models page, or pick one here.")
+        picked_name = widgets.model_picker(client, "model_pick")
+        if picked_name:
+            links.open_model(picked_name)
+        st.stop()
+    model = client.find_registered_model(name)
+    if model is None:
+        st.title("Model")
+        links.model_not_found(name)
+        st.stop()
+    show_model(model)

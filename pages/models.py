@@ -1,0 +1,117 @@
+"""Models: where every model stands, a search in the filter grammar, a way into each model."""
+
+import streamlit as st
+
+from registry.dashboard import feedback, filters, keys, links, paging, session, tables, widgets
+from registry.dashboard.style import STAGE_ORDER, stage_label
+
+SORTS = {"Recently updated": ["last_updated_timestamp DESC"], "Name": ["name ASC"]}
+PAGE_SIZES = (25, 50, 100)
+SEARCH_HELP = (
+    "Filter grammar: `name LIKE 'churn%'`, `tags.team = 'growth'`, `current_stage = "
+    "'Production'`, `alias = 'champion'`, combined with AND / OR / NOT and parentheses."
+)
+
+client = session.client()
+links.mark_page("models")
+
+
+def headline(summary: dict) -> None:
+    by_stage = summary["by_stage"]
+    figures = {
+        "Models": summary["models"],
+        "Versions": summary["versions"],
+        "In Production": by_stage.get("Production", 0),
+        "In Staging": by_stage.get("Staging", 0),
+        "Changes, last 7 days": summary["recent_changes"],
+    }
+    for column, (label, value) in zip(st.columns(len(figures)), figures.items(), strict=True):
+        column.metric(label, f"{value:,}", border=True)
+
+
+def search_bar() -> tuple[filters.ModelFilter, str, int]:
+    query = st.text_input(
+        "Search",
+        key=keys.MODELS_QUERY,
+        icon=":material/search:",
+        help=SEARCH_HELP,
+        placeholder="name LIKE 'churn%' AND tags.team = 'growth'",
+    )
+    choices = client.get_model_tag_values(list(filters.QUICK_TAGS))
+    stage_col, team_col, owner_col, sort_col, size_col = st.columns([2, 2, 2, 2, 1])
+    stage = stage_col.selectbox(
+        "Has a version in",
+        STAGE_ORDER,
+        index=None,
+        key=keys.MODELS_STAGE,
+        format_func=stage_label,
+        placeholder="Any stage",
+    )
+    team = team_col.selectbox(
+        "Team", choices["team"], index=None, key=keys.MODELS_TEAM, placeholder="Any team"
+    )
+    owner = owner_col.selectbox(
+        "Owner", choices["owner"], index=None, key=keys.MODELS_OWNER, placeholder="Anyone"
+    )
+    sort = sort_col.selectbox("Sort by", list(SORTS), key=keys.MODELS_SORT)
+    size = size_col.selectbox("Per page", PAGE_SIZES, key=keys.MODELS_PAGE_SIZE)
+    return filters.model_filter(query, stage, {"team": team, "owner": owner}), sort, size
+
+
+def models_table(found: filters.ModelFilter, sort: str, size: int) -> None:
+    pager = paging.pager(keys.MODELS_PAGER, found.text, sort, size)
+    page = client.search_registered_models(
+        found.text, max_results=size, order_by=SORTS[sort], page_token=pager.token
+    )
+    total = client.count_registered_models(found.text)
+    where = "All models" if found.text is None else f"Models where {found.description}"
+    st.caption(f"{where} · {total:,} found")
+    if not page:
+        st.info("No model matches. Loosen the search or clear a quick filter.")
+        return
+    event = st.dataframe(
+        tables.models_styled(tables.models_frame(page)),
+        column_config=tables.MODELS_COLUMNS,
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key=keys.MODELS_TABLE,
+        width="stretch",
+        height=tables.height_for(len(page), most=size),
+    )
+    widgets.pager_controls(keys.MODELS_PAGER, pager, page.token, len(page), total)
+    if event.selection.rows:
+        links.open_model(page[event.selection.rows[0]].name)
+    chosen = st.selectbox(
+        "Open a model",
+        [m.name for m in page],
+        index=None,
+        key=keys.MODELS_OPEN,
+        placeholder="Choose a model on this page, or click its row",
+    )
+    if chosen:
+        links.open_model(chosen)
+
+
+def recent_activity() -> None:
+    st.subheader("Recent activity")
+    changes = client.get_history(max_results=8)
+    st.dataframe(
+        tables.history_frame(changes),
+        column_config=tables.HISTORY_COLUMNS,
+        hide_index=True,
+        width="stretch",
+    )
+    st.page_link(links.page_file("history"), label="All activity", icon=":material/history:")
+
+
+st.title("Models")
+with feedback.page_guard():
+    feedback.stop_if_empty(client)
+    headline(client.get_registry_summary())
+    found, sort, size = search_bar()
+    if found.error is not None:
+        feedback.show_filter_error(st.session_state.get(keys.MODELS_QUERY, ""), found.error)
+    else:
+        models_table(found, sort, size)
+    recent_activity()

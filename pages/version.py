@@ -1,0 +1,189 @@
+"""Version: where a version came from (data, run, code, environment) and all that happened to it."""
+
+import streamlit as st
+
+from registry.dashboard import feedback, figures, filters, keys, links, session, tables, widgets
+from registry.dashboard.lineage import lineage_figure
+from registry.dashboard.manifests import version_manifest
+from registry.dashboard.runs import find_run, metric_histories
+from registry.dashboard.style import (
+    alias_badge,
+    format_bytes,
+    format_time,
+    short_hash,
+    stage_badge,
+    version_label,
+)
+
+client = session.client()
+
+
+def choose() -> None:
+    """No version in the link: let the user pick one."""
+    st.title("Version")
+    name = widgets.model_picker(client, keys.VERSION_MODEL)
+    if name:
+        found = client.search_model_versions(
+            filters.versions_of(name), max_results=100, order_by=["version_number DESC"]
+        )
+        number = st.selectbox(
+            "Version",
+            [v.version for v in found],
+            index=None,
+            key=keys.VERSION_NUMBER,
+            format_func=version_label,
+            placeholder="Choose a version",
+        )
+        if number:
+            links.mark_page("version", model=name, version=number)
+            st.rerun()
+
+
+def header(version) -> None:
+    st.title(version_label(version.version, version.name))
+    badges = [stage_badge(version.current_stage)] + [alias_badge(a) for a in version.aliases]
+    st.markdown(" ".join(badges))
+    st.caption(
+        f"Registered {format_time(version.creation_timestamp)} by {version.user_id or 'unknown'}"
+        f" · source `{version.source or '–'}`"
+    )
+    if version.description:
+        st.markdown(version.description)
+    back, compare = st.columns(2)
+    with back:
+        links.link_to_model(version.name, label=f"All versions of {version.name}")
+    production = client.get_latest_versions(version.name, ["Production"])
+    if production and production[0].version != version.version:
+        picks = f"{version.name}:{production[0].version},{version.name}:{version.version}"
+        compare.page_link(
+            links.page_file("compare"),
+            label="Compare with Production",
+            icon=":material/compare_arrows:",
+            query_params={"page": "compare", "versions": picks},
+        )
+
+
+def run_facts(run) -> None:
+    info = run.info
+    commit = short_hash(info.git_commit, 12)
+    if info.git_commit and info.git_dirty:
+        commit += " (uncommitted changes)"
+    facts = {
+        "Run": f"{info.run_name or ''} ({info.run_id})",
+        "Experiment": info.experiment_name,
+        "Status": info.status,
+        "Started": format_time(info.start_time),
+        "Ended": format_time(info.end_time),
+        "Author": info.user_id,
+        "Source": f"{info.source_name or '–'} ({info.source_type or '?'})",
+        "Git commit": commit,
+    }
+    frame = tables.key_values(facts, "Run", "", ordered=True)
+    st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def run_section(run) -> None:
+    facts_col, params_col = st.columns(2)
+    with facts_col:
+        st.subheader("Run")
+        run_facts(run)
+    with params_col:
+        st.subheader("Parameters")
+        if run.data.params:
+            frame = tables.key_values(run.data.params, "Parameter")
+            st.dataframe(frame, hide_index=True, width="stretch")
+        else:
+            st.caption("The run logged no parameters.")
+    st.subheader("Metrics")
+    if not run.data.metrics:
+        st.caption("The run logged no metrics.")
+        return
+    latest = {k: f"{v:.4g}" for k, v in run.data.metrics.items()}
+    values_col, chart_col = st.columns([1, 2])
+    values_col.dataframe(tables.key_values(latest, "Metric", "Latest"), hide_index=True)
+    chosen = chart_col.multiselect(
+        "Metric histories", sorted(latest), default=sorted(latest)[:3], key=keys.VERSION_METRICS
+    )
+    if chosen:
+        histories = metric_histories(client, run, chosen)
+        chart_col.plotly_chart(figures.metric_histories(histories), key="version_histories")
+    st.subheader("Datasets")
+    if run.inputs:
+        frame = tables.datasets_frame(run.inputs)
+        st.dataframe(frame, column_config=tables.DATASET_COLUMNS, hide_index=True)
+    else:
+        st.caption("The run recorded no datasets.")
+
+
+def model_file_section(version, run) -> None:
+    st.subheader("Model file")
+    manifest = version_manifest(version, run)
+    if manifest is None:
+        st.info(
+            "No model file was logged for this version: it was registered from "
+            f"`{version.source or 'an unknown source'}`, so there is no signature or "
+            "environment to show.",
+            icon=":material/description:",
+        )
+        return
+    if manifest.problem:
+        st.warning(f"Part of the model manifest could not be read: {manifest.problem}.")
+    st.markdown(
+        f"`{manifest.model_class or 'unknown class'}` · {manifest.flavor or '?'} flavor · "
+        f"{format_bytes(manifest.size)} · sha256 `{manifest.sha256 or '–'}`"
+    )
+    env_col, signature_col = st.columns(2)
+    env_col.markdown("**Environment**")
+    env_col.dataframe(
+        tables.key_values(manifest.environment, "Package", "Version"),
+        hide_index=True,
+        width="stretch",
+    )
+    signature_col.markdown("**Input signature**")
+    signature_col.dataframe(
+        tables.key_values(manifest.signature, "Column", "Type", ordered=True),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def show_version(version) -> None:
+    header(version)
+    run = find_run(client, version.run_id)
+    st.subheader("Lineage")
+    st.plotly_chart(lineage_figure(version, run), key="version_lineage")
+    if run is not None:
+        run_section(run)
+    elif version.run_id:
+        st.warning(f"Run {version.run_id!r} is not recorded in this registry.")
+    model_file_section(version, run)
+    if version.tags:
+        st.subheader("Tags")
+        st.dataframe(tables.key_values(version.tags, "Tag"), hide_index=True)
+    st.subheader("History")
+    changes = client.get_history(version.name, version.version, max_results=500)
+    st.dataframe(
+        tables.history_frame(changes),
+        column_config=tables.HISTORY_COLUMNS,
+        hide_index=True,
+        width="stretch",
+    )
+
+
+name, number = links.requested_model(), links.requested_version()
+with feedback.page_guard():
+    feedback.stop_if_empty(client)
+    if name is None or number is None:
+        choose()
+        st.stop()
+    version = client.find_model_version(name, number)
+    if version is None:
+        st.title("Version")
+        if client.find_registered_model(name) is None:
+            links.model_not_found(name)
+        else:
+            st.error(f"Model {name!r} has no version {number}.", icon=":material/search_off:")
+            links.link_to_model(name, label=f"All versions of {name}")
+        st.stop()
+    links.mark_page("version", model=name, version=number)
+    show_version(version)

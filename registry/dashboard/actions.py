@@ -1,0 +1,208 @@
+"""Reviewed writes: an action requested by a button, its plan (exactly what will change,
+read fresh when the confirmation opens) and its application through the client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import streamlit as st
+
+from registry import InvalidArgumentError, RegistryClient
+from registry import arguments as check
+from registry.dashboard.filters import quote, versions_of
+from registry.dashboard.keys import MODEL_PENDING
+from registry.dashboard.style import shorten, stage_badge
+
+
+@dataclass(frozen=True)
+class PendingAction:
+    """What a reviewer asked for. ``kind`` is one of PLANNERS' keys; ``key`` is the alias
+    or tag key, ``value`` the tag value or description."""
+
+    kind: str
+    model: str
+    version: int | None = None
+    stage: str | None = None
+    archive_existing: bool = False
+    key: str | None = None
+    value: str | None = None
+
+    @property
+    def takes_comment(self) -> bool:
+        """Stage changes record a comment in the history."""
+        return self.kind in ("stage", "rollback")
+
+
+@dataclass(frozen=True)
+class Plan:
+    title: str
+    changes: list[str]
+    blocked: str | None = None  # why it cannot be confirmed
+
+
+def request(action: PendingAction, **fields: str) -> None:
+    """Button callback: ask to confirm ``action``, its ``fields`` read from the session-state
+    keys given (the inputs' values at click time)."""
+    values = {name: _clean(st.session_state.get(key)) for name, key in fields.items()}
+    st.session_state[MODEL_PENDING] = replace(action, **values)
+
+
+def _clean(value: object) -> object:
+    return (value.strip() or None) if isinstance(value, str) else value
+
+
+def _in_stage(client: RegistryClient, name: str, stage: str) -> list[int]:
+    found = client.search_model_versions(
+        f"{versions_of(name)} AND current_stage = {quote(stage)}", max_results=1000
+    )
+    return [v.version for v in found]
+
+
+def _move(version: int, old: str, new: str) -> str:
+    return f"**v{version}**: {stage_badge(old)} → {stage_badge(new)}"
+
+
+def plan_stage(client: RegistryClient, a: PendingAction) -> Plan:
+    version = client.get_model_version(a.model, a.version)
+    stage = check.stage(a.stage)
+    changes = [_move(a.version, version.current_stage, stage)]
+    others = []
+    if a.archive_existing and stage in ("Staging", "Production"):
+        others = [v for v in _in_stage(client, a.model, stage) if v != a.version]
+        changes += [_move(v, stage, "Archived") for v in others]
+    verb = "Archive" if stage == "Archived" else f"Promote to {stage}"
+    blocked = None
+    if version.current_stage == stage and not others:
+        blocked = f"v{a.version} is already in {stage}."
+    return Plan(f"{verb}: {a.model} v{a.version}", changes, blocked)
+
+
+def plan_rollback(client: RegistryClient, a: PendingAction) -> Plan:
+    target = client.find_rollback_target(a.model)
+    current = _in_stage(client, a.model, "Production")
+    if target is None:
+        return Plan(f"Roll back {a.model}", [], "No earlier Production version to roll back to.")
+    changes = [_move(v, "Production", "Archived") for v in current]
+    changes.append(_move(target.version, target.current_stage, "Production"))
+    return Plan(f"Roll back Production of {a.model} to v{target.version}", changes)
+
+
+def plan_alias(client: RegistryClient, a: PendingAction) -> Plan:
+    try:
+        alias = check.alias(a.key)
+    except InvalidArgumentError as error:
+        return Plan("Set an alias", [], str(error))
+    old = client.get_registered_model(a.model).aliases.get(alias)
+    was = f"v{old}" if old is not None else "unset"
+    change = f"**@{alias}**: {was} → **v{a.version}**"
+    blocked = f"@{alias} already points at v{a.version}." if old == a.version else None
+    verb = "Move" if old is not None else "Set"
+    return Plan(f"{verb} alias @{alias} of {a.model}", [change], blocked)
+
+
+def plan_alias_delete(client: RegistryClient, a: PendingAction) -> Plan:
+    return Plan(f"Remove alias @{a.key} of {a.model}", [f"**@{a.key}**: v{a.version} → unset"])
+
+
+def _text_change(what: str, old: str | None, new: str | None) -> str:
+    def shown(text: str | None) -> str:
+        return f"“{shorten(text, 120)}”" if text else "*empty*"
+
+    return f"{what}: {shown(old)} → {shown(new)}"
+
+
+def plan_description(client: RegistryClient, a: PendingAction) -> Plan:
+    if a.version is None:
+        old, what = client.get_registered_model(a.model).description, f"{a.model} description"
+    else:
+        old = client.get_model_version(a.model, a.version).description
+        what = f"v{a.version} description"
+    blocked = "The description is unchanged." if (old or None) == a.value else None
+    return Plan(f"Edit the {what}", [_text_change(what, old, a.value)], blocked)
+
+
+def plan_tag(client: RegistryClient, a: PendingAction) -> Plan:
+    if not a.key:
+        return Plan("Set a tag", [], "Enter a tag key.")
+    owner = _tag_owner(client, a)
+    old = owner.tags.get(a.key)
+    where = a.model if a.version is None else f"v{a.version}"
+    blocked = "The tag already has this value." if old == (a.value or "") else None
+    return Plan(
+        f"Set tag {a.key} on {where}", [_text_change(f"tag {a.key}", old, a.value)], blocked
+    )
+
+
+def plan_tag_delete(client: RegistryClient, a: PendingAction) -> Plan:
+    old = _tag_owner(client, a).tags.get(a.key or "")
+    where = a.model if a.version is None else f"v{a.version}"
+    blocked = None if old is not None else f"{where} has no tag {a.key!r}."
+    return Plan(
+        f"Remove tag {a.key} from {where}", [_text_change(f"tag {a.key}", old, None)], blocked
+    )
+
+
+def _tag_owner(client: RegistryClient, a: PendingAction):
+    if a.version is None:
+        return client.get_registered_model(a.model)
+    return client.get_model_version(a.model, a.version)
+
+
+PLANNERS = {
+    "stage": plan_stage,
+    "rollback": plan_rollback,
+    "alias": plan_alias,
+    "alias_delete": plan_alias_delete,
+    "description": plan_description,
+    "tag": plan_tag,
+    "tag_delete": plan_tag_delete,
+}
+
+
+def plan(client: RegistryClient, action: PendingAction) -> Plan:
+    return PLANNERS[action.kind](client, action)
+
+
+def apply(client: RegistryClient, a: PendingAction, comment: str | None = None) -> str:
+    """Make the change; returns the sentence to confirm it. Raises RegistryError."""
+    comment = (comment or "").strip() or None
+    if a.kind == "stage":
+        client.transition_model_version_stage(
+            a.model,
+            a.version,
+            a.stage,
+            archive_existing_versions=a.archive_existing,
+            comment=comment,
+        )
+        return f"{a.model} v{a.version} is now in {a.stage}."
+    if a.kind == "rollback":
+        restored = client.rollback_production(a.model, comment=comment)
+        return f"Rolled back: {a.model} v{restored.version} is in Production again."
+    if a.kind == "alias":
+        client.set_registered_model_alias(a.model, a.key, a.version)
+        return f"@{a.key} now points at {a.model} v{a.version}."
+    if a.kind == "alias_delete":
+        client.delete_registered_model_alias(a.model, a.key)
+        return f"Removed @{a.key} from {a.model}."
+    return _apply_edit(client, a)
+
+
+def _apply_edit(client: RegistryClient, a: PendingAction) -> str:
+    target = a.model if a.version is None else f"{a.model} v{a.version}"
+    if a.kind == "description":
+        if a.version is None:
+            client.update_registered_model(a.model, description=a.value)
+        else:
+            client.update_model_version(a.model, a.version, description=a.value)
+        return f"Saved the description of {target}."
+    if a.kind == "tag":
+        if a.version is None:
+            client.set_registered_model_tag(a.model, a.key, a.value or "")
+        else:
+            client.set_model_version_tag(a.model, a.version, a.key, a.value or "")
+        return f"Set tag {a.key} on {target}."
+    if a.version is None:
+        client.delete_registered_model_tag(a.model, a.key)
+    else:
+        client.delete_model_version_tag(a.model, a.version, a.key)
+    return f"Removed tag {a.key} from {target}."

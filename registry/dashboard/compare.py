@@ -1,0 +1,170 @@
+"""Side-by-side comparison of 2-5 versions: metrics with the best marked, and diffs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from registry import RegistryClient
+from registry.dashboard.manifests import ManifestView, version_manifest
+from registry.dashboard.runs import find_run
+from registry.dashboard.style import shorten, stage_label, to_utc, version_label
+from registry.entities import ModelVersion, Run
+
+MAX_PICKS = 5
+LOWER_IS_BETTER = ("loss", "error", "rmse", "mse", "mae", "mape", "latency", "time", "size")
+BEST_STYLE = "color: #1a9850; font-weight: 700"
+DIFFERS_STYLE = "background-color: rgba(224, 130, 20, 0.12)"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One version being compared, with its run and model file when they exist."""
+
+    version: ModelVersion
+    run: Run | None
+    manifest: ManifestView | None
+
+    @property
+    def label(self) -> str:
+        return version_label(self.version.version, self.version.name)
+
+
+def parse_picks(text: str | None) -> list[tuple[str, int]]:
+    """'churn:3,churn:5' -> [('churn', 3), ('churn', 5)]; malformed items are skipped."""
+    picks: list[tuple[str, int]] = []
+    for item in (text or "").split(","):
+        name, _, number = item.strip().rpartition(":")
+        if name and number.isdigit() and (name, int(number)) not in picks:
+            picks.append((name, int(number)))
+    return picks[:MAX_PICKS]
+
+
+def format_picks(picks: list[tuple[str, int]]) -> str:
+    return ",".join(f"{name}:{version}" for name, version in picks)
+
+
+def add_pick(key: str, model_key: str, version_key: str) -> None:
+    """Button callback: add the chosen model version to the picks stored under ``key``."""
+    name, number = st.session_state.get(model_key), st.session_state.get(version_key)
+    picks = st.session_state.setdefault(key, [])
+    if name and number and (name, number) not in picks and len(picks) < MAX_PICKS:
+        picks.append((name, number))
+
+
+def remove_pick(key: str, pick: tuple[str, int]) -> None:
+    st.session_state[key] = [p for p in st.session_state.get(key, []) if p != pick]
+
+
+def load_candidates(client: RegistryClient, picks: list[tuple[str, int]]):
+    """(candidates, picks that no longer exist). A missing run leaves ``run`` None."""
+    found, missing = [], []
+    for name, number in picks:
+        version = client.find_model_version(name, number)
+        if version is None:
+            missing.append((name, number))
+            continue
+        run = find_run(client, version.run_id)
+        found.append(Candidate(version, run, version_manifest(version, run)))
+    return found, missing
+
+
+def overview_frame(candidates: list[Candidate]) -> pd.DataFrame:
+    rows = [
+        {
+            "Version": c.label,
+            "Stage": stage_label(c.version.current_stage),
+            "Aliases": [f"@{a}" for a in c.version.aliases],
+            "Created (UTC)": to_utc(c.version.creation_timestamp),
+            "Author": c.version.user_id or "",
+            "Description": shorten(c.version.description, 60),
+        }
+        for c in candidates
+    ]
+    return pd.DataFrame(rows)
+
+
+def lower_is_better(metric: str) -> bool:
+    name = metric.lower()
+    return any(word in name for word in LOWER_IS_BETTER)
+
+
+def metrics_frame(candidates: list[Candidate]) -> pd.DataFrame:
+    """Rows are metric keys, columns the versions; NaN where a run did not log a metric."""
+    data = {c.label: (c.run.data.metrics if c.run else {}) for c in candidates}
+    frame = pd.DataFrame(data, dtype="float64")
+    return frame.sort_index()
+
+
+def best_labels(metrics: pd.DataFrame) -> dict[str, str | None]:
+    """For each metric, the column holding its best value (None when all are missing or tied)."""
+    best = {}
+    for metric, row in metrics.iterrows():
+        values = row.dropna()
+        if values.empty or values.nunique() == 1:
+            best[metric] = None
+            continue
+        best[metric] = values.idxmin() if lower_is_better(str(metric)) else values.idxmax()
+    return best
+
+
+def styled_metrics(metrics: pd.DataFrame):
+    """Best value per metric in bold green; metrics whose values differ on a tinted row."""
+    best = best_labels(metrics)
+
+    def row_style(row: pd.Series) -> list[str]:
+        differs = row.nunique(dropna=False) > 1
+        return [
+            ";".join(
+                s
+                for s in (
+                    DIFFERS_STYLE if differs else "",
+                    BEST_STYLE if best[row.name] == col else "",
+                )
+                if s
+            )
+            for col in row.index
+        ]
+
+    return metrics.style.apply(row_style, axis=1).format("{:.4f}", na_rep="–")
+
+
+def diff_frame(values: dict[str, dict[str, str]], only_differences: bool) -> pd.DataFrame:
+    """Rows are keys, columns the versions; rows that differ first, then the rest by key.
+
+    ``values`` maps a version label to its key -> value mapping. With ``only_differences``
+    the rows whose values are all equal are left out.
+    """
+    frame = pd.DataFrame(values, dtype="object").fillna("–")
+    if frame.empty:
+        return frame
+    frame.insert(0, "Differs", frame.nunique(axis=1) > 1)
+    frame = frame.sort_index().sort_values("Differs", ascending=False, kind="stable")
+    if only_differences:
+        frame = frame[frame["Differs"]]
+    return frame
+
+
+def styled_diff(frame: pd.DataFrame):
+    def row_style(row: pd.Series) -> list[str]:
+        return [DIFFERS_STYLE if row["Differs"] else "" for _ in row.index]
+
+    return frame.style.apply(row_style, axis=1)
+
+
+def params(c: Candidate) -> dict[str, str]:
+    return dict(c.run.data.params) if c.run else {}
+
+
+def signature(c: Candidate) -> dict[str, str]:
+    return dict(c.manifest.signature) if c.manifest else {}
+
+
+def environment(c: Candidate) -> dict[str, str]:
+    return dict(c.manifest.environment) if c.manifest else {}
+
+
+def tags(c: Candidate) -> dict[str, str]:
+    return dict(c.version.tags)

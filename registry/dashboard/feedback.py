@@ -1,0 +1,80 @@
+"""What the user sees when something goes wrong, when there is nothing yet, or after a change."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import streamlit as st
+
+from registry import FilterSyntaxError, RegistryBusyError, RegistryClient, RegistryError
+from registry.dashboard.keys import FEEDBACK_RETRY
+
+_REGISTER_SNIPPET = """\
+import registry
+
+client = registry.RegistryClient()          # REGISTRY_HOME or ./mlregistry
+client.create_registered_model("churn", tags={"team": "growth"})
+client.create_model_version("churn", source="models/churn.skops")
+"""
+
+
+@contextlib.contextmanager
+def page_guard() -> Iterator[None]:
+    """Show a registry error raised in the block as a message instead of a traceback."""
+    try:
+        yield
+    except RegistryError as error:
+        show_error(error)
+
+
+def show_error(error: RegistryError, *, retry: bool = True) -> None:
+    """A busy registry as guidance to retry (with a Retry button unless ``retry`` is False);
+    any other registry error as its message."""
+    if isinstance(error, RegistryBusyError):
+        holder = error.holder or "another process"
+        st.warning(
+            f"Registry busy, retrying… {holder} is holding the registry file. The dashboard "
+            "waits for it on every click; press **Retry** in a moment, or raise "
+            "`REGISTRY_BUSY_TIMEOUT` if long bulk imports are running.",
+            icon=":material/hourglass_top:",
+        )
+        if retry:
+            st.button("Retry", key=FEEDBACK_RETRY, icon=":material/refresh:")
+    else:
+        st.error(str(error), icon=":material/error:")
+
+
+def show_filter_error(text: str, error: FilterSyntaxError) -> None:
+    """The parser's message, with a caret under the offending token."""
+    st.error(str(error), icon=":material/search_off:")
+    if error.position is not None:
+        st.code(f"{text}\n{' ' * error.position}^", language=None)
+
+
+def empty_registry() -> None:
+    """Explain how to put the first model in an empty registry."""
+    st.info(
+        "The registry is empty. Register a model from Python, or seed a demo registry with "
+        "`registry demo`; then rerun this page.",
+        icon=":material/inventory_2:",
+    )
+    st.code(_REGISTER_SNIPPET, language="python")
+
+
+def stop_if_empty(client: RegistryClient) -> None:
+    """On an empty registry, explain how to fill it and end the page here."""
+    if client.count_registered_models() == 0:
+        empty_registry()
+        st.stop()
+
+
+def flash(key: str, message: str) -> None:
+    """Remember a success message for the next run of the page."""
+    st.session_state[key] = message
+
+
+def show_flash(key: str) -> None:
+    message = st.session_state.pop(key, None)
+    if message:
+        st.success(message, icon=":material/check_circle:")

@@ -1,0 +1,57 @@
+"""Session-state keys, each prefixed by the page that owns it."""
+
+# Shared messages
+FEEDBACK_RETRY = "feedback_retry"
+LINKS_FOLLOWED = "links_followed"
+
+# Models page
+MODELS_QUERY = "models_query"
+MODELS_STAGE = "models_stage"
+MODELS_TEAM = "models_team"
+MODELS_OWNER = "models_owner"
+MODELS_SORT = "models_sort"
+MODELS_PAGE_SIZE = "models_page_size"
+MODELS_PAGER = "models_pager"
+MODELS_TABLE = "models_table"
+MODELS_OPEN = "models_open"
+
+# Model page
+MODEL_VERSIONS_PAGER = "model_versions_pager"
+MODEL_VERSIONS_TABLE = "model_versions_table"
+MODEL_VERSION_PICK = "model_version_pick"
+MODEL_METRIC = "model_metric"
+MODEL_ARCHIVE_EXISTING = "model_archive_existing"
+MODEL_ALIAS = "model_alias"
+MODEL_VERSION_DESCRIPTION = "model_version_description"
+MODEL_VERSION_TAG_KEY = "model_version_tag_key"
+MODEL_VERSION_TAG_VALUE = "model_version_tag_value"
+MODEL_VERSION_TAG_REMOVE = "model_version_tag_remove"
+MODEL_DESCRIPTION = "model_description"
+MODEL_TAG_KEY = "model_tag_key"
+MODEL_TAG_VALUE = "model_tag_value"
+MODEL_TAG_REMOVE = "model_tag_remove"
+MODEL_PENDING = "model_pending_action"
+MODEL_COMMENT = "model_confirm_comment"
+MODEL_FLASH = "model_flash"
+
+# Version page
+VERSION_MODEL = "version_model"
+VERSION_NUMBER = "version_number"
+VERSION_METRICS = "version_metrics"
+
+# Compare page
+COMPARE_PICKS = "compare_picks"
+COMPARE_MODEL = "compare_model"
+COMPARE_VERSION = "compare_version"
+COMPARE_ALL_PARAMS = "compare_all_params"
+
+# History page
+HISTORY_MODEL = "history_model"
+HISTORY_USER = "history_user"
+HISTORY_EVENTS = "history_events"
+HISTORY_FROM = "history_from"
+HISTORY_TO = "history_to"
+HISTORY_OFFSET = "history_offset"
+HISTORY_AT_MODEL = "history_at_model"
+HISTORY_AT_STAGE = "history_at_stage"
+HISTORY_AT_TIME = "history_at_time"

@@ -1,0 +1,108 @@
+"""The page list and deep links.
+
+A link carries the page and what it shows in ``st.query_params``: ``?page=model&model=churn
+&version=7`` opens version 7 of churn on the Model page, from the root URL or any page's URL.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from registry.dashboard.keys import LINKS_FOLLOWED
+from registry.dashboard.style import version_label
+
+# slug -> (file relative to app.py, title, icon); the first one is the home page.
+PAGES = {
+    "models": ("pages/models.py", "Models", ":material/inventory_2:"),
+    "model": ("pages/model.py", "Model", ":material/model_training:"),
+    "version": ("pages/version.py", "Version", ":material/account_tree:"),
+    "compare": ("pages/compare.py", "Compare", ":material/compare_arrows:"),
+    "history": ("pages/history.py", "History", ":material/history:"),
+}
+LINK_PARAMS = ("model", "version", "versions")
+
+
+def build_pages(root: Path) -> dict[str, st.Page]:
+    """One st.Page per entry of PAGES, with ``url_path`` equal to its slug."""
+    return {
+        slug: st.Page(root / path, title=title, icon=icon, url_path=slug, default=(i == 0))
+        for i, (slug, (path, title, icon)) in enumerate(PAGES.items())
+    }
+
+
+def follow_deep_link(pages: dict[str, st.Page], current: st.Page) -> None:
+    """On a session's first run, switch to the page a ``page`` query parameter names,
+    keeping the other parameters. Later runs follow the navigation the user clicks."""
+    if st.session_state.get(LINKS_FOLLOWED):
+        return
+    st.session_state[LINKS_FOLLOWED] = True
+    target = pages.get(st.query_params.get("page", ""))
+    if target is not None and target.url_path != current.url_path:
+        st.switch_page(target, query_params=st.query_params.to_dict())
+
+
+def mark_page(slug: str, **params: object) -> None:
+    """Make the URL name this page and what it shows (None drops a parameter)."""
+    wanted = {"page": slug, **{k: str(v) for k, v in params.items() if v is not None}}
+    for key in LINK_PARAMS:
+        if key not in wanted and key in st.query_params:
+            del st.query_params[key]
+    for key, value in wanted.items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
+
+
+def requested_model() -> str | None:
+    name = st.query_params.get("model", "").strip()
+    return name or None
+
+
+def requested_version() -> int | None:
+    """The ``version`` parameter as a number; None when absent or not a positive number."""
+    text = st.query_params.get("version", "").strip().lstrip("vV")
+    return int(text) if text.isdigit() and int(text) > 0 else None
+
+
+def page_file(slug: str) -> str:
+    return PAGES[slug][0]
+
+
+def link_to_model(name: str, label: str | None = None, version: int | None = None) -> None:
+    params = {"page": "model", "model": name}
+    if version is not None:
+        params["version"] = str(version)
+    st.page_link(
+        page_file("model"), label=label or name, icon=":material/open_in_new:", query_params=params
+    )
+
+
+def link_to_version(name: str, version: int, label: str | None = None) -> None:
+    params = {"page": "version", "model": name, "version": str(version)}
+    st.page_link(
+        page_file("version"),
+        label=label or version_label(version, name),
+        icon=":material/account_tree:",
+        query_params=params,
+    )
+
+
+def back_to_models() -> None:
+    st.page_link(page_file("models"), label="Back to all models", icon=":material/arrow_back:")
+
+
+def open_model(name: str, version: int | None = None) -> None:
+    """Go to the Model page (stops this run)."""
+    params = {"page": "model", "model": name}
+    if version is not None:
+        params["version"] = str(version)
+    st.switch_page(page_file("model"), query_params=params)
+
+
+def model_not_found(name: str) -> None:
+    st.error(
+        f"Registered model {name!r} does not exist (it may have been renamed or deleted).",
+        icon=":material/search_off:",
+    )
+    back_to_models()

@@ -1,0 +1,177 @@
+"""DataFrames (with their column configs) built from registry entities, ready for st.dataframe."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+import streamlit as st
+
+from registry.dashboard.history import change_summary, event_label
+from registry.dashboard.style import (
+    format_bytes,
+    short_hash,
+    shorten,
+    stage_cell_style,
+    stage_label,
+    to_utc,
+)
+from registry.entities import Change, Dataset, ModelVersion, RegisteredModel
+
+WHEN = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", timezone="UTC")
+VERSION = st.column_config.NumberColumn(format="v%d", width="small")
+
+
+ROW_HEIGHT = 35
+
+
+def height_for(rows: int, most: int = 25) -> int:
+    """Pixels that show ``rows`` rows (at most ``most``) and the header without scrolling."""
+    return ROW_HEIGHT * (min(max(rows, 1), most) + 1) + 3
+
+
+def _newest(model: RegisteredModel, stage: str | None = None) -> str:
+    numbers = [v.version for v in model.latest_versions if stage in (None, v.current_stage)]
+    return f"v{max(numbers)}" if numbers else ""
+
+
+def models_frame(models: Iterable[RegisteredModel]) -> pd.DataFrame:
+    """One row per model: where its versions stand, its aliases and tags."""
+    rows = [
+        {
+            "Model": m.name,
+            "Latest": _newest(m),
+            "Production": _newest(m, "Production"),
+            "Staging": _newest(m, "Staging"),
+            "Aliases": [f"@{alias} → v{version}" for alias, version in m.aliases.items()],
+            "Tags": [f"{key}={value}" for key, value in sorted(m.tags.items())],
+            "Updated (UTC)": to_utc(m.last_updated_timestamp),
+            "Description": shorten(m.description, 60),
+        }
+        for m in models
+    ]
+    return pd.DataFrame(rows, columns=list(MODELS_COLUMNS))
+
+
+MODELS_COLUMNS = {
+    "Model": st.column_config.TextColumn(width="medium"),
+    "Latest": st.column_config.TextColumn(width="small"),
+    "Production": st.column_config.TextColumn(width="small"),
+    "Staging": st.column_config.TextColumn(width="small"),
+    "Aliases": st.column_config.ListColumn(),
+    "Tags": st.column_config.ListColumn(),
+    "Updated (UTC)": WHEN,
+    "Description": st.column_config.TextColumn(width="medium"),
+}
+
+
+def models_styled(frame: pd.DataFrame):
+    """The models table with its Production and Staging columns in the stage colours."""
+    styler = frame.style
+    for stage in ("Production", "Staging"):
+        styler = styler.map(lambda v, s=stage: stage_cell_style(s) if v else "", subset=[stage])
+    return styler
+
+
+def versions_frame(
+    versions: Iterable[ModelVersion], metrics: dict[str, dict[str, float]], metric_keys: list[str]
+) -> pd.DataFrame:
+    """One row per version with the newest value of each of ``metric_keys`` from its run."""
+    rows = []
+    for v in versions:
+        run_metrics = metrics.get(v.run_id or "", {})
+        rows.append(
+            {
+                "Version": v.version,
+                "Stage": stage_label(v.current_stage),
+                "Aliases": [f"@{alias}" for alias in v.aliases],
+                "Run": short_hash(v.run_id, 8) if v.run_id else "",
+                **{key: run_metrics.get(key) for key in metric_keys},
+                "Created (UTC)": to_utc(v.creation_timestamp),
+                "Author": v.user_id or "",
+                "Description": shorten(v.description, 60),
+            }
+        )
+    columns = ["Version", "Stage", "Aliases", "Run", *metric_keys]
+    columns += ["Created (UTC)", "Author", "Description"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def versions_columns(metric_keys: list[str]) -> dict:
+    metric = st.column_config.NumberColumn(format="%.4f")
+    return {
+        "Version": VERSION,
+        "Stage": st.column_config.TextColumn(width="small"),
+        "Aliases": st.column_config.ListColumn(),
+        "Run": st.column_config.TextColumn(width="small", help="First characters of the run id"),
+        **{key: metric for key in metric_keys},
+        "Created (UTC)": WHEN,
+        "Description": st.column_config.TextColumn(width="large"),
+    }
+
+
+def stage_styled(frame: pd.DataFrame, column: str = "Stage"):
+    """``frame`` with its stage column in the stage colours."""
+    return frame.style.map(stage_cell_style, subset=[column])
+
+
+def history_frame(changes: Iterable[Change]) -> pd.DataFrame:
+    rows = [
+        {
+            "When (UTC)": to_utc(c.timestamp),
+            "Who": c.actor,
+            "Action": event_label(c.event),
+            "Model": c.model_name or "",
+            "Version": f"v{c.version}" if c.version is not None else "",
+            "Change": change_summary(c),
+            "Comment": c.comment or "",
+        }
+        for c in changes
+    ]
+    return pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
+
+
+HISTORY_COLUMNS = {
+    "When (UTC)": WHEN,
+    "Who": st.column_config.TextColumn(width="small"),
+    "Action": st.column_config.TextColumn(width="medium"),
+    "Model": st.column_config.TextColumn(width="medium"),
+    "Version": st.column_config.TextColumn(width="small"),
+    "Change": st.column_config.TextColumn(width="medium"),
+    "Comment": st.column_config.TextColumn(width="medium"),
+}
+
+
+def datasets_frame(datasets: Iterable[Dataset]) -> pd.DataFrame:
+    rows = [
+        {
+            "Dataset": d.name,
+            "Used for": d.context or "",
+            "Rows": d.num_rows,
+            "Columns": d.num_columns,
+            "Size": format_bytes(d.size_bytes),
+            "SHA-256": short_hash(d.digest, 16),
+            "Source": d.source or "",
+        }
+        for d in datasets
+    ]
+    return pd.DataFrame(rows, columns=list(DATASET_COLUMNS))
+
+
+DATASET_COLUMNS = {
+    "Dataset": st.column_config.TextColumn(),
+    "Used for": st.column_config.TextColumn(width="small"),
+    "Rows": st.column_config.NumberColumn(format="localized"),
+    "Columns": st.column_config.NumberColumn(format="%d"),
+    "Size": st.column_config.TextColumn(width="small"),
+    "SHA-256": st.column_config.TextColumn(help="First 16 hex digits of the content hash"),
+    "Source": st.column_config.TextColumn(width="large"),
+}
+
+
+def key_values(
+    values: dict[str, object], key: str = "Key", value: str = "Value", *, ordered: bool = False
+) -> pd.DataFrame:
+    """A two-column table of a mapping, sorted by key unless ``ordered`` keeps its order."""
+    items = values.items() if ordered else sorted(values.items())
+    return pd.DataFrame([(k, "" if v is None else str(v)) for k, v in items], columns=[key, value])
