@@ -339,13 +339,9 @@ class _Parser:
 
 
 _ROW = {"model": "m", "version": "v"}
-_TAG_SOURCE = {
-    "model": "registered_model_tags t WHERE t.name = m.name AND t.key = ?",
-    "version": "model_version_tags t WHERE t.name = v.name AND t.version = v.version AND t.key = ?",
-}
 _ALIAS_SOURCE = {
-    "model": "registered_model_aliases a WHERE a.name = m.name",
-    "version": "registered_model_aliases a WHERE a.name = v.name AND a.version = v.version",
+    "model": "unnest(map_keys(m.aliases)) AS a(alias) WHERE TRUE",
+    "version": "unnest(v.aliases) AS a(alias) WHERE TRUE",
 }
 _STAGE_SOURCE = "model_versions s WHERE s.name = m.name AND NOT s.deleted"
 
@@ -367,7 +363,12 @@ def _exists(source: str, expr: str, node: _Comparison, params: list) -> tuple[st
 def _compile_comparison(node: _Comparison, target: str) -> tuple[str, list]:
     field = _FIELDS[node.key]
     if field.kind == "tag":
-        return _exists(_TAG_SOURCE[target], "t.value", node, [node.tag])
+        # The tag's value, NULL when unset: '!=' then means "set, to another value" (MLflow).
+        value = f"{_ROW[target]}.tags[?]"
+        if node.op in _NULL_OPS:
+            return f"{value} {node.op}", [node.tag]
+        sql, params = _predicate(value, node.op, node.values)
+        return f"coalesce({sql}, FALSE)", [node.tag, *params]
     if field.kind == "alias":
         return _exists(_ALIAS_SOURCE[target], "a.alias", node, [])
     if field.kind == "stage" and target == "model":

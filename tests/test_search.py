@@ -10,16 +10,10 @@ from registry.errors import FilterSyntaxError, InvalidArgumentError
 from registry.search import CompiledFilter, compile_filter, compile_order_by
 from registry.store.migrations import apply_pending
 
-M_TAG = "EXISTS (SELECT 1 FROM registered_model_tags t WHERE t.name = m.name AND t.key = ?{})"
-V_TAG = (
-    "EXISTS (SELECT 1 FROM model_version_tags t"
-    " WHERE t.name = v.name AND t.version = v.version AND t.key = ?{})"
-)
-M_ALIAS = "EXISTS (SELECT 1 FROM registered_model_aliases a WHERE a.name = m.name{})"
-V_ALIAS = (
-    "EXISTS (SELECT 1 FROM registered_model_aliases a"
-    " WHERE a.name = v.name AND a.version = v.version{})"
-)
+M_TAG = "coalesce(m.tags[?] {}, FALSE)"
+V_TAG = "coalesce(v.tags[?] {}, FALSE)"
+M_ALIAS = "EXISTS (SELECT 1 FROM unnest(map_keys(m.aliases)) AS a(alias) WHERE TRUE{})"
+V_ALIAS = "EXISTS (SELECT 1 FROM unnest(v.aliases) AS a(alias) WHERE TRUE{})"
 M_STAGE = "EXISTS (SELECT 1 FROM model_versions s WHERE s.name = m.name AND NOT s.deleted{})"
 
 # (target, filter, expected SQL, expected parameters)
@@ -44,16 +38,16 @@ COMPILES = [
     ),
     ("version", "name='a'AND version_number=2", "v.name = ? AND v.version = ?", ["a", 2]),
     # MLflow: tags, in every spelling of the key
-    ("model", "tags.team = 'payments'", M_TAG.format(" AND t.value = ?"), ["team", "payments"]),
-    ("version", "tag.team = 'payments'", V_TAG.format(" AND t.value = ?"), ["team", "payments"]),
-    ("version", "tags.`my key` = 'v'", V_TAG.format(" AND t.value = ?"), ["my key", "v"]),
-    ("version", 'tags."my.key" = "v"', V_TAG.format(" AND t.value = ?"), ["my.key", "v"]),
-    ("version", "tags.a.b = 'v'", V_TAG.format(" AND t.value = ?"), ["a.b", "v"]),
-    ("model", "tags.team != 'x'", M_TAG.format(" AND t.value != ?"), ["team", "x"]),
-    ("model", "tags.team LIKE 'pay%'", M_TAG.format(" AND t.value LIKE ?"), ["team", "pay%"]),
-    ("model", "tags.t IN ('a', 'b')", M_TAG.format(" AND t.value IN (?, ?)"), ["t", "a", "b"]),
-    ("model", "tags.ключ = 'x'", M_TAG.format(" AND t.value = ?"), ["ключ", "x"]),
-    ("model", "TAGS.Team = 'x'", M_TAG.format(" AND t.value = ?"), ["Team", "x"]),
+    ("model", "tags.team = 'payments'", M_TAG.format("= ?"), ["team", "payments"]),
+    ("version", "tag.team = 'payments'", V_TAG.format("= ?"), ["team", "payments"]),
+    ("version", "tags.`my key` = 'v'", V_TAG.format("= ?"), ["my key", "v"]),
+    ("version", 'tags."my.key" = "v"', V_TAG.format("= ?"), ["my.key", "v"]),
+    ("version", "tags.a.b = 'v'", V_TAG.format("= ?"), ["a.b", "v"]),
+    ("model", "tags.team != 'x'", M_TAG.format("!= ?"), ["team", "x"]),
+    ("model", "tags.team LIKE 'pay%'", M_TAG.format("LIKE ?"), ["team", "pay%"]),
+    ("model", "tags.t IN ('a', 'b')", M_TAG.format("IN (?, ?)"), ["t", "a", "b"]),
+    ("model", "tags.ключ = 'x'", M_TAG.format("= ?"), ["ключ", "x"]),
+    ("model", "TAGS.Team = 'x'", M_TAG.format("= ?"), ["Team", "x"]),
     # MLflow: version keys
     ("version", "run_id = 'abc'", "coalesce(v.run_id = ?, FALSE)", ["abc"]),
     ("version", "run_id IN ('a', 'b')", "coalesce(v.run_id IN (?, ?), FALSE)", ["a", "b"]),
@@ -120,8 +114,8 @@ COMPILES = [
     ("version", "last_updated_timestamp IN (1, 2)", "v.last_updated_timestamp IN (?, ?)", [1, 2]),
     ("version", "version_number = 9223372036854775807", "v.version = ?", [2**63 - 1]),
     # IS [NOT] NULL
-    ("model", "tags.team IS NULL", "NOT " + M_TAG.format(""), ["team"]),
-    ("model", "tags.team is not null", M_TAG.format(""), ["team"]),
+    ("model", "tags.team IS NULL", "m.tags[?] IS NULL", ["team"]),
+    ("model", "tags.team is not null", "m.tags[?] IS NOT NULL", ["team"]),
     ("version", "alias IS NULL", "NOT " + V_ALIAS.format(""), []),
     ("version", "description IS NULL", "v.description IS NULL", []),
     ("version", "run_id IS NOT NULL", "v.run_id IS NOT NULL", []),
@@ -426,9 +420,28 @@ def con():
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         VERSIONS,
     )
-    con.executemany("INSERT INTO registered_model_tags VALUES (?, ?, ?)", MODEL_TAGS)
-    con.executemany("INSERT INTO model_version_tags VALUES (?, ?, ?, ?)", VERSION_TAGS)
-    con.executemany("INSERT INTO registered_model_aliases VALUES (?, ?, ?)", ALIASES)
+    for name, key, value in MODEL_TAGS:
+        con.execute(
+            "UPDATE registered_models SET tags = map_concat(tags, map([?], [?])) WHERE name = ?",
+            [key, value, name],
+        )
+    for name, version, key, value in VERSION_TAGS:
+        con.execute(
+            "UPDATE model_versions SET tags = map_concat(tags, map([?], [?]))"
+            " WHERE name = ? AND version = ?",
+            [key, value, name, version],
+        )
+    for name, alias, version in ALIASES:
+        con.execute(
+            "UPDATE registered_models SET aliases = map_concat(aliases, map([?], [?]))"
+            " WHERE name = ?",
+            [alias, version, name],
+        )
+        con.execute(
+            "UPDATE model_versions SET aliases = list_append(aliases, ?)"
+            " WHERE name = ? AND version = ?",
+            [alias, name, version],
+        )
     yield con
     con.close()
 

@@ -16,7 +16,7 @@ from registry.store.migrations import apply_pending
 
 FROM = {"model": "registered_models m", "version": "model_versions v"}
 # Compiled SQL is made of search.py's own words: no quotes, semicolons, dashes or user text.
-SQL_ALPHABET = re.compile(r"[A-Za-z_.,()=!<>?1 ]*")
+SQL_ALPHABET = re.compile(r"[A-Za-z_.,()\[\]=!<>?1 ]*")
 FUZZ = settings(
     max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
@@ -36,14 +36,15 @@ def db():
     con = duckdb.connect(":memory:")
     apply_pending(con)
     for statement in (
-        "INSERT INTO registered_models VALUES ('churn', 'd', 1, 2, 3)",
+        (
+            "INSERT INTO registered_models VALUES"
+            " ('churn', 'd', 1, 2, 3, MAP {'team': 'payments'}, MAP {'champion': 1})"
+        ),
         (
             "INSERT INTO model_versions (name, version, creation_timestamp,"
-            " last_updated_timestamp, run_id) VALUES ('churn', 1, 1, 2, 'r1')"
+            " last_updated_timestamp, run_id, tags, aliases)"
+            " VALUES ('churn', 1, 1, 2, 'r1', MAP {'team': 'payments'}, ['champion'])"
         ),
-        "INSERT INTO registered_model_tags VALUES ('churn', 'team', 'payments')",
-        "INSERT INTO model_version_tags VALUES ('churn', 1, 'team', 'payments')",
-        "INSERT INTO registered_model_aliases VALUES ('churn', 'champion', 1)",
     ):
         con.execute(statement)
     yield con, snapshot(con)

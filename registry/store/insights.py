@@ -48,7 +48,11 @@ ORDER BY v.version DESC LIMIT $3
 """
 
 _TAG_VALUES = """
-SELECT key, list(DISTINCT value ORDER BY value)[1:$2] FROM registered_model_tags
+WITH model_tags AS (
+    SELECT unnest(map_keys(tags)) AS key, unnest(map_values(tags)) AS value
+    FROM registered_models
+)
+SELECT key, list(DISTINCT value ORDER BY value)[1:$2] FROM model_tags
 WHERE key IN (SELECT unnest($1::VARCHAR[])) AND value IS NOT NULL GROUP BY key
 """
 

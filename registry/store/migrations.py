@@ -5,6 +5,9 @@ records it, so a failed migration leaves the database as it was. Append new migr
 end; never edit one that has shipped.
 
 Timestamps are integers: milliseconds since the Unix epoch, UTC (as in MLflow's entities).
+Tags live on their row as a MAP, so reading a model or a version is one plain query (in
+DuckDB, planning a statement costs more than running it). A model's ``aliases`` map
+(alias -> version) is the truth; each version's ``aliases`` list mirrors it for reads.
 """
 
 from __future__ import annotations
@@ -38,7 +41,9 @@ CREATE TABLE registered_models (
     description VARCHAR,
     creation_timestamp BIGINT NOT NULL,
     last_updated_timestamp BIGINT NOT NULL,
-    next_version INTEGER NOT NULL DEFAULT 1
+    next_version INTEGER NOT NULL DEFAULT 1,
+    tags MAP(VARCHAR, VARCHAR) NOT NULL DEFAULT MAP {},
+    aliases MAP(VARCHAR, INTEGER) NOT NULL DEFAULT MAP {}
 );
 CREATE TABLE model_versions (
     name VARCHAR NOT NULL,
@@ -53,27 +58,10 @@ CREATE TABLE model_versions (
     run_link VARCHAR,
     status VARCHAR NOT NULL DEFAULT 'READY',
     status_message VARCHAR,
+    tags MAP(VARCHAR, VARCHAR) NOT NULL DEFAULT MAP {},
+    aliases VARCHAR[] NOT NULL DEFAULT [],
     deleted BOOLEAN NOT NULL DEFAULT false,
     PRIMARY KEY (name, version)
-);
-CREATE TABLE registered_model_tags (
-    name VARCHAR NOT NULL,
-    key VARCHAR NOT NULL,
-    value VARCHAR,
-    PRIMARY KEY (name, key)
-);
-CREATE TABLE model_version_tags (
-    name VARCHAR NOT NULL,
-    version INTEGER NOT NULL,
-    key VARCHAR NOT NULL,
-    value VARCHAR,
-    PRIMARY KEY (name, version, key)
-);
-CREATE TABLE registered_model_aliases (
-    name VARCHAR NOT NULL,
-    alias VARCHAR NOT NULL,
-    version INTEGER NOT NULL,
-    PRIMARY KEY (name, alias)
 );
 CREATE TABLE runs (
     run_id VARCHAR PRIMARY KEY,

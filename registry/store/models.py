@@ -9,15 +9,12 @@ from registry.errors import AlreadyExistsError, NotFoundError
 from registry.search import compile_filter, compile_order_by
 from registry.store.changes import NewChange, now_ms, record
 from registry.store.paging import decode_token, encode_token
-from registry.store.versions import VERSION_COLUMNS, fetch_version, to_version
+from registry.store.versions import TAGS_PARAM, VERSION_COLUMNS, fetch_version, to_version
 
-_MODEL_COLUMNS = "m.name, m.creation_timestamp, m.last_updated_timestamp, m.description"
-_CHILD_TABLES = (
-    "model_versions",
-    "model_version_tags",
-    "registered_model_tags",
-    "registered_model_aliases",
+_MODEL_COLUMNS = (
+    "m.name, m.creation_timestamp, m.last_updated_timestamp, m.description, m.tags, m.aliases"
 )
+_REMOVE_KEY = "map_from_entries([e FOR e IN map_entries({column}) IF e.key != ?])"
 
 
 def model_not_found(name: str) -> NotFoundError:
@@ -29,7 +26,7 @@ def _latest_by_stage(cur, names: list[str]) -> dict[str, list[ModelVersion]]:
     if not names:
         return {}
     rows = cur.execute(
-        f"SELECT {VERSION_COLUMNS}, NULL, NULL FROM model_versions v "
+        f"SELECT {VERSION_COLUMNS} FROM model_versions v "
         f"WHERE v.name IN ({', '.join('?' * len(names))}) AND NOT v.deleted QUALIFY "
         "row_number() OVER (PARTITION BY v.name, v.current_stage ORDER BY v.version DESC) = 1 "
         "ORDER BY v.name, v.version",
@@ -47,18 +44,13 @@ def _to_model(row: tuple, latest: list[ModelVersion]) -> RegisteredModel:
     )
 
 
-def fetch_model(cur, name: str) -> RegisteredModel:
-    row = cur.execute(
-        f"SELECT {_MODEL_COLUMNS}, "
-        "(SELECT map(list(key), list(value)) FROM registered_model_tags WHERE name = $1), "
-        "(SELECT map(list(alias ORDER BY alias), list(version ORDER BY alias)) "
-        "   FROM registered_model_aliases WHERE name = $1) "
-        "FROM registered_models m WHERE m.name = $1",
-        [name],
-    ).fetchone()
-    if row is None:
+def fetch_model(cur, name: str, with_latest: bool = True) -> RegisteredModel:
+    row = cur.execute(f"SELECT {_MODEL_COLUMNS} FROM registered_models m WHERE m.name = ?", [name])
+    found = row.fetchone()
+    if found is None:
         raise model_not_found(name)
-    return _to_model(row, _latest_by_stage(cur, [name]).get(name, []))
+    latest = _latest_by_stage(cur, [name]).get(name, []) if with_latest else []
+    return _to_model(found, latest)
 
 
 class ModelQueries:
@@ -71,18 +63,14 @@ class ModelQueries:
     ) -> RegisteredModel:
         ts = now_ms()
         with self._lease.transaction() as cur:
-            exists = cur.execute(
-                "SELECT 1 FROM registered_models WHERE name = ?", [name]
-            ).fetchone()
-            if exists:
-                raise AlreadyExistsError(f"Registered model {name!r} already exists")
-            cur.execute(
+            inserted = cur.execute(
                 "INSERT INTO registered_models (name, description, creation_timestamp, "
-                "last_updated_timestamp) VALUES (?, ?, ?, ?)",
-                [name, description, ts, ts],
-            )
-            if tags:
-                _insert_model_tags(cur, name, tags)
+                f"last_updated_timestamp, tags) VALUES (?, ?, ?, ?, {TAGS_PARAM}) "
+                "ON CONFLICT DO NOTHING RETURNING name",
+                [name, description, ts, ts, tags],
+            ).fetchone()
+            if inserted is None:
+                raise AlreadyExistsError(f"Registered model {name!r} already exists")
             record(cur, actor, ts, [NewChange("registered_model.created", name, new=description)])
         return RegisteredModel(name, ts, ts, description, tags=dict(tags))
 
@@ -93,20 +81,16 @@ class ModelQueries:
     def rename_registered_model(self, name: str, new_name: str, actor: str) -> RegisteredModel:
         ts = now_ms()
         with self._lease.transaction() as cur:
-            fetch_model(cur, name)
-            taken = cur.execute(
-                "SELECT 1 FROM registered_models WHERE name = ?", [new_name]
-            ).fetchone()
-            if taken:
+            fetch_model(cur, name, with_latest=False)
+            if cur.execute("SELECT 1 FROM registered_models WHERE name = ?", [new_name]).fetchone():
                 raise AlreadyExistsError(
                     f"Cannot rename {name!r}: registered model {new_name!r} already exists"
                 )
-            for table in ("registered_models", *_CHILD_TABLES):
-                cur.execute(f"UPDATE {table} SET name = ? WHERE name = ?", [new_name, name])
             cur.execute(
-                "UPDATE registered_models SET last_updated_timestamp = ? WHERE name = ?",
-                [ts, new_name],
+                "UPDATE registered_models SET name = ?, last_updated_timestamp = ? WHERE name = ?",
+                [new_name, ts, name],
             )
+            cur.execute("UPDATE model_versions SET name = ? WHERE name = ?", [new_name, name])
             change = NewChange("registered_model.renamed", new_name, old=name, new=new_name)
             record(cur, actor, ts, [change])
             return fetch_model(cur, new_name)
@@ -116,7 +100,7 @@ class ModelQueries:
     ) -> RegisteredModel:
         ts = now_ms()
         with self._lease.transaction() as cur:
-            old = fetch_model(cur, name)
+            old = fetch_model(cur, name, with_latest=False)
             cur.execute(
                 "UPDATE registered_models SET description = ?, last_updated_timestamp = ? "
                 "WHERE name = ?",
@@ -131,41 +115,54 @@ class ModelQueries:
     def delete_registered_model(self, name: str, actor: str) -> None:
         ts = now_ms()
         with self._lease.transaction() as cur:
-            fetch_model(cur, name)
-            for table in (*_CHILD_TABLES, "registered_models"):
-                cur.execute(f"DELETE FROM {table} WHERE name = ?", [name])
+            fetch_model(cur, name, with_latest=False)
+            cur.execute("DELETE FROM model_versions WHERE name = ?", [name])
+            cur.execute("DELETE FROM registered_models WHERE name = ?", [name])
             record(cur, actor, ts, [NewChange("registered_model.deleted", name)])
 
     def set_registered_model_tag(self, name: str, key: str, value: str, actor: str) -> None:
         ts = now_ms()
         with self._lease.transaction() as cur:
-            old = fetch_model(cur, name)
-            _insert_model_tags(cur, name, {key: value})
-            change = NewChange(
-                "registered_model.tag_set", name, key=key, old=old.tags.get(key), new=value
+            old = fetch_model(cur, name, with_latest=False).tags.get(key)
+            cur.execute(
+                "UPDATE registered_models SET tags = map_concat(tags, map([?], [?])) "
+                "WHERE name = ?",
+                [key, value, name],
             )
+            change = NewChange("registered_model.tag_set", name, key=key, old=old, new=value)
             record(cur, actor, ts, [change])
 
     def delete_registered_model_tag(self, name: str, key: str, actor: str) -> None:
         ts = now_ms()
         with self._lease.transaction() as cur:
-            old = fetch_model(cur, name)
-            if key not in old.tags:
+            old = fetch_model(cur, name, with_latest=False).tags.get(key)
+            if old is None:
                 return
-            cur.execute("DELETE FROM registered_model_tags WHERE name = ? AND key = ?", [name, key])
-            change = NewChange("registered_model.tag_deleted", name, key=key, old=old.tags[key])
+            cur.execute(
+                f"UPDATE registered_models SET tags = {_REMOVE_KEY.format(column='tags')} "
+                "WHERE name = ?",
+                [key, name],
+            )
+            change = NewChange("registered_model.tag_deleted", name, key=key, old=old)
             record(cur, actor, ts, [change])
 
     def set_registered_model_alias(self, name: str, alias: str, version: int, actor: str) -> None:
+        """Point ``alias`` at ``version``: the model's map is the truth, versions mirror it."""
         ts = now_ms()
         with self._lease.transaction() as cur:
-            model = fetch_model(cur, name)
+            old = fetch_model(cur, name, with_latest=False).aliases.get(alias)
             fetch_version(cur, name, version)
-            old = model.aliases.get(alias)
             cur.execute(
-                "INSERT OR REPLACE INTO registered_model_aliases (name, alias, version) "
-                "VALUES (?, ?, ?)",
-                [name, alias, version],
+                "UPDATE registered_models SET aliases = map_concat(aliases, map([?], [?])) "
+                "WHERE name = ?",
+                [alias, version, name],
+            )
+            cur.execute(
+                "UPDATE model_versions SET aliases = CASE WHEN version = $3 "
+                "THEN list_sort(list_distinct(list_append(aliases, $2))) "
+                "ELSE [a FOR a IN aliases IF a != $2] END "
+                "WHERE name = $1 AND (version = $3 OR version = $4)",
+                [name, alias, version, old if old is not None else version],
             )
             event = "registered_model.alias_moved" if old else "registered_model.alias_set"
             change = NewChange(
@@ -177,12 +174,18 @@ class ModelQueries:
     def delete_registered_model_alias(self, name: str, alias: str, actor: str) -> None:
         ts = now_ms()
         with self._lease.transaction() as cur:
-            model = fetch_model(cur, name)
-            old = model.aliases.get(alias)
+            old = fetch_model(cur, name, with_latest=False).aliases.get(alias)
             if old is None:
                 return
             cur.execute(
-                "DELETE FROM registered_model_aliases WHERE name = ? AND alias = ?", [name, alias]
+                f"UPDATE registered_models SET aliases = {_REMOVE_KEY.format(column='aliases')} "
+                "WHERE name = ?",
+                [alias, name],
+            )
+            cur.execute(
+                "UPDATE model_versions SET aliases = [a FOR a IN aliases IF a != $1] "
+                "WHERE name = $2 AND version = $3",
+                [alias, name, old],
             )
             change = NewChange("registered_model.alias_deleted", name, old, key=alias, old=str(old))
             record(cur, actor, ts, [change])
@@ -190,12 +193,13 @@ class ModelQueries:
     def get_model_version_by_alias(self, name: str, alias: str) -> ModelVersion:
         with self._lease.cursor() as cur:
             row = cur.execute(
-                "SELECT version FROM registered_model_aliases WHERE name = ? AND alias = ?",
+                f"SELECT {VERSION_COLUMNS} FROM model_versions v WHERE v.name = ? "
+                "AND list_contains(v.aliases, ?) AND NOT v.deleted",
                 [name, alias],
             ).fetchone()
-            if row is None:
-                raise NotFoundError(f"Registered model {name!r} has no alias {alias!r}")
-            return fetch_version(cur, name, row[0])
+        if row is None:
+            raise NotFoundError(f"Registered model {name!r} has no alias {alias!r}")
+        return to_version(row)
 
     def search_registered_models(
         self,
@@ -207,35 +211,13 @@ class ModelQueries:
         where = compile_filter(filter_string, "model")
         order = compile_order_by(order_by, "model")
         offset = decode_token(page_token)
-        sql = f"""
-        WITH page AS (
-            SELECT * FROM registered_models m WHERE ({where.sql})
-            ORDER BY {order} LIMIT ? OFFSET ?
-        ), page_tags AS (
-            SELECT name, map(list(key), list(value)) AS tags FROM registered_model_tags
-            WHERE name IN (SELECT name FROM page) GROUP BY name
-        ), page_aliases AS (
-            SELECT name, map(list(alias ORDER BY alias), list(version ORDER BY alias))
-                AS aliases
-            FROM registered_model_aliases WHERE name IN (SELECT name FROM page) GROUP BY name
+        sql = (
+            f"SELECT {_MODEL_COLUMNS} FROM registered_models m WHERE ({where.sql}) "
+            f"ORDER BY {order} LIMIT ? OFFSET ?"
         )
-        SELECT {_MODEL_COLUMNS}, t.tags, a.aliases FROM page m
-        LEFT JOIN page_tags t ON t.name = m.name
-        LEFT JOIN page_aliases a ON a.name = m.name
-        ORDER BY {order}
-        """
         with self._lease.cursor() as cur:
             rows = cur.execute(sql, [*where.params, max_results + 1, offset]).fetchall()
-            rows = rows[: max_results + 1]
             page = rows[:max_results]
             latest = _latest_by_stage(cur, [row[0] for row in page])
         token = encode_token(offset + max_results) if len(rows) > max_results else None
         return PagedList([_to_model(row, latest.get(row[0], [])) for row in page], token)
-
-
-def _insert_model_tags(cur, name: str, tags: dict[str, str]) -> None:
-    values = ", ".join(["(?, ?, ?)"] * len(tags))
-    params = [item for key, value in tags.items() for item in (name, key, value)]
-    cur.execute(
-        f"INSERT OR REPLACE INTO registered_model_tags (name, key, value) VALUES {values}", params
-    )

@@ -15,19 +15,18 @@ from registry.store.paging import decode_token, encode_token
 
 VERSION_COLUMNS = (
     "v.name, v.version, v.creation_timestamp, v.last_updated_timestamp, v.current_stage, "
-    "v.description, v.user_id, v.source, v.run_id, v.run_link, v.status, v.status_message"
+    "v.description, v.user_id, v.source, v.run_id, v.run_link, v.status, v.status_message, "
+    "v.tags, v.aliases"
 )
-_GET_VERSION = f"""
-SELECT {VERSION_COLUMNS},
-    (SELECT map(list(key), list(value)) FROM model_version_tags WHERE name = $1 AND version = $2),
-    (SELECT list(alias ORDER BY alias) FROM registered_model_aliases
-        WHERE name = $1 AND version = $2)
-FROM model_versions v WHERE v.name = $1 AND v.version = $2 AND NOT v.deleted
-"""
+_GET_VERSION = (
+    f"SELECT {VERSION_COLUMNS} FROM model_versions v "
+    "WHERE v.name = ? AND v.version = ? AND NOT v.deleted"
+)
+TAGS_PARAM = "?::MAP(VARCHAR, VARCHAR)"
 
 
 def to_version(row: tuple) -> ModelVersion:
-    """A ModelVersion from VERSION_COLUMNS followed by tags (map) and aliases (list)."""
+    """A ModelVersion from a row of VERSION_COLUMNS."""
     return ModelVersion(*row[:12], tags=row[12] or {}, aliases=row[13] or [])
 
 
@@ -40,15 +39,6 @@ def fetch_version(cur: duckdb.DuckDBPyConnection, name: str, version: int) -> Mo
     if row is None:
         raise version_not_found(name, version)
     return to_version(row)
-
-
-def insert_version_tags(cur, name: str, version: int, tags: dict[str, str]) -> None:
-    values = ", ".join(["(?, ?, ?, ?)"] * len(tags))
-    params = [item for key, value in tags.items() for item in (name, version, key, value)]
-    cur.execute(
-        f"INSERT OR REPLACE INTO model_version_tags (name, version, key, value) VALUES {values}",
-        params,
-    )
 
 
 class VersionQueries:
@@ -79,12 +69,10 @@ class VersionQueries:
             version = row[0]
             cur.execute(
                 "INSERT INTO model_versions (name, version, creation_timestamp, "
-                "last_updated_timestamp, description, user_id, source, run_id, run_link) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [name, version, ts, ts, description, actor, source, run_id, run_link],
+                "last_updated_timestamp, description, user_id, source, run_id, run_link, tags) "
+                f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, {TAGS_PARAM})",
+                [name, version, ts, ts, description, actor, source, run_id, run_link, tags],
             )
-            if tags:
-                insert_version_tags(cur, name, version, tags)
             payload = {"source": source, "run_id": run_id}
             record(
                 cur, actor, ts, [NewChange("model_version.created", name, version, payload=payload)]
@@ -118,30 +106,37 @@ class VersionQueries:
                 )
                 for i, spec in enumerate(specs)
             ]  # fmt: skip
-            versions = pd.DataFrame(
-                [(v.name, v.version, ts, ts, v.description, actor, v.source, v.run_id,
-                  v.run_link) for v in created],
-                columns=["name", "version", "creation_timestamp", "last_updated_timestamp",
-                         "description", "user_id", "source", "run_id", "run_link"],
-            )  # fmt: skip
-            tags = pd.DataFrame(
-                [(v.name, v.version, k, val) for v in created for k, val in v.tags.items()],
-                columns=["name", "version", "key", "value"],
+            frame = pd.DataFrame(
+                {
+                    "name": name,
+                    "version": [v.version for v in created],
+                    "creation_timestamp": ts,
+                    "last_updated_timestamp": ts,
+                    "description": [v.description for v in created],
+                    "user_id": actor,
+                    "source": [v.source for v in created],
+                    "run_id": [v.run_id for v in created],
+                    "run_link": [v.run_link for v in created],
+                    "tag_keys": [list(v.tags) for v in created],
+                    "tag_values": [list(v.tags.values()) for v in created],
+                }
             )
-            changes = pd.DataFrame(
-                [(ts, actor, "model_version.created", v.name, v.version) for v in created],
-                columns=["ts", "actor", "event", "model_name", "version"],
-            )
-            cur.register("new_versions", versions)
-            cur.register("new_tags", tags)
-            cur.register("new_changes", changes)
-            cur.execute(
-                "INSERT INTO model_versions BY NAME SELECT * FROM new_versions; "
-                "INSERT INTO model_version_tags BY NAME SELECT * FROM new_tags; "
-                "INSERT INTO changes BY NAME SELECT * FROM new_changes"
-            )
-            for view in ("new_versions", "new_tags", "new_changes"):
-                cur.unregister(view)
+            cur.register("new_versions", frame)
+            try:
+                cur.execute(
+                    "INSERT INTO model_versions (name, version, creation_timestamp, "
+                    "last_updated_timestamp, description, user_id, source, run_id, run_link, "
+                    "tags) SELECT name, version, creation_timestamp, last_updated_timestamp, "
+                    "description, user_id, source, run_id, run_link, "
+                    "map(tag_keys::VARCHAR[], tag_values::VARCHAR[]) FROM new_versions"
+                )
+                cur.execute(
+                    "INSERT INTO changes (ts, actor, event, model_name, version) "
+                    "SELECT creation_timestamp, user_id, 'model_version.created', name, version "
+                    "FROM new_versions"
+                )
+            finally:
+                cur.unregister("new_versions")
         return created
 
     def get_model_version(self, name: str, version: int) -> ModelVersion:
@@ -171,12 +166,16 @@ class VersionQueries:
         with self._lease.transaction() as cur:
             old = fetch_version(cur, name, version)
             cur.execute(
-                "UPDATE model_versions SET deleted = true, last_updated_timestamp = ? "
-                "WHERE name = ? AND version = ?",
+                "UPDATE model_versions SET deleted = true, aliases = [], "
+                "last_updated_timestamp = ? WHERE name = ? AND version = ?",
                 [ts, name, version],
             )
-            for table in ("model_version_tags", "registered_model_aliases"):
-                cur.execute(f"DELETE FROM {table} WHERE name = ? AND version = ?", [name, version])
+            if old.aliases:
+                cur.execute(
+                    "UPDATE registered_models SET aliases = map_from_entries("
+                    "[e FOR e IN map_entries(aliases) IF e.value != ?]) WHERE name = ?",
+                    [version, name],
+                )
             change = NewChange("model_version.deleted", name, version, old=old.current_stage)
             record(cur, actor, ts, [change])
 
@@ -197,7 +196,7 @@ class VersionQueries:
         ts = now_ms()
         with self._lease.transaction() as cur:
             old = fetch_version(cur, name, version)
-            archived = [
+            archived = sorted(
                 r[0]
                 for r in cur.execute(
                     "UPDATE model_versions SET current_stage = CASE WHEN version = $2 THEN $3 "
@@ -207,29 +206,11 @@ class VersionQueries:
                     [name, version, stage, ts, archive_existing_versions],
                 ).fetchall()
                 if r[0] != version
-            ]
+            )
             cur.execute(
                 "UPDATE registered_models SET last_updated_timestamp = ? WHERE name = ?", [ts, name]
             )
-            changes = [
-                NewChange(
-                    "model_version.stage_transitioned", name, number, old=stage, new="Archived",
-                    comment=f"archived by the promotion of version {version}",
-                    payload={"from_stage": stage, "to_stage": "Archived"},
-                )
-                for number in sorted(archived)
-            ]  # fmt: skip
-            payload = {"from_stage": old.current_stage, "to_stage": stage, "run_id": old.run_id}
-            if archived:
-                payload["archived_versions"] = sorted(archived)
-            changes.insert(
-                0,
-                NewChange(
-                    "model_version.stage_transitioned", name, version, old=old.current_stage,
-                    new=stage, comment=comment, payload=payload,
-                ),
-            )  # fmt: skip
-            record(cur, actor, ts, changes)
+            record(cur, actor, ts, _transition_changes(old, stage, archived, comment))
         return replace(old, current_stage=stage, last_updated_timestamp=ts)
 
     def get_latest_versions(self, name: str, stages: list[str] | None) -> list[ModelVersion]:
@@ -238,7 +219,7 @@ class VersionQueries:
             stage_filter = f"AND v.current_stage IN ({', '.join('?' * len(stages))})"
             params += stages
         sql = (
-            f"SELECT {VERSION_COLUMNS}, NULL, NULL FROM model_versions v "
+            f"SELECT {VERSION_COLUMNS} FROM model_versions v "
             f"WHERE v.name = ? AND NOT v.deleted {stage_filter} "
             "QUALIFY row_number() OVER (PARTITION BY v.current_stage ORDER BY v.version DESC) = 1 "
             "ORDER BY v.version"
@@ -252,26 +233,27 @@ class VersionQueries:
     def set_model_version_tag(self, name: str, version: int, key: str, value: str, actor: str):
         ts = now_ms()
         with self._lease.transaction() as cur:
-            old = fetch_version(cur, name, version)
-            insert_version_tags(cur, name, version, {key: value})
-            change = NewChange(
-                "model_version.tag_set", name, version, key=key, old=old.tags.get(key), new=value
+            old = _tag_value(cur, name, version, key)
+            cur.execute(
+                "UPDATE model_versions SET tags = map_concat(tags, map([?], [?])) "
+                "WHERE name = ? AND version = ?",
+                [key, value, name, version],
             )
+            change = NewChange("model_version.tag_set", name, version, key=key, old=old, new=value)
             record(cur, actor, ts, [change])
 
     def delete_model_version_tag(self, name: str, version: int, key: str, actor: str) -> None:
         ts = now_ms()
         with self._lease.transaction() as cur:
-            old = fetch_version(cur, name, version)
-            if key not in old.tags:
+            old = _tag_value(cur, name, version, key)
+            if old is None:
                 return
             cur.execute(
-                "DELETE FROM model_version_tags WHERE name = ? AND version = ? AND key = ?",
-                [name, version, key],
+                "UPDATE model_versions SET tags = map_from_entries("
+                "[e FOR e IN map_entries(tags) IF e.key != ?]) WHERE name = ? AND version = ?",
+                [key, name, version],
             )
-            change = NewChange(
-                "model_version.tag_deleted", name, version, key=key, old=old.tags[key]
-            )
+            change = NewChange("model_version.tag_deleted", name, version, key=key, old=old)
             record(cur, actor, ts, [change])
 
     def search_model_versions(
@@ -284,27 +266,48 @@ class VersionQueries:
         where = compile_filter(filter_string, "version")
         order = compile_order_by(order_by, "version")
         offset = decode_token(page_token)
-        sql = f"""
-        WITH page AS (
-            SELECT * FROM model_versions v WHERE NOT v.deleted AND ({where.sql})
-            ORDER BY {order} LIMIT ? OFFSET ?
-        ), page_tags AS (
-            SELECT name, version, map(list(key), list(value)) AS tags FROM model_version_tags
-            WHERE (name, version) IN (SELECT name, version FROM page) GROUP BY name, version
-        ), page_aliases AS (
-            SELECT name, version, list(alias ORDER BY alias) AS aliases
-            FROM registered_model_aliases
-            WHERE (name, version) IN (SELECT name, version FROM page) GROUP BY name, version
+        sql = (
+            f"SELECT {VERSION_COLUMNS} FROM model_versions v WHERE NOT v.deleted AND "
+            f"({where.sql}) ORDER BY {order} LIMIT ? OFFSET ?"
         )
-        SELECT {VERSION_COLUMNS}, t.tags, a.aliases FROM page v
-        LEFT JOIN page_tags t ON t.name = v.name AND t.version = v.version
-        LEFT JOIN page_aliases a ON a.name = v.name AND a.version = v.version
-        ORDER BY {order}
-        """
         with self._lease.cursor() as cur:
             rows = cur.execute(sql, [*where.params, max_results + 1, offset]).fetchall()
         token = encode_token(offset + max_results) if len(rows) > max_results else None
         return PagedList([to_version(row) for row in rows[:max_results]], token)
+
+
+def _tag_value(cur, name: str, version: int, key: str) -> str | None:
+    """The tag's current value (None if unset); raises NotFoundError for a missing version."""
+    row = cur.execute(
+        "SELECT tags[?] FROM model_versions WHERE name = ? AND version = ? AND NOT deleted",
+        [key, name, version],
+    ).fetchone()
+    if row is None:
+        raise version_not_found(name, version)
+    return row[0]
+
+
+def _transition_changes(
+    old: ModelVersion, stage: str, archived: list[int], comment: str | None
+) -> list[NewChange]:
+    """The history rows of one transition: the version moved, then each version archived."""
+    event = "model_version.stage_transitioned"
+    payload: dict[str, Any] = {"from_stage": old.current_stage, "to_stage": stage}
+    payload["run_id"] = old.run_id
+    if archived:
+        payload["archived_versions"] = archived
+    moved = NewChange(
+        event, old.name, old.version, old=old.current_stage, new=stage, comment=comment,
+        payload=payload,
+    )  # fmt: skip
+    return [moved] + [
+        NewChange(
+            event, old.name, number, old=stage, new="Archived",
+            comment=f"archived by the promotion of version {old.version}",
+            payload={"from_stage": stage, "to_stage": "Archived"},
+        )
+        for number in archived
+    ]  # fmt: skip
 
 
 def _model_exists(cur, name: str) -> bool:
