@@ -185,21 +185,30 @@ class RegistryClient(RunClient):
         run_link, description). Much faster than one call per version.
         """
         name = check.model_name(name)
-        specs = []
-        for item in versions:
-            unknown = set(item) - {"source", "run_id", "tags", "run_link", "description"}
+        specs = [_version_spec(item) for item in versions]
+        return self._store.create_model_versions(name, specs, self._actor())
+
+    def import_models(self, models: list[dict[str, Any]]) -> int:
+        """Bulk import of new models, each ``{"name", "description", "tags", "versions"}``
+        (versions as in create_model_versions, numbered from 1), in one transaction.
+        Returns how many versions were created; raises AlreadyExistsError naming any
+        model that exists."""
+        checked = []
+        for item in models:
+            unknown = set(item) - {"name", "description", "tags", "versions"}
             if unknown:
-                raise InvalidArgumentError(
-                    f"Unknown version field(s): {', '.join(sorted(unknown))}"
-                )
-            specs.append(
+                raise InvalidArgumentError(f"Unknown model field(s): {', '.join(sorted(unknown))}")
+            checked.append(
                 {
-                    **item,
-                    "tags": check.tags(item.get("tags")),
+                    "name": check.model_name(item.get("name")),
                     "description": check.description(item.get("description")),
+                    "tags": check.tags(item.get("tags")),
+                    "versions": [_version_spec(v) for v in item.get("versions", [])],
                 }
             )
-        return self._store.create_model_versions(name, specs, self._actor())
+        if len({m["name"] for m in checked}) != len(checked):
+            raise InvalidArgumentError("import_models was given the same model name twice")
+        return self._store.import_models(checked, self._actor())
 
     def get_model_version(self, name: str, version: int | str) -> ModelVersion:
         name = check.model_name(name)
@@ -401,6 +410,18 @@ class RegistryClient(RunClient):
     def get_history_events(self) -> list[str]:
         """The event names that occur in the history, sorted."""
         return self._store.change_events()
+
+
+def _version_spec(item: dict[str, Any]) -> dict[str, Any]:
+    """One version of a bulk import, checked like create_model_version's arguments."""
+    unknown = set(item) - {"source", "run_id", "tags", "run_link", "description"}
+    if unknown:
+        raise InvalidArgumentError(f"Unknown version field(s): {', '.join(sorted(unknown))}")
+    return {
+        **item,
+        "tags": check.tags(item.get("tags")),
+        "description": check.description(item.get("description")),
+    }
 
 
 def _home_from_uri(uri: str | None) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from registry import (
+    AlreadyExistsError,
     InvalidArgumentError,
     InvalidStageTransitionError,
     NotFoundError,
@@ -162,3 +163,24 @@ def test_every_write_names_its_actor(client, model, monkeypatch):
     client.transition_model_version_stage(model, 1, "Staging")
     assert client.get_history(model, 1)[0].actor == "bob"
     assert client.get_model_version(model, 1).user_id == "tester"
+
+
+def test_import_models_in_bulk(client):
+    count = client.import_models(
+        [
+            {"name": f"m{i}", "tags": {"team": "t"}, "versions": [{"source": "s"}] * 3}
+            for i in range(20)
+        ]
+    )
+    assert count == 60
+    assert client.get_registered_model("m7").tags == {"team": "t"}
+    assert [v.version for v in client.search_model_versions("name = 'm7'")] == [3, 2, 1]
+    assert client.create_model_version("m7", source="next").version == 4
+    assert [c.event for c in client.get_history("m7")][-1] == "registered_model.created"
+
+
+def test_import_models_refuses_existing_names_and_changes_nothing(client, model):
+    with pytest.raises(AlreadyExistsError, match="'churn'"):
+        client.import_models([{"name": "new"}, {"name": "churn", "versions": [{"source": "s"}]}])
+    assert client.find_registered_model("new") is None
+    assert len(client.search_model_versions("name = 'churn'")) == 3

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from registry.config import ARTIFACTS_DIR, DATABASE_FILE
+from registry.store.bulk import BulkQueries
 from registry.store.changes import ChangeQueries
 from registry.store.insights import InsightQueries
 from registry.store.lease import Lease
@@ -20,7 +21,9 @@ from registry.store.versions import VersionQueries
 __all__ = ["DuckDBStore", "Lease"]
 
 
-class DuckDBStore(ModelQueries, VersionQueries, RunQueries, ChangeQueries, InsightQueries):
+class DuckDBStore(
+    BulkQueries, ModelQueries, VersionQueries, RunQueries, ChangeQueries, InsightQueries
+):
     """A registry home: ``registry.duckdb`` plus ``artifacts/`` in one folder."""
 
     def __init__(self, home: Path, *, busy_timeout: float):

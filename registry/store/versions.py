@@ -82,63 +82,6 @@ class VersionQueries:
             tags=dict(tags),
         )  # fmt: skip
 
-    def create_model_versions(
-        self, name: str, specs: list[dict[str, Any]], actor: str
-    ) -> list[ModelVersion]:
-        """Bulk import: allocate len(specs) numbers and insert everything in one transaction."""
-        import pandas as pd
-
-        ts = now_ms()
-        with self._lease.transaction() as cur:
-            row = cur.execute(
-                "UPDATE registered_models SET next_version = next_version + ?, "
-                "last_updated_timestamp = ? WHERE name = ? RETURNING next_version",
-                [len(specs), ts, name],
-            ).fetchone()
-            if row is None:
-                raise NotFoundError(f"Registered model {name!r} not found")
-            first = row[0] - len(specs)
-            created = [
-                ModelVersion(
-                    name, first + i, ts, ts, "None", spec.get("description"), actor,
-                    spec.get("source"), spec.get("run_id"), spec.get("run_link"),
-                    tags=spec["tags"],
-                )
-                for i, spec in enumerate(specs)
-            ]  # fmt: skip
-            frame = pd.DataFrame(
-                {
-                    "name": name,
-                    "version": [v.version for v in created],
-                    "creation_timestamp": ts,
-                    "last_updated_timestamp": ts,
-                    "description": [v.description for v in created],
-                    "user_id": actor,
-                    "source": [v.source for v in created],
-                    "run_id": [v.run_id for v in created],
-                    "run_link": [v.run_link for v in created],
-                    "tag_keys": [list(v.tags) for v in created],
-                    "tag_values": [list(v.tags.values()) for v in created],
-                }
-            )
-            cur.register("new_versions", frame)
-            try:
-                cur.execute(
-                    "INSERT INTO model_versions (name, version, creation_timestamp, "
-                    "last_updated_timestamp, description, user_id, source, run_id, run_link, "
-                    "tags) SELECT name, version, creation_timestamp, last_updated_timestamp, "
-                    "description, user_id, source, run_id, run_link, "
-                    "map(tag_keys::VARCHAR[], tag_values::VARCHAR[]) FROM new_versions"
-                )
-                cur.execute(
-                    "INSERT INTO changes (ts, actor, event, model_name, version) "
-                    "SELECT creation_timestamp, user_id, 'model_version.created', name, version "
-                    "FROM new_versions"
-                )
-            finally:
-                cur.unregister("new_versions")
-        return created
-
     def get_model_version(self, name: str, version: int) -> ModelVersion:
         with self._lease.cursor() as cur:
             return fetch_version(cur, name, version)
