@@ -88,8 +88,9 @@ def metrics_section(candidates) -> None:
     st.plotly_chart(figures.compare_bars(metrics), key="compare_chart")
 
 
-def diff_section(title: str, values: dict, only_differences: bool) -> None:
-    st.subheader(title)
+def diff_section(title: str | None, values: dict, only_differences: bool) -> None:
+    if title:
+        st.subheader(title)
     frame = compare.diff_frame(values, only_differences)
     if frame.empty:
         st.caption("Identical." if values and any(values.values()) else "Nothing recorded.")
@@ -97,7 +98,7 @@ def diff_section(title: str, values: dict, only_differences: bool) -> None:
     st.dataframe(
         compare.styled_diff(frame),
         width="stretch",
-        column_config={"Differs": st.column_config.CheckboxColumn(width="small")},
+        column_config={compare.DIFFERS: st.column_config.TextColumn(width="small")},
     )
 
 
@@ -109,10 +110,16 @@ def show(candidates) -> None:
         width="stretch",
         column_config={"Created (UTC)": tables.WHEN},
     )
+    for column, c in zip(st.columns(compare.MAX_PICKS), candidates, strict=False):
+        with column:
+            links.link_to_model(
+                c.version.name, label=f"Act on {c.label}", version=c.version.version
+            )
     metrics_section(candidates)
-    show_all = st.toggle("Show identical parameters too", key=keys.COMPARE_ALL_PARAMS)
     params = {c.label: compare.params(c) for c in candidates}
-    diff_section("Parameters", params, only_differences=not show_all)
+    st.subheader("Parameters")
+    show_all = st.toggle("Show identical parameters too", key=keys.COMPARE_ALL_PARAMS)
+    diff_section(None, params, only_differences=not show_all)
     for title, read in DIFFS.items():
         diff_section(title, {c.label: read(c) for c in candidates}, only_differences=False)
 

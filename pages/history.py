@@ -60,7 +60,8 @@ def feed() -> None:
         width="stretch",
         height=tables.height_for(len(changes), most=15),
     )
-    widgets.offset_controls(keys.HISTORY_OFFSET, offset, PAGE_SIZE, len(changes) > PAGE_SIZE)
+    shown, more = min(len(changes), PAGE_SIZE), len(changes) > PAGE_SIZE
+    widgets.offset_controls(keys.HISTORY_OFFSET, offset, PAGE_SIZE, shown, more)
 
 
 def stage_at_time() -> None:

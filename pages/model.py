@@ -134,30 +134,30 @@ def metric_chart(name: str, metric_keys: list[str], selected: int | None) -> Non
     st.plotly_chart(figures.metric_across_versions(points, key, selected), key="model_chart")
 
 
+STAGE_BUTTONS = {
+    "Production": ("Promote to Production", ":material/rocket_launch:"),
+    "Staging": ("Promote to Staging", ":material/science:"),
+    "Archived": ("Archive", ":material/inventory:"),
+}
+
+
 def stage_actions(version) -> None:
     st.checkbox(
         "Archive the versions now in the target stage",
         value=True,
         key=keys.MODEL_ARCHIVE_EXISTING,
     )
-    options = {"archive_existing": keys.MODEL_ARCHIVE_EXISTING}
-    columns = st.columns(3)
-    for column, stage, label in zip(
-        columns,
-        ("Staging", "Production", "Archived"),
-        ("To Staging", "To Production", "Archive"),
-        strict=True,
-    ):
-        action = PendingAction("stage", version.name, version.version, stage)
-        column.button(
+    for stage, (label, icon) in STAGE_BUTTONS.items():
+        st.button(
             label,
             key=f"model_to_{stage.lower()}",
+            icon=icon,
             on_click=request,
-            args=(action,),
-            kwargs=options if stage != "Archived" else {},
+            args=(PendingAction("stage", version.name, version.version, stage),),
+            kwargs={"archive_existing": keys.MODEL_ARCHIVE_EXISTING} if stage != "Archived" else {},
             width="stretch",
             type="primary" if stage == "Production" else "secondary",
-            disabled=version.current_stage == stage and stage == "Archived",
+            disabled=version.current_stage == stage,
         )
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from registry import RegistryClient
 from registry.entities import Dataset, LoggedModel, Metric
-from registry.model_files import ColumnSpec, Manifest, Signature
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 COLUMNS = (("tenure", "int64"), ("plan", "category"), ("monthly_spend", "float64"))
@@ -20,13 +20,21 @@ CHURN = (
 
 
 def _manifest(sha: str, sklearn: str, extra_column: bool) -> str:
-    columns = [ColumnSpec(n, t) for n, t in COLUMNS]
+    """Manifest JSON as registry.model_files writes it (format version 1)."""
+    columns = [{"name": n, "dtype": t} for n, t in COLUMNS]
     if extra_column:
-        columns.append(ColumnSpec("support_calls", "int64"))
+        columns.append({"name": "support_calls", "dtype": "int64"})
     env = {"python": "3.11.2", "scikit-learn": sklearn, "numpy": "2.3.0", "skops": "0.16.0"}
-    return Manifest(
-        sha, 48_213, "sklearn.ensemble.RandomForestClassifier", Signature(tuple(columns)), env
-    ).to_json()
+    manifest = {
+        "sha256": sha,
+        "size": 48_213,
+        "model_class": "sklearn.ensemble.RandomForestClassifier",
+        "signature": {"inputs": columns},
+        "environment": env,
+        "flavor": "sklearn",
+        "format_version": 1,
+    }
+    return json.dumps(manifest, sort_keys=True)
 
 
 def _churn_run(client: RegistryClient, i: int, spec: tuple) -> str:
@@ -64,6 +72,11 @@ def _churn_run(client: RegistryClient, i: int, spec: tuple) -> str:
 def populate(client: RegistryClient) -> None:
     """churn: v1 Archived, v2 Production (@champion), v3 Staging, v4 None, all with runs;
     fraud: v1 Production without a run, v2 None; ltv: one version, no stage."""
+    with client.batch():
+        _populate(client)
+
+
+def _populate(client: RegistryClient) -> None:
     client.create_registered_model(
         "churn", tags={"team": "growth", "owner": "ann"}, description="Predicts churn."
     )

@@ -38,6 +38,7 @@ class Plan:
     title: str
     changes: list[str]
     blocked: str | None = None  # why it cannot be confirmed
+    notes: tuple[str, ...] = ()  # what will not change but might be expected to
 
 
 def request(action: PendingAction, **fields: str) -> None:
@@ -70,11 +71,18 @@ def plan_stage(client: RegistryClient, a: PendingAction) -> Plan:
     if a.archive_existing and stage in ("Staging", "Production"):
         others = [v for v in _in_stage(client, a.model, stage) if v != a.version]
         changes += [_move(v, stage, "Archived") for v in others]
+    moving = set(others) | ({a.version} if stage == "Archived" else set())
+    aliases = client.get_registered_model(a.model).aliases
+    notes = tuple(
+        f"@{alias} stays on v{number}; move it on the Alias tab if it should follow."
+        for alias, number in sorted(aliases.items())
+        if number in moving
+    )
     verb = "Archive" if stage == "Archived" else f"Promote to {stage}"
     blocked = None
     if version.current_stage == stage and not others:
         blocked = f"v{a.version} is already in {stage}."
-    return Plan(f"{verb}: {a.model} v{a.version}", changes, blocked)
+    return Plan(f"{verb}: {a.model} v{a.version}", changes, blocked, notes)
 
 
 def plan_rollback(client: RegistryClient, a: PendingAction) -> Plan:

@@ -17,6 +17,7 @@ MAX_PICKS = 5
 LOWER_IS_BETTER = ("loss", "error", "rmse", "mse", "mae", "mape", "latency", "time", "size")
 BEST_STYLE = "color: #1a9850; font-weight: 700"
 DIFFERS_STYLE = "background-color: rgba(224, 130, 20, 0.12)"
+DIFFERS = "Differs"
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,15 @@ def lower_is_better(metric: str) -> bool:
 def metrics_frame(candidates: list[Candidate]) -> pd.DataFrame:
     """Rows are metric keys, columns the versions; NaN where a run did not log a metric."""
     data = {c.label: (c.run.data.metrics if c.run else {}) for c in candidates}
-    frame = pd.DataFrame(data, dtype="float64")
-    return frame.sort_index()
+    return pd.DataFrame(data, dtype="float64").sort_index()
+
+
+def with_change(metrics: pd.DataFrame) -> pd.DataFrame:
+    """For two versions, add the change from the first to the second."""
+    if metrics.shape[1] != 2:
+        return metrics
+    first, second = metrics.columns
+    return metrics.assign(**{f"Δ {second} − {first}": metrics[second] - metrics[first]})
 
 
 def best_labels(metrics: pd.DataFrame) -> dict[str, str | None]:
@@ -140,16 +148,15 @@ def diff_frame(values: dict[str, dict[str, str]], only_differences: bool) -> pd.
     frame = pd.DataFrame(values, dtype="object").fillna("–")
     if frame.empty:
         return frame
-    frame.insert(0, "Differs", frame.nunique(axis=1) > 1)
-    frame = frame.sort_index().sort_values("Differs", ascending=False, kind="stable")
-    if only_differences:
-        frame = frame[frame["Differs"]]
-    return frame
+    differs = frame.nunique(axis=1) > 1
+    frame.insert(0, DIFFERS, differs.map({True: "≠", False: ""}))
+    frame = frame.loc[differs.sort_index().sort_values(ascending=False, kind="stable").index]
+    return frame[frame[DIFFERS] != ""] if only_differences else frame
 
 
 def styled_diff(frame: pd.DataFrame):
     def row_style(row: pd.Series) -> list[str]:
-        return [DIFFERS_STYLE if row["Differs"] else "" for _ in row.index]
+        return [DIFFERS_STYLE if row[DIFFERS] else "" for _ in row.index]
 
     return frame.style.apply(row_style, axis=1)
 

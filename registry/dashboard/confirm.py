@@ -63,6 +63,8 @@ def _show_plan(plan: actions.Plan, action: actions.PendingAction) -> None:
     st.markdown(f"**{plan.title}**")
     if plan.changes:
         st.markdown("\n".join(f"- {line}" for line in plan.changes))
+    for note in plan.notes:
+        st.caption(f":material/info: {note}")
     if plan.blocked:
         st.warning(plan.blocked, icon=":material/block:")
     elif action.takes_comment:

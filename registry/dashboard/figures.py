@@ -10,12 +10,22 @@ from registry.entities import Metric
 
 FONT = "Source Sans Pro, sans-serif"
 MUTED = "#c7ccd4"
+GRID = "#e8ebf0"
+# Built once: applying plotly's named templates costs ~0.1 s per figure.
+TEMPLATE = go.layout.Template(
+    layout={
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "xaxis": {"gridcolor": GRID, "zerolinecolor": GRID},
+        "yaxis": {"gridcolor": GRID, "zerolinecolor": GRID},
+    }
+)
 
 
 def styled(fig: go.Figure, *, height: int = 320, title: str | None = None) -> go.Figure:
     """The dashboard's common figure look."""
     fig.update_layout(
-        template="plotly_white",
+        template=TEMPLATE,
         height=height,
         margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
         title={"text": title, "font": {"size": 15}} if title else None,

@@ -135,7 +135,7 @@ HISTORY_COLUMNS = {
     "When (UTC)": WHEN,
     "Who": st.column_config.TextColumn(width="small"),
     "Action": st.column_config.TextColumn(width="medium"),
-    "Model": st.column_config.TextColumn(width="medium"),
+    "Model": st.column_config.TextColumn(width="small"),
     "Version": st.column_config.TextColumn(width="small"),
     "Change": st.column_config.TextColumn(width="medium"),
     "Comment": st.column_config.TextColumn(width="medium"),

@@ -61,10 +61,11 @@ def model_picker(
     )
 
 
-def offset_controls(key: str, offset: int, size: int, has_more: bool) -> None:
+def offset_controls(key: str, offset: int, size: int, shown: int, has_more: bool) -> None:
     """Previous / Next for offset paging (the history feed); ``key`` holds the offset."""
     left, prev_col, next_col = st.columns([6, 1, 1], vertical_alignment="center")
-    left.caption(f"Showing {offset + 1:,}–{offset + size if has_more else 'end'}")
+    more = " (more on the next page)" if has_more else ""
+    left.caption(f"Showing {offset + 1:,}–{offset + shown:,}{more}")
     prev_col.button(
         "Previous",
         key=f"{key}_prev",
