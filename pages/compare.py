@@ -105,10 +105,10 @@ def diff_section(title: str | None, values: dict, only_differences: bool) -> Non
 def show(candidates) -> None:
     overview = compare.overview_frame(candidates)
     st.dataframe(
-        tables.stage_styled(overview),
+        overview,
         hide_index=True,
         width="stretch",
-        column_config={"Created (UTC)": tables.WHEN},
+        column_config={"Stage": tables.STAGE, "Created (UTC)": tables.WHEN},
     )
     for column, c in zip(st.columns(compare.MAX_PICKS), candidates, strict=False):
         with column:

@@ -112,7 +112,7 @@ def versions_table(model, metric: str | None):
     shown = shown[:TABLE_METRICS]
     frame = tables.versions_frame(page, metrics, shown)
     event = st.dataframe(
-        tables.stage_styled(frame),
+        frame,
         column_config=tables.versions_columns(shown),
         hide_index=True,
         on_select="rerun",

@@ -69,9 +69,10 @@ def models_table(found: filters.ModelFilter, sort: str, size: int) -> None:
     if not page:
         st.info("No model matches. Loosen the search or clear a quick filter.")
         return
+    frame = tables.models_frame(page)
     event = st.dataframe(
-        tables.models_styled(tables.models_frame(page)),
-        column_config=tables.MODELS_COLUMNS,
+        frame,
+        column_config=tables.models_columns(frame),
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",

@@ -18,6 +18,7 @@ import pytest
 from dashboard_support import APP, populate
 
 from registry import RegistryClient
+from registry.dashboard.feedback import UNEXPECTED
 
 pytestmark = pytest.mark.browser
 
@@ -145,6 +146,7 @@ def settle(page) -> None:
         " && !document.querySelector(\"[data-testid='stStatusWidget']\")"
     )
     assert page.get_by_test_id("stException").count() == 0
+    assert page.get_by_text(UNEXPECTED).count() == 0
 
 
 def shot(page, name: str) -> None:

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from registry import RegistryBusyError, RegistryClient
 from registry.dashboard import keys
+from registry.dashboard.feedback import UNEXPECTED
 
 PAGES = ("models", "model", "version", "compare", "history")
 
@@ -45,9 +46,12 @@ def client(template, home):
 
 
 def open_app(**params: str) -> AppTest:
+    """A new session on the page ``params`` link to, checked for tracebacks and bugs."""
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params.update(params)
-    return at.run()
+    at.run()
+    assert_clean(at)
+    return at
 
 
 def texts(elements) -> list[str]:
@@ -55,13 +59,17 @@ def texts(elements) -> list[str]:
 
 
 def assert_clean(at: AppTest) -> None:
+    """No traceback, and no bug caught by the pages' last-resort guard."""
     assert not at.exception, [e.value for e in at.exception]
+    assert not [e for e in texts(at.error) if UNEXPECTED in e]
 
 
 def confirm(at: AppTest, comment: str | None = None) -> AppTest:
     if comment is not None:
         at.text_input(key=keys.MODEL_COMMENT).input(comment).run()
-    return at.button(key="model_confirm_ok").click().run()
+    at.button(key="model_confirm_ok").click().run()
+    assert_clean(at)
+    return at
 
 
 def dialog_lines(at: AppTest) -> str:
@@ -95,7 +103,11 @@ def test_models_page_shows_where_each_model_stands(client):
         **{str(at.metric[4].value): "Changes, last 7 days"},
     }
     table = at.dataframe[0].value.set_index("Model")
-    assert table.loc["churn", ["Latest", "Production", "Staging"]].tolist() == ["v4", "v2", "v3"]
+    assert table.loc["churn", ["Latest", "Production", "Staging"]].tolist() == [
+        "v4",
+        ["v2"],
+        ["v3"],
+    ]
     assert table.loc["churn", "Aliases"] == ["@champion → v2"]
 
 
@@ -164,7 +176,7 @@ def test_model_page_lists_versions_with_run_metrics(client):
     assert_clean(at)
     versions = at.dataframe[0].value
     assert versions["Version"].tolist() == [4, 3, 2, 1]
-    assert versions["Stage"].tolist() == ["No stage", "Staging", "Production", "Archived"]
+    assert versions["Stage"].tolist() == [["No stage"], ["Staging"], ["Production"], ["Archived"]]
     assert versions.loc[1, "f1"] == pytest.approx(0.83)
     assert at.selectbox(key=keys.MODEL_VERSION_PICK).value == 3
     chart = at.get("plotly_chart")[0].proto.spec
@@ -298,6 +310,16 @@ def test_a_busy_registry_shows_guidance(client, monkeypatch):
     assert "Registry busy, retrying" in at.warning[0].value
     assert "PID 42" in at.warning[0].value
     assert at.button(key=keys.FEEDBACK_RETRY)
+
+
+def test_a_bug_is_an_apology_not_a_traceback(client, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(RegistryClient, "get_registry_summary", broken)
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    assert UNEXPECTED in at.error[0].value
 
 
 def test_compare_marks_the_best_values_and_the_differences(client):

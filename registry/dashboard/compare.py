@@ -76,7 +76,7 @@ def overview_frame(candidates: list[Candidate]) -> pd.DataFrame:
     rows = [
         {
             "Version": c.label,
-            "Stage": stage_label(c.version.current_stage),
+            "Stage": [stage_label(c.version.current_stage)],
             "Aliases": [f"@{a}" for a in c.version.aliases],
             "Created (UTC)": to_utc(c.version.creation_timestamp),
             "Author": c.version.user_id or "",

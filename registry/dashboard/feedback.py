@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 
 import streamlit as st
@@ -10,6 +11,8 @@ import streamlit as st
 from registry import FilterSyntaxError, RegistryBusyError, RegistryClient, RegistryError
 from registry.dashboard.keys import FEEDBACK_RETRY
 
+logger = logging.getLogger(__name__)
+UNEXPECTED = "Something went wrong while drawing this page."
 _REGISTER_SNIPPET = """\
 import registry
 
@@ -21,11 +24,19 @@ client.create_model_version("churn", source="models/churn.skops")
 
 @contextlib.contextmanager
 def page_guard() -> Iterator[None]:
-    """Show a registry error raised in the block as a message instead of a traceback."""
+    """Show an error raised in the block as a message instead of a traceback: a registry
+    error as its text, anything else (a bug) as an apology, its traceback in the log."""
     try:
         yield
     except RegistryError as error:
         show_error(error)
+    except Exception:
+        logger.exception("dashboard page failed")
+        st.error(
+            f"{UNEXPECTED} The details are in the dashboard's log. Reload the page, or go back "
+            "to the Models page.",
+            icon=":material/report:",
+        )
 
 
 def show_error(error: RegistryError, *, retry: bool = True) -> None:

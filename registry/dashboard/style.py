@@ -41,14 +41,6 @@ def alias_badge(alias: str, version: int | None = None) -> str:
     return f":violet-badge[@{alias}{target}]"
 
 
-def stage_cell_style(stage: object) -> str:
-    """CSS for a table cell holding a stage or its label (pandas Styler)."""
-    for name, color in STAGE_COLORS.items():
-        if stage in (name, stage_label(name)):
-            return f"color: {color}; font-weight: 600"
-    return ""
-
-
 def version_label(version: int | None, name: str | None = None) -> str:
     if version is None:
         return "–"

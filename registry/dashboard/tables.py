@@ -9,10 +9,11 @@ import streamlit as st
 
 from registry.dashboard.history import change_summary, event_label
 from registry.dashboard.style import (
+    STAGE_COLORS,
+    STAGE_ORDER,
     format_bytes,
     short_hash,
     shorten,
-    stage_cell_style,
     stage_label,
     to_utc,
 )
@@ -20,6 +21,24 @@ from registry.entities import Change, Dataset, ModelVersion, RegisteredModel
 
 WHEN = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", timezone="UTC")
 VERSION = st.column_config.NumberColumn(format="v%d", width="small")
+# Stages as coloured chips: cells hold [stage label].
+STAGE = st.column_config.MultiselectColumn(
+    options=[stage_label(s) for s in STAGE_ORDER],
+    color=[STAGE_COLORS[s] for s in STAGE_ORDER],
+    width=105,
+)
+
+
+def stage_chip(stage: str | None) -> list[str]:
+    return [stage_label(stage)]
+
+
+def chips_in(stage: str, cells: Iterable[list[str]]) -> st.column_config.MultiselectColumn:
+    """A column of chips (such as version numbers) in ``stage``'s colour."""
+    options = sorted({label for cell in cells for label in cell})
+    return st.column_config.MultiselectColumn(
+        stage, options=options, color=STAGE_COLORS[stage], width="small"
+    )
 
 
 ROW_HEIGHT = 35
@@ -30,9 +49,9 @@ def height_for(rows: int, most: int = 25) -> int:
     return ROW_HEIGHT * (min(max(rows, 1), most) + 1) + 3
 
 
-def _newest(model: RegisteredModel, stage: str | None = None) -> str:
+def _newest(model: RegisteredModel, stage: str | None = None) -> list[str]:
     numbers = [v.version for v in model.latest_versions if stage in (None, v.current_stage)]
-    return f"v{max(numbers)}" if numbers else ""
+    return [f"v{max(numbers)}"] if numbers else []
 
 
 def models_frame(models: Iterable[RegisteredModel]) -> pd.DataFrame:
@@ -40,7 +59,7 @@ def models_frame(models: Iterable[RegisteredModel]) -> pd.DataFrame:
     rows = [
         {
             "Model": m.name,
-            "Latest": _newest(m),
+            "Latest": "".join(_newest(m)),
             "Production": _newest(m, "Production"),
             "Staging": _newest(m, "Staging"),
             "Aliases": [f"@{alias} → v{version}" for alias, version in m.aliases.items()],
@@ -50,14 +69,14 @@ def models_frame(models: Iterable[RegisteredModel]) -> pd.DataFrame:
         }
         for m in models
     ]
-    return pd.DataFrame(rows, columns=list(MODELS_COLUMNS))
+    return pd.DataFrame(rows, columns=MODELS_ORDER)
 
 
+MODELS_ORDER = ["Model", "Latest", "Production", "Staging", "Aliases", "Tags", "Updated (UTC)",
+                "Description"]  # fmt: skip
 MODELS_COLUMNS = {
     "Model": st.column_config.TextColumn(width="medium"),
     "Latest": st.column_config.TextColumn(width="small"),
-    "Production": st.column_config.TextColumn(width="small"),
-    "Staging": st.column_config.TextColumn(width="small"),
     "Aliases": st.column_config.ListColumn(),
     "Tags": st.column_config.ListColumn(),
     "Updated (UTC)": WHEN,
@@ -65,12 +84,10 @@ MODELS_COLUMNS = {
 }
 
 
-def models_styled(frame: pd.DataFrame):
-    """The models table with its Production and Staging columns in the stage colours."""
-    styler = frame.style
-    for stage in ("Production", "Staging"):
-        styler = styler.map(lambda v, s=stage: stage_cell_style(s) if v else "", subset=[stage])
-    return styler
+def models_columns(frame: pd.DataFrame) -> dict:
+    """Column config for models_frame's table: stage columns as chips in their colours."""
+    stages = {stage: chips_in(stage, frame[stage]) for stage in ("Production", "Staging")}
+    return {**MODELS_COLUMNS, **stages}
 
 
 def versions_frame(
@@ -83,7 +100,7 @@ def versions_frame(
         rows.append(
             {
                 "Version": v.version,
-                "Stage": stage_label(v.current_stage),
+                "Stage": stage_chip(v.current_stage),
                 "Aliases": [f"@{alias}" for alias in v.aliases],
                 "Run": short_hash(v.run_id, 8) if v.run_id else "",
                 **{key: run_metrics.get(key) for key in metric_keys},
@@ -101,18 +118,13 @@ def versions_columns(metric_keys: list[str]) -> dict:
     metric = st.column_config.NumberColumn(format="%.4f")
     return {
         "Version": VERSION,
-        "Stage": st.column_config.TextColumn(width="small"),
+        "Stage": STAGE,
         "Aliases": st.column_config.ListColumn(),
         "Run": st.column_config.TextColumn(width="small", help="First characters of the run id"),
         **{key: metric for key in metric_keys},
         "Created (UTC)": WHEN,
         "Description": st.column_config.TextColumn(width="large"),
     }
-
-
-def stage_styled(frame: pd.DataFrame, column: str = "Stage"):
-    """``frame`` with its stage column in the stage colours."""
-    return frame.style.map(stage_cell_style, subset=[column])
 
 
 def history_frame(changes: Iterable[Change]) -> pd.DataFrame:
