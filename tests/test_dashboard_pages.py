@@ -347,6 +347,15 @@ def test_compare_adds_versions_from_pickers(client):
     assert "Metrics" in texts(at.subheader)
 
 
+def test_version_page_lets_you_pick_when_the_link_names_none(client):
+    at = open_app(page="version")
+    at.selectbox(key=keys.VERSION_MODEL).select("churn").run()
+    at.selectbox(key=keys.VERSION_NUMBER).select(2).run()
+    assert_clean(at)
+    assert texts(at.title) == ["churn v2"]
+    assert (at.query_params["model"], at.query_params["version"]) == ("churn", "2")
+
+
 def test_version_page_without_a_model_file(client):
     at = open_app(page="version", model="fraud", version="1")
     assert_clean(at)
