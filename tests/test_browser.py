@@ -37,6 +37,13 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 TIMEOUT_MS = 15_000
 
 
+def expect(locator):
+    """Playwright's expect, imported when a test runs (Playwright may be missing)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
 def unavailable(reason: str):
     if os.environ.get("CI") == "true":
         pytest.fail(f"browser tests must run in CI, but {reason}")
@@ -161,12 +168,7 @@ def choose(page, label: str, option: str) -> None:
     settle(page)
 
 
-def test_reviewer_journey(page, server):
-    """Search (a typo first), open a model, compare two versions, promote one after
-    reviewing the confirmation, and find the promotion in History."""
-    from playwright.sync_api import expect
-
-    base, home = server
+def search_and_open(page, base: str) -> None:
     page.goto(base)
     settle(page)
     expect(page.get_by_role("heading", name="Models")).to_be_visible()
@@ -180,23 +182,25 @@ def test_reviewer_journey(page, server):
     settle(page)
     expect(page.get_by_text("Models where name starts with “ch” · 1 found")).to_be_visible()
     shot(page, "1-models-search")
-
     choose(page, "Open a model", "churn")
     expect(page.get_by_role("heading", name="churn", exact=True)).to_be_visible()
     expect(page.get_by_text("Showing 1–4 of 4")).to_be_visible()
     shot(page, "2-model")
 
+
+def lineage_and_compare(page) -> None:
     page.get_by_role("link", name="Lineage, run and history").click()
     settle(page)
     expect(page.get_by_role("heading", name="churn v4")).to_be_visible()
     expect(page.get_by_role("heading", name="Lineage")).to_be_visible()
     shot(page, "3-version")
-
     page.get_by_role("link", name="Compare with Production").click()
     settle(page)
     expect(page.get_by_role("heading", name="Metrics")).to_be_visible()
     shot(page, "4-compare")
 
+
+def promote(page) -> None:
     page.get_by_role("link", name="Act on churn v4").click()
     settle(page)
     page.get_by_role("button", name="Promote to Production").click()
@@ -209,19 +213,28 @@ def test_reviewer_journey(page, server):
     dialog.get_by_role("button", name="Confirm").click()
     settle(page)
     expect(dialog).to_be_hidden()
-    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text(
-        "churn v4 is now in Production."
-    )
+    success = page.get_by_test_id("stAlertContentSuccess")
+    expect(success).to_contain_text("churn v4 is now in Production.")
     shot(page, "6-promoted")
 
+
+def find_in_history(page) -> None:
     page.get_by_test_id("stSidebarNavLink").filter(has_text="History").click()
     settle(page)
     choose(page, "Model", "churn")
-    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text(
-        "churn had v4 in Production."
-    )
+    success = page.get_by_test_id("stAlertContentSuccess")
+    expect(success).to_contain_text("churn had v4 in Production.")
     shot(page, "7-history")
 
+
+def test_reviewer_journey(page, server):
+    """Search (a typo first), open a model, compare two versions, promote one after
+    reviewing the confirmation, and find the promotion in History."""
+    base, home = server
+    search_and_open(page, base)
+    lineage_and_compare(page)
+    promote(page)
+    find_in_history(page)
     client = RegistryClient(home=home)
     promotion = client.get_history("churn", 4)[0]
     client.release()

@@ -82,50 +82,50 @@ def _positions(nodes: list[Node]) -> dict[str, tuple[float, float]]:
     return positions
 
 
+ARROW = {
+    "showarrow": True,
+    "arrowhead": 3,
+    "arrowsize": 1.2,
+    "arrowwidth": 1.5,
+    "arrowcolor": "#9aa0a6",
+    "xref": "x",
+    "yref": "y",
+    "axref": "x",
+    "ayref": "y",
+}
+MUTED_TEXT = "#6b7280"
+
+
+def _nodes_trace(nodes: list[Node], where: dict[str, tuple[float, float]]) -> go.Scatter:
+    return go.Scatter(
+        x=[where[n.key][0] for n in nodes],
+        y=[where[n.key][1] for n in nodes],
+        mode="markers+text",
+        textposition="bottom center",
+        showlegend=False,
+        text=[
+            f"<b>{n.label}</b><br><span style='color:{MUTED_TEXT}'>{n.caption}</span>"
+            for n in nodes
+        ],
+        customdata=[n.detail or n.caption for n in nodes],
+        hovertemplate="%{customdata}<extra></extra>",
+        marker={
+            "size": 24,
+            "symbol": "square",
+            "color": [n.color for n in nodes],
+            "line": {"color": "white", "width": 2},
+        },
+    )
+
+
 def lineage_figure(version: ModelVersion, run: Run | None) -> go.Figure:
+    """The lineage graph: squares in columns, arrows along the edges, hover for details."""
     nodes, edges = lineage_nodes(version, run)
     where = _positions(nodes)
-    fig = go.Figure()
+    fig = go.Figure(_nodes_trace(nodes, where))
     for start, end in edges:
         (x0, y0), (x1, y1) = where[start], where[end]
-        fig.add_annotation(
-            x=x1 - 0.1,
-            y=y1,
-            ax=x0 + 0.1,
-            ay=y0,
-            xref="x",
-            yref="y",
-            axref="x",
-            ayref="y",
-            showarrow=True,
-            arrowhead=3,
-            arrowsize=1.2,
-            arrowwidth=1.5,
-            arrowcolor="#9aa0a6",
-        )
-    fig.add_trace(
-        go.Scatter(
-            x=[where[n.key][0] for n in nodes],
-            y=[where[n.key][1] for n in nodes],
-            mode="markers+text",
-            textposition="bottom center",
-            showlegend=False,
-            text=[
-                f"<b>{n.label}</b><br><span style='color:#6b7280'>{n.caption}</span>" for n in nodes
-            ],
-            customdata=[n.detail or n.caption for n in nodes],
-            hovertemplate="%{customdata}<extra></extra>",
-            marker={
-                "size": 24,
-                "symbol": "square",
-                "color": [n.color for n in nodes],
-                "line": {"color": "white", "width": 2},
-            },
-        )
-    )
-    tallest = max(sum(1 for n in nodes if n.column == c) for c in range(len(COLUMNS)))
-    fig.update_xaxes(visible=False, range=[-0.5, len(COLUMNS) - 0.5])
-    fig.update_yaxes(visible=False, range=[-tallest / 2 - 0.4, tallest / 2])
+        fig.add_annotation(x=x1 - 0.1, y=y1, ax=x0 + 0.1, ay=y0, **ARROW)
     for column, title in enumerate(COLUMNS):
         fig.add_annotation(
             x=column,
@@ -134,8 +134,11 @@ def lineage_figure(version: ModelVersion, run: Run | None) -> go.Figure:
             text=title,
             showarrow=False,
             yanchor="bottom",
-            font={"color": "#6b7280", "size": 12},
+            font={"color": MUTED_TEXT, "size": 12},
         )
+    tallest = max(sum(1 for n in nodes if n.column == c) for c in range(len(COLUMNS)))
+    fig.update_xaxes(visible=False, range=[-0.5, len(COLUMNS) - 0.5])
+    fig.update_yaxes(visible=False, range=[-tallest / 2 - 0.4, tallest / 2])
     fig = styled(fig, height=110 + 70 * tallest)
     fig.update_layout(margin={"t": 30})
     return fig
