@@ -31,9 +31,10 @@ def client() -> RegistryClient:
     return _clients[home]
 
 
-def set_tracking_uri(uri: str | os.PathLike[str]) -> None:
-    """Use the registry in folder ``uri`` (MLflow's name for it) for the fluent API."""
-    _settings["home"] = str(RegistryClient(tracking_uri=str(uri)).home)
+def set_tracking_uri(uri: str | os.PathLike[str] | None) -> None:
+    """Use the registry in folder ``uri`` (MLflow's name for it) for the fluent API;
+    None goes back to ``REGISTRY_HOME`` (or ``./mlregistry``)."""
+    _settings["home"] = None if uri is None else str(RegistryClient(tracking_uri=str(uri)).home)
 
 
 def get_tracking_uri() -> str:
@@ -151,8 +152,10 @@ def log_metric(key: str, value: float, step: int | None = None, timestamp: int |
     client().log_metric(_active_run_id(), key, value, timestamp=timestamp, step=step)
 
 
-def log_metrics(metrics: dict[str, float], step: int | None = None) -> None:
-    batch = [Metric(key, value, 0, step or 0) for key, value in metrics.items()]
+def log_metrics(
+    metrics: dict[str, float], step: int | None = None, timestamp: int | None = None
+) -> None:
+    batch = [Metric(key, value, timestamp or 0, step or 0) for key, value in metrics.items()]
     client().log_batch(_active_run_id(), metrics=batch)
 
 

@@ -46,9 +46,13 @@ ENVIRONMENT_PACKAGES = ("scikit-learn", "numpy", "pandas", "scipy", "skops")
 # and collecting skops.io.get_untrusted_types(data=skops.io.dumps(model)); then each was read:
 # all are scikit-learn/numpy classes holding arrays and numbers, none runs code taken from the
 # file. skops distrusts Tree, TreePredictor and the neighbor trees because their index arrays are
-# used without bounds checks; _check_node_arrays checks those arrays after loading.
+# used without bounds checks; check_node_arrays checks those arrays after loading.
+# HistGradientBoosting with native categorical features stores functools.partial around
+# check_array: trusting partial is safe because skops lists the function it wraps too, and
+# that function must be trusted on its own.
 TRUSTED_TYPES: frozenset[str] = frozenset(
     [
+        "functools.partial",
         "numpy.dtype",
         "sklearn.calibration._CalibratedClassifier",
         "sklearn.calibration._SigmoidCalibration",
@@ -60,6 +64,7 @@ TRUSTED_TYPES: frozenset[str] = frozenset(
         "sklearn.neighbors._ball_tree.BallTree",
         "sklearn.neighbors._kd_tree.KDTree",
         "sklearn.tree._tree.Tree",
+        "sklearn.utils.validation.check_array",
     ]
 )
 

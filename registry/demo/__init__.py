@@ -70,7 +70,7 @@ def _fluent_home(client: RegistryClient) -> Iterator[None]:
     try:
         yield
     finally:
-        fluent._settings["home"] = previous
+        fluent.set_tracking_uri(previous)
 
 
 def _start_of_today() -> int:
