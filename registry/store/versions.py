@@ -131,30 +131,10 @@ class VersionQueries:
         comment: str | None,
         actor: str,
     ) -> ModelVersion:
-        if archive_existing_versions and stage not in ("Staging", "Production"):
-            raise InvalidStageTransitionError(
-                f"Cannot move version {version} of {name!r} to {stage!r} with "
-                "archive_existing_versions=True: only Staging and Production archive others"
-            )
-        ts = now_ms()
         with self._lease.transaction() as cur:
-            old = fetch_version(cur, name, version)
-            archived = sorted(
-                r[0]
-                for r in cur.execute(
-                    "UPDATE model_versions SET current_stage = CASE WHEN version = $2 THEN $3 "
-                    "ELSE 'Archived' END, last_updated_timestamp = $4 "
-                    "WHERE name = $1 AND NOT deleted AND (version = $2 OR "
-                    "($5 AND current_stage = $3)) RETURNING version",
-                    [name, version, stage, ts, archive_existing_versions],
-                ).fetchall()
-                if r[0] != version
+            return apply_transition(
+                cur, name, version, stage, archive_existing_versions, comment, actor
             )
-            cur.execute(
-                "UPDATE registered_models SET last_updated_timestamp = ? WHERE name = ?", [ts, name]
-            )
-            record(cur, actor, ts, _transition_changes(old, stage, archived, comment))
-        return replace(old, current_stage=stage, last_updated_timestamp=ts)
 
     def get_latest_versions(self, name: str, stages: list[str] | None) -> list[ModelVersion]:
         stage_filter, params = "", [name]
@@ -217,6 +197,42 @@ class VersionQueries:
             rows = cur.execute(sql, [*where.params, max_results + 1, offset]).fetchall()
         token = encode_token(offset + max_results) if len(rows) > max_results else None
         return PagedList([to_version(row) for row in rows[:max_results]], token)
+
+
+def apply_transition(
+    cur,
+    name: str,
+    version: int,
+    stage: str,
+    archive_existing_versions: bool,
+    comment: str | None,
+    actor: str,
+) -> ModelVersion:
+    """Move a version to ``stage`` inside the caller's transaction, with its history rows;
+    with ``archive_existing_versions`` the versions in that stage move to Archived."""
+    if archive_existing_versions and stage not in ("Staging", "Production"):
+        raise InvalidStageTransitionError(
+            f"Cannot move version {version} of {name!r} to {stage!r} with "
+            "archive_existing_versions=True: only Staging and Production archive others"
+        )
+    ts = now_ms()
+    old = fetch_version(cur, name, version)
+    archived = sorted(
+        r[0]
+        for r in cur.execute(
+            "UPDATE model_versions SET current_stage = CASE WHEN version = $2 THEN $3 "
+            "ELSE 'Archived' END, last_updated_timestamp = $4 "
+            "WHERE name = $1 AND NOT deleted AND (version = $2 OR "
+            "($5 AND current_stage = $3)) RETURNING version",
+            [name, version, stage, ts, archive_existing_versions],
+        ).fetchall()
+        if r[0] != version
+    )
+    cur.execute(
+        "UPDATE registered_models SET last_updated_timestamp = ? WHERE name = ?", [ts, name]
+    )
+    record(cur, actor, ts, _transition_changes(old, stage, archived, comment))
+    return replace(old, current_stage=stage, last_updated_timestamp=ts)
 
 
 def _tag_value(cur, name: str, version: int, key: str) -> str | None:
