@@ -17,10 +17,13 @@ from typing import Any
 from registry import arguments as check
 from registry import config
 from registry.artifacts import BlobStore
+from registry.client_notifications import NotificationClient
 from registry.client_runs import RunClient
+from registry.client_workflow import WorkflowClient
 from registry.clock import now_ms
 from registry.entities import Change, ModelVersion, PagedList, RegisteredModel
 from registry.errors import InvalidArgumentError, InvalidStageTransitionError, NotFoundError
+from registry.roles import STAGE_ROLE
 from registry.store import DuckDBStore
 from registry.store.paging import check_max_results
 
@@ -28,7 +31,7 @@ MAX_MODEL_RESULTS = 1000
 MAX_VERSION_RESULTS = 200_000
 
 
-class RegistryClient(RunClient):
+class RegistryClient(RunClient, NotificationClient, WorkflowClient):
     """A client for the registry in ``home`` (default: ``REGISTRY_HOME`` or ``./mlregistry``).
 
     ``user`` attributes this client's writes (default: the signed-in dashboard user,
@@ -85,7 +88,10 @@ class RegistryClient(RunClient):
     ) -> RegisteredModel:
         """Create a model; raises AlreadyExistsError if the name is taken."""
         return self._store.create_registered_model(
-            check.model_name(name), check.tags(tags), check.description(description), self._actor()
+            check.model_name(name),
+            check.tags(tags),
+            check.description(description),
+            self._require("editor", "registering a model"),
         )
 
     def get_registered_model(self, name: str) -> RegisteredModel:
@@ -100,18 +106,24 @@ class RegistryClient(RunClient):
 
     def rename_registered_model(self, name: str, new_name: str) -> RegisteredModel:
         return self._store.rename_registered_model(
-            check.model_name(name), check.model_name(new_name), self._actor()
+            check.model_name(name),
+            check.model_name(new_name),
+            self._require("editor", "renaming a model"),
         )
 
     def update_registered_model(
         self, name: str, description: str | None = None, **_mlflow_only: Any
     ) -> RegisteredModel:
         return self._store.update_registered_model(
-            check.model_name(name), check.description(description), self._actor()
+            check.model_name(name),
+            check.description(description),
+            self._require("editor", "editing a description"),
         )
 
     def delete_registered_model(self, name: str) -> None:
-        self._store.delete_registered_model(check.model_name(name), self._actor())
+        self._store.delete_registered_model(
+            check.model_name(name), self._require("admin", "deleting a model")
+        )
 
     def search_registered_models(
         self,
@@ -127,13 +139,16 @@ class RegistryClient(RunClient):
     def set_registered_model_tag(self, name: str, key: str, value: Any) -> None:
         key = check.tag_key(key)
         self._store.set_registered_model_tag(
-            check.model_name(name), key, check.tag_value(key, value), self._actor()
+            check.model_name(name),
+            key,
+            check.tag_value(key, value),
+            self._require("editor", "setting a tag"),
         )
 
     def delete_registered_model_tag(self, name: str, key: str) -> None:
         """Remove a tag; removing one that does not exist succeeds silently (as in MLflow)."""
         self._store.delete_registered_model_tag(
-            check.model_name(name), check.tag_key(key), self._actor()
+            check.model_name(name), check.tag_key(key), self._require("editor", "deleting a tag")
         )
 
     # -- aliases -----------------------------------------------------------------------------
@@ -142,12 +157,15 @@ class RegistryClient(RunClient):
         """Point ``alias`` at ``version``, moving it if it pointed elsewhere."""
         name = check.model_name(name)
         self._store.set_registered_model_alias(
-            name, check.alias(alias), check.version_number(version, name), self._actor()
+            name,
+            check.alias(alias),
+            check.version_number(version, name),
+            self._require("editor", "setting an alias"),
         )
 
     def delete_registered_model_alias(self, name: str, alias: str) -> None:
         self._store.delete_registered_model_alias(
-            check.model_name(name), check.alias(alias), self._actor()
+            check.model_name(name), check.alias(alias), self._require("editor", "deleting an alias")
         )
 
     def get_model_version_by_alias(self, name: str, alias: str) -> ModelVersion:
@@ -173,7 +191,7 @@ class RegistryClient(RunClient):
             tags=check.tags(tags),
             run_link=run_link,
             description=check.description(description),
-            actor=self._actor(),
+            actor=self._require("editor", "registering a version"),
         )
 
     def create_model_versions(
@@ -186,7 +204,9 @@ class RegistryClient(RunClient):
         """
         name = check.model_name(name)
         specs = [_version_spec(item) for item in versions]
-        return self._store.create_model_versions(name, specs, self._actor())
+        return self._store.create_model_versions(
+            name, specs, self._require("editor", "registering versions")
+        )
 
     def import_models(self, models: list[dict[str, Any]]) -> int:
         """Bulk import of new models, each ``{"name", "description", "tags", "versions"}``
@@ -208,7 +228,7 @@ class RegistryClient(RunClient):
             )
         if len({m["name"] for m in checked}) != len(checked):
             raise InvalidArgumentError("import_models was given the same model name twice")
-        return self._store.import_models(checked, self._actor())
+        return self._store.import_models(checked, self._require("editor", "importing models"))
 
     def get_model_version(self, name: str, version: int | str) -> ModelVersion:
         name = check.model_name(name)
@@ -226,13 +246,18 @@ class RegistryClient(RunClient):
     ) -> ModelVersion:
         name = check.model_name(name)
         return self._store.update_model_version(
-            name, check.version_number(version, name), check.description(description), self._actor()
+            name,
+            check.version_number(version, name),
+            check.description(description),
+            self._require("editor", "editing a description"),
         )
 
     def delete_model_version(self, name: str, version: int | str) -> None:
         """Delete a version; its number stays used (a tombstone remains)."""
         name = check.model_name(name)
-        self._store.delete_model_version(name, check.version_number(version, name), self._actor())
+        self._store.delete_model_version(
+            name, check.version_number(version, name), self._require("admin", "deleting a version")
+        )
 
     def search_model_versions(
         self,
@@ -260,14 +285,15 @@ class RegistryClient(RunClient):
     ) -> ModelVersion:
         """Move a version to ``stage``; with ``archive_existing_versions`` the versions that
         were in that stage move to Archived, in the same transaction."""
-        name = check.model_name(name)
+        name, stage = check.model_name(name), check.stage(stage)
+        actor = self._require(STAGE_ROLE[stage], f"moving a version to {stage}")
         return self._store.transition_model_version_stage(
             name,
             check.version_number(version, name),
-            check.stage(stage),
+            stage,
             bool(archive_existing_versions),
             check.comment(comment),
-            self._actor(),
+            actor,
         )
 
     def set_model_version_tag(
@@ -282,7 +308,7 @@ class RegistryClient(RunClient):
         number = self._version_or_stage(name, version, stage)
         key = check.tag_key(key)
         self._store.set_model_version_tag(
-            name, number, key, check.tag_value(key, value), self._actor()
+            name, number, key, check.tag_value(key, value), self._require("editor", "setting a tag")
         )
 
     def delete_model_version_tag(
@@ -294,7 +320,9 @@ class RegistryClient(RunClient):
     ) -> None:
         name = check.model_name(name)
         number = self._version_or_stage(name, version, stage)
-        self._store.delete_model_version_tag(name, number, check.tag_key(key), self._actor())
+        self._store.delete_model_version_tag(
+            name, number, check.tag_key(key), self._require("editor", "deleting a tag")
+        )
 
     def _version_or_stage(self, name: str, version: Any, stage: str | None) -> int:
         """MLflow lets tag calls name a stage instead of a version: its newest version."""

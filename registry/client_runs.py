@@ -40,6 +40,7 @@ class RunClient:
 
     _store: Any
     _actor: Callable[[], str]
+    _require: Callable[[str, str], str]
 
     def create_run(
         self,
@@ -59,7 +60,7 @@ class RunClient:
             run_name=run_name,
             status="RUNNING",
             start_time=start_time or _now(),
-            user_id=self._actor(),
+            user_id=self._require("editor", "starting a run"),
             **(source or {}),
         )
         self._store.create_run(info, check.tags(tags))
@@ -74,6 +75,7 @@ class RunClient:
         status = (status or "FINISHED").upper()
         if status not in RUN_STATUSES:
             raise InvalidArgumentError(f"Invalid run status {status!r}; expected {RUN_STATUSES}")
+        self._require("editor", "ending a run")
         self._store.end_run(check_run_id(run_id), status, end_time or _now())
 
     def log_param(self, run_id: str, key: str, value: Any) -> Any:
@@ -101,6 +103,7 @@ class RunClient:
         tags: dict[str, Any] | Iterable[Any] = (),
     ) -> None:
         """Metrics, params and tags of one run in one transaction."""
+        self._require("editor", "logging to a run")
         checked_metrics = [
             Metric(check.tag_key(m.key), _metric_value(m.key, m.value), int(m.timestamp or _now()),
                    int(m.step or 0))
@@ -114,6 +117,7 @@ class RunClient:
         )
 
     def log_input(self, run_id: str, dataset: Dataset) -> None:
+        self._require("editor", "logging a dataset")
         self._store.log_input(check_run_id(run_id), dataset)
 
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:

@@ -197,3 +197,35 @@ class ModelInfo:
     flavor: str
     signature: dict | None = None
     registered_model_version: int | None = None
+
+
+@dataclass(frozen=True)
+class TransitionRequest:
+    """A request to move a version to a stage, and the reviewer's decision on it."""
+
+    id: int
+    model_name: str
+    version: int
+    stage: str
+    archive_existing_versions: bool
+    requested_by: str
+    requested_at: int
+    comment: str | None = None
+    status: str = "pending"
+    decided_by: str | None = None
+    decided_at: int | None = None
+    decision_comment: str | None = None
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    model_name: str
+    version: int
+    author: str
+    created_at: int
+    text: str
+
+    @property
+    def at(self) -> datetime | None:
+        return to_datetime(self.created_at)

@@ -15,14 +15,23 @@ from registry.store.insights import InsightQueries
 from registry.store.lease import Lease
 from registry.store.migrations import apply_pending
 from registry.store.models import ModelQueries
+from registry.store.notifications import NotificationQueries
 from registry.store.runs import RunQueries
 from registry.store.versions import VersionQueries
+from registry.store.workflow import WorkflowQueries
 
 __all__ = ["DuckDBStore", "Lease"]
 
 
 class DuckDBStore(
-    BulkQueries, ModelQueries, VersionQueries, RunQueries, ChangeQueries, InsightQueries
+    BulkQueries,
+    ModelQueries,
+    VersionQueries,
+    RunQueries,
+    ChangeQueries,
+    InsightQueries,
+    NotificationQueries,
+    WorkflowQueries,
 ):
     """A registry home: ``registry.duckdb`` plus ``artifacts/`` in one folder."""
 

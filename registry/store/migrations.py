@@ -134,12 +134,107 @@ CREATE TABLE run_models (
 )
 """
 
+_NOTIFICATIONS = """
+CREATE SEQUENCE subscription_id_seq;
+CREATE TABLE subscriptions (
+    id BIGINT PRIMARY KEY DEFAULT nextval('subscription_id_seq'),
+    kind VARCHAR NOT NULL,
+    target VARCHAR NOT NULL,
+    secret VARCHAR,
+    events VARCHAR[] NOT NULL,
+    model_pattern VARCHAR NOT NULL,
+    enabled BOOLEAN NOT NULL DEFAULT true,
+    description VARCHAR,
+    created_by VARCHAR NOT NULL,
+    creation_timestamp BIGINT NOT NULL,
+    last_updated_timestamp BIGINT NOT NULL,
+    start_after_change BIGINT NOT NULL
+);
+CREATE SEQUENCE delivery_id_seq;
+CREATE TABLE deliveries (
+    id BIGINT PRIMARY KEY DEFAULT nextval('delivery_id_seq'),
+    subscription_id BIGINT NOT NULL,
+    change_id BIGINT,
+    event VARCHAR NOT NULL,
+    model_name VARCHAR,
+    version INTEGER,
+    state VARCHAR NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    round_start INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    requested_by VARCHAR,
+    last_status INTEGER,
+    last_latency_ms DOUBLE,
+    last_error VARCHAR,
+    UNIQUE (subscription_id, change_id)
+);
+CREATE TABLE delivery_attempts (
+    delivery_id BIGINT NOT NULL,
+    attempt INTEGER NOT NULL,
+    started_at BIGINT NOT NULL,
+    finished_at BIGINT,
+    status_code INTEGER,
+    latency_ms DOUBLE,
+    error VARCHAR,
+    response_excerpt VARCHAR,
+    PRIMARY KEY (delivery_id, attempt)
+);
+CREATE TABLE outbox_cursors (
+    name VARCHAR PRIMARY KEY,
+    last_change_id BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+)
+"""
+
+_REVIEW_WORKFLOW = """
+CREATE TABLE roles (
+    user_name VARCHAR PRIMARY KEY,
+    role VARCHAR NOT NULL,
+    granted_by VARCHAR NOT NULL,
+    granted_at BIGINT NOT NULL
+);
+CREATE SEQUENCE transition_request_id_seq;
+CREATE TABLE transition_requests (
+    id BIGINT PRIMARY KEY DEFAULT nextval('transition_request_id_seq'),
+    model_name VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    stage VARCHAR NOT NULL,
+    archive_existing_versions BOOLEAN NOT NULL,
+    requested_by VARCHAR NOT NULL,
+    requested_at BIGINT NOT NULL,
+    comment VARCHAR,
+    status VARCHAR NOT NULL,
+    decided_by VARCHAR,
+    decided_at BIGINT,
+    decision_comment VARCHAR
+);
+CREATE SEQUENCE version_comment_id_seq;
+CREATE TABLE version_comments (
+    id BIGINT PRIMARY KEY DEFAULT nextval('version_comment_id_seq'),
+    model_name VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    author VARCHAR NOT NULL,
+    created_at BIGINT NOT NULL,
+    text VARCHAR NOT NULL
+)
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial registry schema", _statements(_INITIAL)),
     Migration(
         2,
         "runs: params, metrics, tags, datasets and model files",
         _statements(_RUNS_AND_MODEL_FILES),
+    ),
+    Migration(
+        3,
+        "notifications: subscriptions, deliveries, delivery log, outbox cursor",
+        _statements(_NOTIFICATIONS),
+    ),
+    Migration(
+        4, "review workflow: roles, transition requests, comments", _statements(_REVIEW_WORKFLOW)
     ),
 ]
 
