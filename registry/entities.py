@@ -22,8 +22,23 @@ def to_datetime(millis: int | None) -> datetime | None:
     return None if millis is None else datetime.fromtimestamp(millis / 1000, tz=UTC)
 
 
+class _Timestamps:
+    """The MLflow-style millisecond timestamps as aware UTC datetimes."""
+
+    creation_timestamp: int
+    last_updated_timestamp: int
+
+    @property
+    def created_at(self) -> datetime | None:
+        return to_datetime(self.creation_timestamp)
+
+    @property
+    def updated_at(self) -> datetime | None:
+        return to_datetime(self.last_updated_timestamp)
+
+
 @dataclass(frozen=True)
-class ModelVersion:
+class ModelVersion(_Timestamps):
     name: str
     version: int
     creation_timestamp: int
@@ -39,17 +54,9 @@ class ModelVersion:
     tags: dict[str, str] = field(default_factory=dict)
     aliases: list[str] = field(default_factory=list)
 
-    @property
-    def created_at(self) -> datetime | None:
-        return to_datetime(self.creation_timestamp)
-
-    @property
-    def updated_at(self) -> datetime | None:
-        return to_datetime(self.last_updated_timestamp)
-
 
 @dataclass(frozen=True)
-class RegisteredModel:
+class RegisteredModel(_Timestamps):
     name: str
     creation_timestamp: int
     last_updated_timestamp: int
@@ -57,14 +64,6 @@ class RegisteredModel:
     tags: dict[str, str] = field(default_factory=dict)
     aliases: dict[str, int] = field(default_factory=dict)
     latest_versions: list[ModelVersion] = field(default_factory=list)
-
-    @property
-    def created_at(self) -> datetime | None:
-        return to_datetime(self.creation_timestamp)
-
-    @property
-    def updated_at(self) -> datetime | None:
-        return to_datetime(self.last_updated_timestamp)
 
 
 @dataclass(frozen=True)

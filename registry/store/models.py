@@ -6,9 +6,8 @@ from typing import Any
 
 from registry.entities import ModelVersion, PagedList, RegisteredModel
 from registry.errors import AlreadyExistsError, NotFoundError
-from registry.search import compile_filter, compile_order_by
 from registry.store.changes import NewChange, now_ms, record
-from registry.store.paging import decode_token, encode_token
+from registry.store.paging import search_page
 from registry.store.versions import TAGS_PARAM, VERSION_COLUMNS, fetch_version, to_version
 
 _MODEL_COLUMNS = (
@@ -208,16 +207,10 @@ class ModelQueries:
         order_by: list[str] | None,
         page_token: str | None,
     ) -> PagedList[RegisteredModel]:
-        where = compile_filter(filter_string, "model")
-        order = compile_order_by(order_by, "model")
-        offset = decode_token(page_token)
-        sql = (
-            f"SELECT {_MODEL_COLUMNS} FROM registered_models m WHERE ({where.sql}) "
-            f"ORDER BY {order} LIMIT ? OFFSET ?"
-        )
+        select = f"SELECT {_MODEL_COLUMNS} FROM registered_models m"
         with self._lease.cursor() as cur:
-            rows = cur.execute(sql, [*where.params, max_results + 1, offset]).fetchall()
-            page = rows[:max_results]
+            page, token = search_page(
+                cur, select, "model", filter_string, order_by, max_results, page_token
+            )
             latest = _latest_by_stage(cur, [row[0] for row in page])
-        token = encode_token(offset + max_results) if len(rows) > max_results else None
         return PagedList([_to_model(row, latest.get(row[0], [])) for row in page], token)

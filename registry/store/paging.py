@@ -7,6 +7,7 @@ import binascii
 import json
 
 from registry.errors import InvalidArgumentError
+from registry.search import compile_filter, compile_order_by
 
 
 def encode_token(offset: int) -> str:
@@ -38,3 +39,24 @@ def check_max_results(max_results: object, limit: int, what: str) -> int:
             f"Invalid max_results {max_results} for {what}: it must be at most {limit}"
         )
     return max_results
+
+
+def search_page(
+    cur,
+    select_from: str,
+    target: str,
+    filter_string: str | None,
+    order_by: list[str] | None,
+    max_results: int,
+    page_token: str | None,
+    always: str = "TRUE",
+) -> tuple[list[tuple], str | None]:
+    """One page of ``SELECT ... FROM table alias`` rows matching a filter string (and the
+    fixed SQL condition ``always``), plus the next page's token (None on the last one)."""
+    where = compile_filter(filter_string, target)
+    order = compile_order_by(order_by, target)
+    offset = decode_token(page_token)
+    sql = f"{select_from} WHERE {always} AND ({where.sql}) ORDER BY {order} LIMIT ? OFFSET ?"
+    rows = cur.execute(sql, [*where.params, max_results + 1, offset]).fetchall()
+    token = encode_token(offset + max_results) if len(rows) > max_results else None
+    return rows[:max_results], token

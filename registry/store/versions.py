@@ -9,9 +9,8 @@ import duckdb
 
 from registry.entities import ModelVersion, PagedList
 from registry.errors import InvalidStageTransitionError, NotFoundError
-from registry.search import compile_filter, compile_order_by
 from registry.store.changes import NewChange, now_ms, record
-from registry.store.paging import decode_token, encode_token
+from registry.store.paging import search_page
 
 VERSION_COLUMNS = (
     "v.name, v.version, v.creation_timestamp, v.last_updated_timestamp, v.current_stage, "
@@ -186,17 +185,13 @@ class VersionQueries:
         order_by: list[str] | None,
         page_token: str | None,
     ) -> PagedList[ModelVersion]:
-        where = compile_filter(filter_string, "version")
-        order = compile_order_by(order_by, "version")
-        offset = decode_token(page_token)
-        sql = (
-            f"SELECT {VERSION_COLUMNS} FROM model_versions v WHERE NOT v.deleted AND "
-            f"({where.sql}) ORDER BY {order} LIMIT ? OFFSET ?"
-        )
+        select = f"SELECT {VERSION_COLUMNS} FROM model_versions v"
         with self._lease.cursor() as cur:
-            rows = cur.execute(sql, [*where.params, max_results + 1, offset]).fetchall()
-        token = encode_token(offset + max_results) if len(rows) > max_results else None
-        return PagedList([to_version(row) for row in rows[:max_results]], token)
+            rows, token = search_page(
+                cur, select, "version", filter_string, order_by, max_results, page_token,
+                always="NOT v.deleted",
+            )  # fmt: skip
+        return PagedList([to_version(row) for row in rows], token)
 
 
 def apply_transition(
