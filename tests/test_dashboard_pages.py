@@ -213,6 +213,16 @@ def test_promote_without_archiving_and_cancel(client):
     assert client.get_model_version("churn", 3).current_stage == "Production"
 
 
+def test_a_change_that_fails_is_reported_in_the_dialog(client):
+    at = open_app(page="model", model="churn", version="4")
+    at.button(key="model_to_production").click().run()
+    client.delete_model_version("churn", 4)  # another reviewer was quicker
+    at.button(key="model_confirm_ok").click().run()
+    assert_clean(at)
+    assert any("version 4 of registered model 'churn' not found" in e for e in texts(at.error))
+    assert client.get_model_version("churn", 2).current_stage == "Production"
+
+
 def test_archive(client):
     at = open_app(page="model", model="churn", version="3")
     at.button(key="model_to_archived").click().run()

@@ -1,4 +1,9 @@
-"""The confirmation dialog every write on the Model page goes through."""
+"""The confirmation dialog every write on the Model page goes through.
+
+Confirm and Cancel act in their callbacks, before the rerun draws anything: the page is drawn
+once, with the change already made. A click inside a dialog reruns only the dialog, so when
+it finds nothing pending it asks for a rerun of the whole page, which closes it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import streamlit as st
 from registry import RegistryError
 from registry.dashboard import actions
 from registry.dashboard.feedback import flash, show_error
-from registry.dashboard.keys import MODEL_COMMENT, MODEL_FLASH, MODEL_PENDING
+from registry.dashboard.keys import MODEL_COMMENT, MODEL_CONFIRM_ERROR, MODEL_FLASH, MODEL_PENDING
 from registry.dashboard.session import script_run
 
 
@@ -16,47 +21,52 @@ def pending() -> actions.PendingAction | None:
 
 
 def _close() -> None:
-    st.session_state.pop(MODEL_PENDING, None)
-    st.session_state.pop(MODEL_COMMENT, None)
+    for key in (MODEL_PENDING, MODEL_COMMENT, MODEL_CONFIRM_ERROR):
+        st.session_state.pop(key, None)
 
 
-def _close_and_rerun() -> None:
-    """Close the dialog: a rerun of the whole page, not just of the dialog."""
+def _confirm(action: actions.PendingAction) -> None:
+    """Confirm's callback: make the change as the signed-in user, then close the dialog;
+    on a registry error keep it open with the message."""
+    with script_run() as client:
+        try:
+            message = actions.apply(client, action, st.session_state.get(MODEL_COMMENT))
+        except RegistryError as error:
+            st.session_state[MODEL_CONFIRM_ERROR] = error
+            return
     _close()
-    st.rerun()
+    flash(MODEL_FLASH, message)
 
 
 @st.dialog("Review the change", width="medium", on_dismiss=_close)
 def confirm_dialog() -> None:
-    """Show exactly what the pending action will change; apply it on Confirm.
-
-    It wraps its own run in ``script_run`` because a click inside a dialog reruns only the
-    dialog, not the page that opened it.
-    """
+    """Show exactly what the pending action will change, with Confirm and Cancel."""
     with script_run() as client:
         action = pending()
         if action is None:
-            return
+            st.rerun()
         try:
             plan = actions.plan(client, action)
         except RegistryError as error:
             show_error(error, retry=False)
-            if st.button("Close", key="model_confirm_close"):
-                _close_and_rerun()
+            st.button("Close", key="model_confirm_close", on_click=_close)
             return
-        _show_plan(plan, action)
-        confirm, cancel = st.columns(2)
-        if confirm.button(
-            "Confirm",
-            key="model_confirm_ok",
-            type="primary",
-            disabled=plan.blocked is not None,
-            icon=":material/check:",
-            width="stretch",
-        ):
-            _apply(client, action)
-        if cancel.button("Cancel", key="model_confirm_cancel", width="stretch"):
-            _close_and_rerun()
+    _show_plan(plan, action)
+    failure = st.session_state.get(MODEL_CONFIRM_ERROR)
+    if failure is not None:
+        show_error(failure, retry=False)
+    confirm, cancel = st.columns(2)
+    confirm.button(
+        "Confirm",
+        key="model_confirm_ok",
+        type="primary",
+        disabled=plan.blocked is not None,
+        icon=":material/check:",
+        width="stretch",
+        on_click=_confirm,
+        args=(action,),
+    )
+    cancel.button("Cancel", key="model_confirm_cancel", on_click=_close, width="stretch")
 
 
 def _show_plan(plan: actions.Plan, action: actions.PendingAction) -> None:
@@ -73,13 +83,3 @@ def _show_plan(plan: actions.Plan, action: actions.PendingAction) -> None:
         )
     else:
         st.caption("The change is recorded in the history under your name.")
-
-
-def _apply(client, action: actions.PendingAction) -> None:
-    try:
-        message = actions.apply(client, action, st.session_state.get(MODEL_COMMENT))
-    except RegistryError as error:
-        show_error(error, retry=False)
-        return
-    flash(MODEL_FLASH, message)
-    _close_and_rerun()

@@ -33,6 +33,7 @@ MODEL_TAG_REMOVE = "model_tag_remove"
 MODEL_PENDING = "model_pending_action"
 MODEL_COMMENT = "model_confirm_comment"
 MODEL_FLASH = "model_flash"
+MODEL_CONFIRM_ERROR = "model_confirm_error"
 
 # Version page
 VERSION_MODEL = "version_model"

@@ -1,0 +1,285 @@
+"""Dashboard: server-side render time of the Models and Model pages on a large registry, and
+a promotion from the click on Confirm to the updated page.
+
+    .venv/bin/python bench/bench_dashboard.py [--models 10000] [--versions 10] [--repeats 10]
+        [--home DIR] [--big 50000] [--browser]
+
+--home reuses a registry this script seeded before (seeding 10k models takes minutes: each
+model is its own create call); --big adds a model with that many versions; --browser also
+times the promotion in headless Chromium against `streamlit run`.
+
+Renders run under Streamlit's AppTest (the script run the server does for a browser, without
+the network and the browser's drawing). Targets: each render <= 1 s, promotion <= 0.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from registry import RegistryClient
+from registry.entities import Metric
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TEAMS = ("growth", "risk", "ops", "search", "ads")
+TARGET = "model-00002"  # the model the Model page shows: it has runs with metrics
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def seed(client: RegistryClient, models: int, versions: int) -> None:
+    """``models`` models with ``versions`` versions each, bulk-imported; every tenth model
+    has a version in Production and one in Staging; TARGET's versions have runs."""
+    with client.batch():
+        for i in range(models):
+            name = f"model-{i:05d}"
+            tags = {"team": TEAMS[i % len(TEAMS)], "owner": f"user{i % 40}"}
+            client.create_registered_model(name, tags=tags, description=f"Model number {i}")
+            specs = [{"source": f"s3://models/{name}/{v}"} for v in range(versions)]
+            if name == TARGET:
+                specs = [{"run_id": _run(client, v), **spec} for v, spec in enumerate(specs)]
+            client.create_model_versions(name, specs)
+            if i % 10 == 2:
+                client.transition_model_version_stage(name, versions - 2, "Production")
+                client.transition_model_version_stage(name, versions - 1, "Staging")
+
+
+def _run(client: RegistryClient, v: int) -> str:
+    run_id = client.create_run("bench").info.run_id
+    metrics = [Metric(k, 0.7 + 0.01 * v + 0.001 * s, 1, s) for k in ("f1", "auc") for s in range(5)]
+    client.log_batch(run_id, metrics=metrics, params={"depth": v})
+    return run_id
+
+
+def big_model(client: RegistryClient, versions: int, repeats: int) -> list[float]:
+    """Render times of the Model page of a model with ``versions`` versions (created once)."""
+    name = f"big-{versions}"
+    if client.find_registered_model(name) is None:
+        client.create_registered_model(name)
+        client.create_model_versions(name, [{"source": "s3://big"}] * versions)
+        client.transition_model_version_stage(name, versions // 2, "Production")
+        client.release()
+    return [render({"page": "model", "model": name})[1] for _ in range(repeats)]
+
+
+def timed(action) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def render(params: dict[str, str]) -> tuple[AppTest, float]:
+    """A new session's first script run of the page ``params`` link to, in seconds."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(params)
+    seconds = timed(at.run)
+    if at.exception:
+        raise SystemExit(f"the page raised: {at.exception[0].value}")
+    return at, seconds
+
+
+def reruns(repeats: int) -> list[float]:
+    at, _ = render({"page": "model", "model": TARGET})
+    return [timed(at.run) for _ in range(repeats)]
+
+
+def searched() -> float:
+    at, _ = render({})
+    box = at.text_input(key="models_query").input("tags.team = 'risk' AND name LIKE 'model-1%'")
+    return timed(box.run)
+
+
+def promotion(version: int) -> float:
+    """Open the confirmation, then time Confirm -> write -> the page rerun with the result."""
+    at, _ = render({"page": "model", "model": TARGET, "version": str(version)})
+    at.checkbox(key="model_archive_existing").check()
+    at.button(key="model_to_production").click().run()
+    seconds = timed(at.button(key="model_confirm_ok").click().run)
+    if not at.success:
+        raise SystemExit("the promotion did not report success")
+    return seconds
+
+
+def row(what: str, samples: list[float], target: float) -> str:
+    median, worst = statistics.median(samples), max(samples)
+    verdict = "yes" if median <= target else "NO"
+    return (
+        f"| {what} | {median * 1000:.0f} | {worst * 1000:.0f} | {target * 1000:.0f} | {verdict} |"
+    )
+
+
+def browser_promotions(home: Path, repeats: int) -> list[float]:
+    """In headless Chromium against ``streamlit run``: Confirm click to the success message."""
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        APP,
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    server = subprocess.Popen(
+        command,
+        env={**os.environ, "REGISTRY_HOME": str(home)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_healthy(base)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.route(
+                "**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort()
+            )
+            samples = [_browser_promotion(page, base, 1 + i % 10) for i in range(repeats)]
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return samples
+
+
+def _wait_healthy(base: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=1) as response:
+                if response.read() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("streamlit did not start")
+
+
+def _browser_promotion(page, base: str, version: int) -> float:
+    page.goto(f"{base}/?page=model&model={TARGET}&version={version}")
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
+    page.get_by_role("button", name="Promote to Production").click()
+    confirm = page.get_by_role("dialog").get_by_role("button", name="Confirm")
+    confirm.wait_for()
+    started = time.perf_counter()
+    confirm.click()
+    page.get_by_test_id("stAlertContentSuccess").wait_for()
+    return time.perf_counter() - started
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=int, default=10_000)
+    parser.add_argument("--versions", type=int, default=10, help="versions per model")
+    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--home", type=Path, help="registry home to seed once and reuse")
+    parser.add_argument(
+        "--big",
+        type=int,
+        default=0,
+        help="also time the Model page of one model with this many versions",
+    )
+    parser.add_argument(
+        "--browser",
+        action="store_true",
+        help="also time the promotion in headless Chromium (/usr/bin/chromium)",
+    )
+    return parser.parse_args()
+
+
+def prepare(args: argparse.Namespace) -> RegistryClient:
+    home = args.home or Path(tempfile.mkdtemp()) / "home"
+    os.environ["REGISTRY_HOME"] = str(home)
+    client = RegistryClient(home)
+    if client.count_registered_models() == 0:
+        seconds = timed(lambda: seed(client, args.models, args.versions))
+        print(f"seeded {args.models:,} models x {args.versions} versions in {seconds:.0f} s")
+    summary = client.get_registry_summary()
+    client.release()
+    print(f"registry: {summary['models']:,} models, {summary['versions']:,} versions\n")
+    return client
+
+
+def main() -> None:
+    args = parse_args()
+    # AppTest's widget calls warn "missing ScriptRunContext" on the main thread: harmless here.
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+        lambda record: record.levelno >= logging.ERROR
+    )
+    client, n = prepare(args), args.repeats
+    render({})  # the first run in a process pays the imports (streamlit, pandas, plotly)
+    rows = [
+        (
+            "Models page, new session (headline, first 25 models, activity)",
+            [render({})[1] for _ in range(n)],
+            1,
+        ),
+        ("Models page, search typed (rerun with a filter)", [searched() for _ in range(n)], 1),
+        (
+            f"Model page, new session ({args.versions} versions with runs)",
+            [render({"page": "model", "model": TARGET})[1] for _ in range(n)],
+            1,
+        ),
+        ("Model page, rerun (a widget changed)", reruns(n), 1),
+        (
+            "Promotion: Confirm click to the updated page (AppTest)",
+            [promotion(1 + i % args.versions) for i in range(n)],
+            0.5,
+        ),
+    ]
+    if args.big:
+        rows.append(
+            (
+                f"Model page, new session (one model with {args.big:,} versions)",
+                big_model(client, args.big, n),
+                1,
+            )
+        )
+    if args.browser:
+        rows.append(
+            (
+                "Promotion: Confirm click to the updated page (Chromium)",
+                browser_promotions(client.home, n),
+                0.5,
+            )
+        )
+    print("| what | median ms | worst ms | target ms | met |")
+    print("|---|---:|---:|---:|---:|")
+    for what, samples, target in rows:
+        print(row(what, samples, target))
+
+
+if __name__ == "__main__":
+    main()
