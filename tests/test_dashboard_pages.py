@@ -163,6 +163,19 @@ def test_a_row_click_or_the_selectbox_opens_the_model(client):
     assert texts(at.title) == ["ltv"]
 
 
+def test_picking_a_version_updates_the_link(client):
+    at = open_app()
+    at.selectbox(key=keys.MODELS_OPEN).select("churn").run()
+    assert at.query_params["version"] == "4"
+    at.selectbox(key=keys.MODEL_VERSION_PICK).select(2).run()
+    assert (at.query_params["version"], texts(at.subheader)[-1]) == ("2", "v2")
+    at.session_state[keys.MODEL_VERSIONS_TABLE] = {
+        "selection": {"rows": [1], "columns": [], "cells": []}  # the row of v3
+    }
+    at.run()
+    assert (at.query_params["version"], texts(at.subheader)[-1]) == ("3", "v3")
+
+
 def test_a_link_to_a_missing_model_says_so(client):
     at = open_app(page="model", model="ghost")
     assert_clean(at)

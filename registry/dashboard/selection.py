@@ -17,10 +17,15 @@ def version_pick(
     key: str, table_rows: list[int], page_versions: list[int], linked: int | None
 ) -> int | None:
     """The version to act on: a new table selection wins, then a new deep link, then the
-    previous pick; the newest version on the page by default."""
+    previous pick; the newest version on the page by default.
+
+    The page writes the pick into the link, so the pick is remembered as the link last seen:
+    only a link the user changed counts as new.
+    """
     adopt(key, f"{key}_linked", linked)
     row = table_rows[0] if table_rows else None
     adopt(key, f"{key}_row", page_versions[row] if row is not None else None)
     if st.session_state.get(key) is None and page_versions:
         st.session_state[key] = page_versions[0]
+    st.session_state[f"{key}_linked"] = st.session_state.get(key)
     return st.session_state.get(key)
