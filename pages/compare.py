@@ -110,7 +110,7 @@ def show(candidates) -> None:
         width="stretch",
         column_config={"Stage": tables.STAGE, "Created (UTC)": tables.WHEN},
     )
-    for column, c in zip(st.columns(compare.MAX_PICKS), candidates, strict=False):
+    for column, c in zip(st.columns(len(candidates)), candidates, strict=True):
         with column:
             links.link_to_model(
                 c.version.name, label=f"Act on {c.label}", version=c.version.version

@@ -350,6 +350,7 @@ def test_compare_marks_the_best_values_and_the_differences(client):
     assert params.index.tolist() == ["class_weight", "max_depth", "n_estimators"]
     at.button(key="compare_remove_fraud_1").click().run()
     assert at.query_params["versions"] == "churn:2,churn:3"
+    assert at.dataframe[1].value.loc["f1", "Δ churn v3 − churn v2"] == pytest.approx(0.04)
     assert at.dataframe[2].value.index.tolist() == ["max_depth"]
     at.toggle(key=keys.COMPARE_ALL_PARAMS).set_value(True).run()
     assert at.dataframe[2].value.index.tolist() == ["max_depth", "class_weight", "n_estimators"]

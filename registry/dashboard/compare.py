@@ -119,24 +119,19 @@ def best_labels(metrics: pd.DataFrame) -> dict[str, str | None]:
 
 
 def styled_metrics(metrics: pd.DataFrame):
-    """Best value per metric in bold green; metrics whose values differ on a tinted row."""
+    """Best value per metric in bold green, rows whose values differ tinted, and for two
+    versions a column with the change between them."""
     best = best_labels(metrics)
+    labels = list(metrics.columns)
 
     def row_style(row: pd.Series) -> list[str]:
-        differs = row.nunique(dropna=False) > 1
-        return [
-            ";".join(
-                s
-                for s in (
-                    DIFFERS_STYLE if differs else "",
-                    BEST_STYLE if best[row.name] == col else "",
-                )
-                if s
-            )
-            for col in row.index
-        ]
+        tint = DIFFERS_STYLE if row[labels].nunique(dropna=False) > 1 else ""
+        marks = [BEST_STYLE if best[row.name] == col else "" for col in row.index]
+        return [";".join(filter(None, (tint, mark))) for mark in marks]
 
-    return metrics.style.apply(row_style, axis=1).format("{:.4f}", na_rep="–")
+    shown = with_change(metrics)
+    formats = {col: "{:.4f}" if col in labels else "{:+.4f}" for col in shown.columns}
+    return shown.style.apply(row_style, axis=1).format(formats, na_rep="–")
 
 
 def diff_frame(values: dict[str, dict[str, str]], only_differences: bool) -> pd.DataFrame:

@@ -143,14 +143,16 @@ def history_frame(changes: Iterable[Change]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
 
 
-HISTORY_COLUMNS = {
-    "When (UTC)": WHEN,
-    "Who": st.column_config.TextColumn(width="small"),
-    "Action": st.column_config.TextColumn(width="medium"),
-    "Model": st.column_config.TextColumn(width="small"),
-    "Version": st.column_config.TextColumn(width="small"),
-    "Change": st.column_config.TextColumn(width="medium"),
-    "Comment": st.column_config.TextColumn(width="medium"),
+HISTORY_COLUMNS = {  # widths in pixels: the feed fits a 1,000-pixel wide page
+    "When (UTC)": st.column_config.DatetimeColumn(
+        format="YYYY-MM-DD HH:mm", timezone="UTC", width=125
+    ),
+    "Who": st.column_config.TextColumn(width=70),
+    "Action": st.column_config.TextColumn(width=165),
+    "Model": st.column_config.TextColumn(width=140),
+    "Version": st.column_config.TextColumn(width=55),
+    "Change": st.column_config.TextColumn(width=230),
+    "Comment": st.column_config.TextColumn(width=200),
 }
 
 
