@@ -29,6 +29,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from registry import RegistryClient
+from registry.dashboard import keys
 from registry.entities import Metric
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -105,16 +106,16 @@ def reruns(repeats: int) -> list[float]:
 
 def searched() -> float:
     at, _ = render({})
-    box = at.text_input(key="models_query").input("tags.team = 'risk' AND name LIKE 'model-1%'")
+    box = at.text_input(key=keys.MODELS_QUERY).input("tags.team = 'risk' AND name LIKE 'model-1%'")
     return timed(box.run)
 
 
 def promotion(version: int) -> float:
     """Open the confirmation, then time Confirm -> write -> the page rerun with the result."""
     at, _ = render({"page": "model", "model": TARGET, "version": str(version)})
-    at.checkbox(key="model_archive_existing").check()
-    at.button(key="model_to_production").click().run()
-    seconds = timed(at.button(key="model_confirm_ok").click().run)
+    at.checkbox(key=keys.MODEL_ARCHIVE_EXISTING).check()
+    at.button(key=f"{keys.MODEL_TO_STAGE}_production").click().run()
+    seconds = timed(at.button(key=keys.MODEL_CONFIRM_OK).click().run)
     if not at.success:
         raise SystemExit("the promotion did not report success")
     return seconds

@@ -54,7 +54,7 @@ def pick_versions() -> list[tuple[str, int]]:
         )
         add_col.button(
             "Add to comparison",
-            key="compare_add",
+            key=keys.COMPARE_ADD,
             icon=":material/add:",
             width="stretch",
             on_click=compare.add_pick,
@@ -65,7 +65,7 @@ def pick_versions() -> list[tuple[str, int]]:
     for column, pick in zip(columns, picks, strict=False):
         column.button(
             f"{version_label(pick[1], pick[0])}",
-            key=f"compare_remove_{pick[0]}_{pick[1]}",
+            key=f"{keys.COMPARE_REMOVE}_{pick[0]}_{pick[1]}",
             icon=":material/close:",
             on_click=compare.remove_pick,
             args=(keys.COMPARE_PICKS, pick),
@@ -85,7 +85,7 @@ def metrics_section(candidates) -> None:
         "Best value in **green**; tinted rows differ. Higher is better, except for metrics "
         "named like loss, error, rmse, mae or latency."
     )
-    st.plotly_chart(figures.compare_bars(metrics), key="compare_chart")
+    st.plotly_chart(figures.compare_bars(metrics), key=keys.COMPARE_CHART)
 
 
 def diff_section(title: str | None, values: dict, only_differences: bool) -> None:

@@ -45,7 +45,7 @@ def rollback_box(model) -> None:
     )
     st.button(
         "Roll back Production",
-        key="model_rollback",
+        key=keys.MODEL_ROLLBACK,
         icon=":material/undo:",
         help=help_text,
         disabled=target is None,
@@ -56,7 +56,7 @@ def rollback_box(model) -> None:
 
 def model_details(model) -> None:
     with st.expander("Edit the model's description and tags", icon=":material/edit:"):
-        with st.form("model_description_form", border=False):
+        with st.form(keys.MODEL_DESCRIPTION_FORM, border=False):
             st.text_area("Description", value=model.description or "", key=keys.MODEL_DESCRIPTION)
             st.form_submit_button(
                 "Review description",
@@ -131,7 +131,7 @@ def metric_chart(name: str, metric_keys: list[str], selected: int | None) -> Non
         return
     key = st.selectbox("Metric", metric_keys, key=keys.MODEL_METRIC)
     points = client.get_model_metric_values(name, key)
-    st.plotly_chart(figures.metric_across_versions(points, key, selected), key="model_chart")
+    st.plotly_chart(figures.metric_across_versions(points, key, selected), key=keys.MODEL_CHART)
 
 
 STAGE_BUTTONS = {
@@ -150,7 +150,7 @@ def stage_actions(version) -> None:
     for stage, (label, icon) in STAGE_BUTTONS.items():
         st.button(
             label,
-            key=f"model_to_{stage.lower()}",
+            key=f"{keys.MODEL_TO_STAGE}_{stage.lower()}",
             icon=icon,
             on_click=request,
             args=(PendingAction("stage", version.name, version.version, stage),),
@@ -162,7 +162,7 @@ def stage_actions(version) -> None:
 
 
 def alias_actions(version) -> None:
-    with st.form("model_alias_form", border=False):
+    with st.form(keys.MODEL_ALIAS_FORM, border=False):
         st.text_input("Alias", key=keys.MODEL_ALIAS, placeholder="champion")
         st.form_submit_button(
             "Review alias",
@@ -173,7 +173,7 @@ def alias_actions(version) -> None:
     for alias in version.aliases:
         st.button(
             f"Remove @{alias}",
-            key=f"model_alias_remove_{alias}",
+            key=f"{keys.MODEL_ALIAS_REMOVE}_{alias}",
             on_click=request,
             args=(PendingAction("alias_delete", version.name, version.version, key=alias),),
         )
@@ -181,7 +181,7 @@ def alias_actions(version) -> None:
 
 def description_actions(version) -> None:
     key = f"{keys.MODEL_VERSION_DESCRIPTION}_{version.version}"
-    with st.form("model_version_description_form", border=False):
+    with st.form(keys.MODEL_VERSION_DESCRIPTION_FORM, border=False):
         st.text_area("Description", value=version.description or "", key=key)
         st.form_submit_button(
             "Review description",
@@ -223,6 +223,8 @@ def show_model(model) -> None:
     rollback_box(model)
     model_details(model)
     metric_keys = client.get_model_metric_keys(model.name)
+    if st.session_state.get(keys.MODEL_METRIC) not in metric_keys:
+        st.session_state.pop(keys.MODEL_METRIC, None)  # chosen on another model
     metric = st.session_state.get(keys.MODEL_METRIC) or next(iter(metric_keys), None)
     st.subheader("Versions")
     page, rows = versions_table(model, metric)
@@ -260,7 +262,7 @@ with feedback.page_guard():
     if name is None:
         st.title("Model")
         st.info("Open a model from the Models page, or pick one here.")
-        picked_name = widgets.model_picker(client, "model_pick")
+        picked_name = widgets.model_picker(client, keys.MODEL_PICK_MODEL)
         if picked_name:
             links.open_model(picked_name)
         st.stop()

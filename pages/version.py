@@ -106,7 +106,9 @@ def run_section(run) -> None:
     )
     if chosen:
         histories = metric_histories(client, run, chosen)
-        chart_col.plotly_chart(figures.metric_histories(histories), key="version_histories")
+        chart_col.plotly_chart(
+            figures.metric_histories(histories), key=keys.VERSION_HISTORIES_CHART
+        )
     st.subheader("Datasets")
     if run.inputs:
         frame = tables.datasets_frame(run.inputs)
@@ -151,7 +153,7 @@ def show_version(version) -> None:
     header(version)
     run = find_run(client, version.run_id)
     st.subheader("Lineage")
-    st.plotly_chart(lineage_figure(version, run), key="version_lineage")
+    st.plotly_chart(lineage_figure(version, run), key=keys.VERSION_LINEAGE_CHART)
     if run is not None:
         run_section(run)
     elif version.run_id:

@@ -67,7 +67,7 @@ def assert_clean(at: AppTest) -> None:
 def confirm(at: AppTest, comment: str | None = None) -> AppTest:
     if comment is not None:
         at.text_input(key=keys.MODEL_COMMENT).input(comment).run()
-    at.button(key="model_confirm_ok").click().run()
+    at.button(key=keys.MODEL_CONFIRM_OK).click().run()
     assert_clean(at)
     return at
 
@@ -198,7 +198,7 @@ def test_model_page_lists_versions_with_run_metrics(client):
 
 def test_promote_to_production_archiving_the_current_one(client):
     at = open_app(page="model", model="churn", version="4")
-    at.button(key="model_to_production").click().run()
+    at.button(key=f"{keys.MODEL_TO_STAGE}_production").click().run()
     lines = dialog_lines(at)
     assert "**v4**: :blue-badge[No stage] → :green-badge[Production]" in lines
     assert "**v2**: :green-badge[Production] → :gray-badge[Archived]" in lines
@@ -215,12 +215,12 @@ def test_promote_to_production_archiving_the_current_one(client):
 def test_promote_without_archiving_and_cancel(client):
     at = open_app(page="model", model="churn", version="3")
     at.checkbox(key=keys.MODEL_ARCHIVE_EXISTING).uncheck().run()
-    at.button(key="model_to_production").click().run()
+    at.button(key=f"{keys.MODEL_TO_STAGE}_production").click().run()
     assert "Archived" not in dialog_lines(at)
-    at.button(key="model_confirm_cancel").click().run()
+    at.button(key=keys.MODEL_CONFIRM_CANCEL).click().run()
     assert keys.MODEL_PENDING not in at.session_state
     assert client.get_model_version("churn", 3).current_stage == "Staging"
-    at.button(key="model_to_production").click().run()
+    at.button(key=f"{keys.MODEL_TO_STAGE}_production").click().run()
     confirm(at)
     assert client.get_model_version("churn", 2).current_stage == "Production"
     assert client.get_model_version("churn", 3).current_stage == "Production"
@@ -228,9 +228,9 @@ def test_promote_without_archiving_and_cancel(client):
 
 def test_a_change_that_fails_is_reported_in_the_dialog(client):
     at = open_app(page="model", model="churn", version="4")
-    at.button(key="model_to_production").click().run()
+    at.button(key=f"{keys.MODEL_TO_STAGE}_production").click().run()
     client.delete_model_version("churn", 4)  # another reviewer was quicker
-    at.button(key="model_confirm_ok").click().run()
+    at.button(key=keys.MODEL_CONFIRM_OK).click().run()
     assert_clean(at)
     assert any("version 4 of registered model 'churn' not found" in e for e in texts(at.error))
     assert client.get_model_version("churn", 2).current_stage == "Production"
@@ -238,7 +238,7 @@ def test_a_change_that_fails_is_reported_in_the_dialog(client):
 
 def test_archive(client):
     at = open_app(page="model", model="churn", version="3")
-    at.button(key="model_to_archived").click().run()
+    at.button(key=f"{keys.MODEL_TO_STAGE}_archived").click().run()
     assert "**v3**: :orange-badge[Staging] → :gray-badge[Archived]" in dialog_lines(at)
     confirm(at, comment="superseded")
     assert client.get_model_version("churn", 3).current_stage == "Archived"
@@ -247,7 +247,7 @@ def test_archive(client):
 def test_alias_move(client):
     at = open_app(page="model", model="churn", version="3")
     at.text_input(key=keys.MODEL_ALIAS).input("champion")
-    at.button(key="FormSubmitter:model_alias_form-Review alias").click().run()
+    at.button(key=f"FormSubmitter:{keys.MODEL_ALIAS_FORM}-Review alias").click().run()
     assert "**@champion**: v2 → **v3**" in dialog_lines(at)
     confirm(at)
     assert client.get_model_version_by_alias("churn", "champion").version == 3
@@ -257,15 +257,15 @@ def test_alias_move(client):
 def test_a_malformed_alias_cannot_be_confirmed(client):
     at = open_app(page="model", model="churn", version="3")
     at.text_input(key=keys.MODEL_ALIAS).input("v12")
-    at.button(key="FormSubmitter:model_alias_form-Review alias").click().run()
+    at.button(key=f"FormSubmitter:{keys.MODEL_ALIAS_FORM}-Review alias").click().run()
     assert_clean(at)
-    assert at.button(key="model_confirm_ok").disabled
+    assert at.button(key=keys.MODEL_CONFIRM_OK).disabled
     assert any("reserved" in w or "v12" in w for w in texts(at.warning))
 
 
 def test_rollback(client):
     at = open_app(page="model", model="churn")
-    at.button(key="model_rollback").click().run()
+    at.button(key=keys.MODEL_ROLLBACK).click().run()
     assert "**Roll back Production of churn to v1**" in texts(at.markdown)
     lines = dialog_lines(at)
     assert "**v2**: :green-badge[Production] → :gray-badge[Archived]" in lines
@@ -279,7 +279,7 @@ def test_rollback(client):
 def test_version_description_and_tags(client):
     at = open_app(page="model", model="churn", version="4")
     at.text_area(key=f"{keys.MODEL_VERSION_DESCRIPTION}_4").input("Deeper trees")
-    at.button(key="FormSubmitter:model_version_description_form-Review description").click()
+    at.button(key=f"FormSubmitter:{keys.MODEL_VERSION_DESCRIPTION_FORM}-Review description").click()
     at.run()
     assert dialog_lines(at) == "- v4 description: “RF #4” → “Deeper trees”"
     confirm(at)
@@ -298,7 +298,7 @@ def test_version_description_and_tags(client):
 def test_model_description_and_tags(client):
     at = open_app(page="model", model="churn")
     at.text_area(key=keys.MODEL_DESCRIPTION).input("Predicts churn within 30 days.")
-    at.button(key="FormSubmitter:model_description_form-Review description").click().run()
+    at.button(key=f"FormSubmitter:{keys.MODEL_DESCRIPTION_FORM}-Review description").click().run()
     confirm(at)
     assert client.get_registered_model("churn").description == "Predicts churn within 30 days."
     at.selectbox(key=keys.MODEL_TAG_REMOVE).select("owner")
@@ -314,7 +314,7 @@ def test_writes_are_attributed_to_the_signed_in_user(client):
     at.query_params.update(page="model", model="churn", version="3")
     at.run()
     assert any("reviewer@example.com" in c for c in texts(at.sidebar.caption))
-    at.button(key="model_to_archived").click().run()
+    at.button(key=f"{keys.MODEL_TO_STAGE}_archived").click().run()
     confirm(at)
     assert client.get_history("churn", 3)[0].actor == "reviewer@example.com"
 
@@ -348,7 +348,7 @@ def test_compare_marks_the_best_values_and_the_differences(client):
     assert metrics.loc["f1"].tolist()[:2] == pytest.approx([0.79, 0.83])
     params = at.dataframe[2].value
     assert params.index.tolist() == ["class_weight", "max_depth", "n_estimators"]
-    at.button(key="compare_remove_fraud_1").click().run()
+    at.button(key=f"{keys.COMPARE_REMOVE}_fraud_1").click().run()
     assert at.query_params["versions"] == "churn:2,churn:3"
     assert at.dataframe[1].value.loc["f1", "Δ churn v3 − churn v2"] == pytest.approx(0.04)
     assert at.dataframe[2].value.index.tolist() == ["max_depth"]
@@ -361,7 +361,7 @@ def test_compare_adds_versions_from_pickers(client):
     at.selectbox(key=keys.COMPARE_MODEL).select("churn").run()
     for version in (1, 4):
         at.selectbox(key=keys.COMPARE_VERSION).select(version).run()
-        at.button(key="compare_add").click().run()
+        at.button(key=keys.COMPARE_ADD).click().run()
     assert_clean(at)
     assert at.query_params["versions"] == "churn:1,churn:4"
     assert "Metrics" in texts(at.subheader)

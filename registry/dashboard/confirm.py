@@ -12,7 +12,15 @@ import streamlit as st
 from registry import RegistryError
 from registry.dashboard import actions
 from registry.dashboard.feedback import flash, show_error
-from registry.dashboard.keys import MODEL_COMMENT, MODEL_CONFIRM_ERROR, MODEL_FLASH, MODEL_PENDING
+from registry.dashboard.keys import (
+    MODEL_COMMENT,
+    MODEL_CONFIRM_CANCEL,
+    MODEL_CONFIRM_CLOSE,
+    MODEL_CONFIRM_ERROR,
+    MODEL_CONFIRM_OK,
+    MODEL_FLASH,
+    MODEL_PENDING,
+)
 from registry.dashboard.session import script_run
 
 
@@ -49,7 +57,7 @@ def confirm_dialog() -> None:
             plan = actions.plan(client, action)
         except RegistryError as error:
             show_error(error, retry=False)
-            st.button("Close", key="model_confirm_close", on_click=_close)
+            st.button("Close", key=MODEL_CONFIRM_CLOSE, on_click=_close)
             return
     _show_plan(plan, action)
     failure = st.session_state.get(MODEL_CONFIRM_ERROR)
@@ -58,7 +66,7 @@ def confirm_dialog() -> None:
     confirm, cancel = st.columns(2)
     confirm.button(
         "Confirm",
-        key="model_confirm_ok",
+        key=MODEL_CONFIRM_OK,
         type="primary",
         disabled=plan.blocked is not None,
         icon=":material/check:",
@@ -66,7 +74,7 @@ def confirm_dialog() -> None:
         on_click=_confirm,
         args=(action,),
     )
-    cancel.button("Cancel", key="model_confirm_cancel", on_click=_close, width="stretch")
+    cancel.button("Cancel", key=MODEL_CONFIRM_CANCEL, on_click=_close, width="stretch")
 
 
 def _show_plan(plan: actions.Plan, action: actions.PendingAction) -> None:

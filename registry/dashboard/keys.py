@@ -33,18 +33,34 @@ MODEL_TAG_REMOVE = "model_tag_remove"
 MODEL_PENDING = "model_pending_action"
 MODEL_COMMENT = "model_confirm_comment"
 MODEL_FLASH = "model_flash"
+MODEL_PICK_MODEL = "model_pick_model"
+MODEL_DESCRIPTION_FORM = "model_description_form"
+MODEL_ALIAS_FORM = "model_alias_form"
+MODEL_VERSION_DESCRIPTION_FORM = "model_version_description_form"
+MODEL_ROLLBACK = "model_rollback"
+MODEL_TO_STAGE = "model_to"  # + _staging, _production, _archived
+MODEL_ALIAS_REMOVE = "model_alias_remove"  # + _<alias>
+MODEL_CHART = "model_chart"
+MODEL_CONFIRM_OK = "model_confirm_ok"
+MODEL_CONFIRM_CANCEL = "model_confirm_cancel"
+MODEL_CONFIRM_CLOSE = "model_confirm_close"
 MODEL_CONFIRM_ERROR = "model_confirm_error"
 
 # Version page
 VERSION_MODEL = "version_model"
 VERSION_NUMBER = "version_number"
 VERSION_METRICS = "version_metrics"
+VERSION_HISTORIES_CHART = "version_histories_chart"
+VERSION_LINEAGE_CHART = "version_lineage_chart"
 
 # Compare page
 COMPARE_PICKS = "compare_picks"
 COMPARE_MODEL = "compare_model"
 COMPARE_VERSION = "compare_version"
 COMPARE_ALL_PARAMS = "compare_all_params"
+COMPARE_ADD = "compare_add"
+COMPARE_REMOVE = "compare_remove"  # + _<model>_<version>
+COMPARE_CHART = "compare_chart"
 
 # History page
 HISTORY_MODEL = "history_model"
