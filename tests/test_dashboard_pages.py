@@ -409,3 +409,23 @@ def test_a_version_registered_by_another_process_shows_on_the_next_rerun(client,
     assert done.returncode == 0, done.stderr
     at.run()
     assert at.dataframe[0].value["Version"].tolist() == [5, 4, 3, 2, 1]
+
+
+def test_no_page_imports_scikit_learn(client, home):
+    script = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"for page in {PAGES!r}:\n"
+        f"    at = AppTest.from_file({APP!r}, default_timeout=30)\n"
+        "    at.query_params.update(page=page, model='churn', version='3')\n"
+        "    at.query_params['versions'] = 'churn:2,churn:3'\n"
+        "    at.run()\n"
+        "    assert not at.exception, page\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'skops')))\n"
+    )
+    env = {**os.environ, "REGISTRY_HOME": str(home)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
