@@ -1,4 +1,9 @@
-"""The ``registry`` command."""
+"""The ``registry`` command.
+
+Exit codes, for CI/CD scripts: 0 success; 1 a registry error (the message is on stderr: a
+missing model, a refused transition, a busy registry...); 2 a usage error (unknown option,
+malformed name, stage or alias); 3 ``registry wait`` timed out.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from registry.errors import RegistryError
+from registry import cli_cicd, cli_notifications
+from registry.errors import InvalidArgumentError, RegistryError
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 
@@ -60,16 +66,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir", default=str(APP.parent / "sample_data"), help="where to write test CSVs"
     )
     demo.set_defaults(run=_demo)
+    cli_cicd.add_commands(commands)
+    cli_notifications.add_commands(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run the command; returns its exit code (see the module docstring)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_:  # argparse: --help (0) or a usage error (2)
+        return exit_.code if isinstance(exit_.code, int) else cli_cicd.EXIT_USAGE
     try:
         return args.run(args)
+    except InvalidArgumentError as error:
+        print(f"registry: {error}", file=sys.stderr)
+        return cli_cicd.EXIT_USAGE
     except RegistryError as error:
         print(f"registry: {error}", file=sys.stderr)
-        return 1
+        return cli_cicd.EXIT_ERROR
 
 
 if __name__ == "__main__":
