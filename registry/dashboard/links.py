@@ -20,6 +20,7 @@ PAGES = {
     "version": ("pages/version.py", "Version", ":material/account_tree:"),
     "compare": ("pages/compare.py", "Compare", ":material/compare_arrows:"),
     "history": ("pages/history.py", "History", ":material/history:"),
+    "notifications": ("pages/notifications.py", "Notifications", ":material/notifications:"),
 }
 LINK_PARAMS = ("model", "version", "versions")
 

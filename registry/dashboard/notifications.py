@@ -7,14 +7,15 @@ way and is popped the moment it is shown: it appears once, in one run, and never
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
 
 import pandas as pd
 import streamlit as st
 
 from registry import RegistryClient, RegistryError
 from registry.dashboard.style import shorten, to_utc
-from registry.subscriptions import DeliveryAttempt, Subscription
+from registry.subscriptions import Delivery, DeliveryAttempt, Subscription
 
 # Session-state keys, prefixed by the page.
 NOTIFY_KIND = "notify_kind"
@@ -35,7 +36,11 @@ NOTIFY_REDELIVER_PICK = "notify_redeliver_pick"
 NOTIFY_REDELIVER = "notify_redeliver"
 NOTIFY_MESSAGE = "notify_message"
 
-KIND_LABELS = {"webhook": "Webhook (signed JSON)", "slack": "Slack incoming webhook", "email": "Email"}
+KIND_LABELS = {
+    "webhook": "Webhook (signed JSON)",
+    "slack": "Slack incoming webhook",
+    "email": "Email",
+}
 TARGET_HELP = {
     "webhook": "https://ci.example.com/hooks/registry",
     "slack": "https://hooks.slack.com/services/…",
@@ -97,7 +102,7 @@ def log_frame(attempts: Iterable[DeliveryAttempt]) -> pd.DataFrame:
             "Started (UTC)": to_utc(a.started_at),
             "Status": a.status_code,
             "Latency (ms)": a.latency_ms,
-            "Error": a.error or ("" if a.finished_at else "in progress"),
+            "Error": a.error or "",
             "Delivery state": a.state,
             "Response": shorten(a.response_excerpt, 80) if a.response_excerpt else "",
         }
@@ -114,26 +119,40 @@ def subscription_label(subscription: Subscription) -> str:
 def status_lines(status: dict) -> list[str]:
     """Warnings about the dispatcher's backlog and dead-lettered deliveries."""
     lines = []
-    if status.get("waiting_events"):
+    waiting, dead = status.get("waiting_events") or 0, status.get("dead") or 0
+    if waiting:
         lines.append(
-            f"{status['waiting_events']} events wait for the dispatcher: run `registry dispatch`"
-            " next to the dashboard (or start the dashboard's background dispatcher)."
+            f"{_count(waiting, 'event waits', 'events wait')} for the dispatcher: run "
+            "`registry dispatch` next to the dashboard (or start its background dispatcher)."
         )
-    if status.get("dead"):
+    if dead:
         lines.append(
-            f"{status['dead']} deliveries are dead-lettered: see the delivery log below, fix "
-            "the receiver, then redeliver them."
+            f"{_count(dead, 'delivery is', 'deliveries are')} dead-lettered: see the delivery "
+            "log below, fix the receiver, then redeliver."
         )
     return lines
 
 
-def redeliverable(client: RegistryClient, subscription_id: int | None) -> list[int]:
-    """Dead deliveries, and pending ones whose last attempt failed, newest first."""
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def redeliverable(client: RegistryClient, subscription_id: int | None) -> dict[int, str]:
+    """Dead deliveries, and pending ones whose last attempt failed, newest first, with a
+    label for each: {delivery id: 'Delivery 7: model_version.created (churn v3) to #2, dead'}."""
     dead = client.list_deliveries(subscription_id, "dead", max_results=200)
-    failing = [
-        d for d in client.list_deliveries(subscription_id, "pending", 200) if d.last_error
-    ]
-    return [d.id for d in sorted([*dead, *failing], key=lambda d: d.id, reverse=True)]
+    failing = [d for d in client.list_deliveries(subscription_id, "pending", 200) if d.last_error]
+    return {d.id: delivery_label(d) for d in sorted([*dead, *failing], key=lambda d: -d.id)}
+
+
+def delivery_label(delivery: Delivery) -> str:
+    subject = "" if delivery.model is None else f" ({delivery.model} v{delivery.version})"
+    if delivery.model is not None and delivery.version is None:
+        subject = f" ({delivery.model})"
+    return (
+        f"Delivery {delivery.id}: {delivery.event}{subject} to #{delivery.subscription_id}, "
+        f"{delivery.state}"
+    )
 
 
 # -- actions (widget callbacks) -------------------------------------------------------------
@@ -207,14 +226,10 @@ def _say(level: str, text: str) -> None:
     st.session_state[NOTIFY_MESSAGE] = (level, text)
 
 
-class _reported:
+@contextlib.contextmanager
+def _reported() -> Iterator[None]:
     """Turn a RegistryError inside the block into an error message for the page."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind, error, _traceback) -> bool:
-        if isinstance(error, RegistryError):
-            _say("error", str(error))
-            return True
-        return False
+    try:
+        yield
+    except RegistryError as error:
+        _say("error", str(error))
