@@ -37,6 +37,13 @@ _TEMPLATES = {
         "{actor} moved alias @{key} of {model} from v{old_value} to {v}"
     ),
     "registered_model.alias_deleted": "{actor} removed alias @{key} of {model} (was {v})",
+    "model_version.transition_requested": (
+        "{actor} requested moving {model} {v} from {from_stage} to {to_stage}"
+    ),
+    "model_version.transition_approved": "{actor} approved moving {model} {v} to {to_stage}",
+    "model_version.transition_rejected": "{actor} rejected moving {model} {v} to {to_stage}",
+    "model_version.comment_added": "{actor} commented on {model} {v}",
+    "role.changed": "{actor} gave {key} the role {new_value}",
     TEST_EVENT: "Test event from the model registry, sent by {actor}: this subscription works",
 }
 
@@ -123,11 +130,11 @@ def build_payload(change: Change, dashboard_url: str) -> dict[str, Any]:
 def _named_fields(change: Change) -> dict[str, Any]:
     """Fields with obvious names for the event kinds known today."""
     kind = change.event.rsplit(".", 1)[-1]
-    if kind == "stage_transitioned":
-        return {
-            "from_stage": change.payload.get("from_stage", change.old_value),
-            "to_stage": change.payload.get("to_stage", change.new_value),
-        }
+    if kind == "stage_transitioned" or kind.startswith("transition_"):
+        stages = {"to_stage": change.payload.get("to_stage", change.new_value)}
+        if kind in ("stage_transitioned", "transition_requested"):
+            stages["from_stage"] = change.payload.get("from_stage", change.old_value)
+        return stages
     if kind.startswith("alias_"):
         previous = change.old_value
         return {"alias": change.key, "previous_version": int(previous) if previous else None}

@@ -83,6 +83,31 @@ def test_unknown_events_are_handled_generically():
     assert event.timestamp.isoformat() == "2026-01-01T00:00:00+00:00"
 
 
+@pytest.mark.parametrize(
+    ("name", "old", "new", "payload", "summary", "fields"),
+    [
+        ("model_version.transition_requested", "Staging", "Production", {"request_id": 4},
+         "bob requested moving churn v7 from Staging to Production",
+         {"from_stage": "Staging", "to_stage": "Production", "request_id": 4}),
+        ("model_version.transition_approved", None, "Production", {"requested_by": "ann"},
+         "bob approved moving churn v7 to Production",
+         {"to_stage": "Production", "requested_by": "ann"}),
+        ("model_version.transition_rejected", None, "Production", {},
+         "bob rejected moving churn v7 to Production", {"to_stage": "Production"}),
+        ("model_version.comment_added", None, None, {"comment_id": 2},
+         "bob commented on churn v7", {"comment": "looks good"}),
+    ],
+)  # fmt: skip
+def test_review_events_read_well(name, old, new, payload, summary, fields):
+    change = Change(
+        9, 0, "bob", name, "churn", 7, old_value=old, new_value=new, comment="looks good",
+        payload=payload,
+    )  # fmt: skip
+    event = Event.from_change(change, BASE)
+    assert event.summary() == summary
+    assert fields.items() <= event.payload.items()
+
+
 def test_an_event_without_a_model_links_to_the_dashboard():
     event = Event.from_change(Change(1, 0, "ann", "registry.maintenance"), BASE)
     assert event.url == BASE and event.summary() == "ann: registry.maintenance"
