@@ -34,7 +34,7 @@ from registry.entities import Metric
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TEAMS = ("growth", "risk", "ops", "search", "ads")
-TARGET = "model-00002"  # the model the Model page shows: it has runs with metrics
+TARGET = "model-00042"  # the model the Model page shows: it has runs with metrics
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -202,7 +202,7 @@ def _browser_promotion(page, base: str, version: int) -> float:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", type=int, default=10_000)
+    parser.add_argument("--models", type=int, default=10_000, help="at least 50")
     parser.add_argument("--versions", type=int, default=10, help="versions per model")
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--home", type=Path, help="registry home to seed once and reuse")
@@ -217,7 +217,10 @@ def parse_args() -> argparse.Namespace:
         action="store_true",
         help="also time the promotion in headless Chromium (/usr/bin/chromium)",
     )
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.models < 50:
+        parser.error(f"--models must be at least 50 ({TARGET} is the model with runs)")
+    return args
 
 
 def prepare(args: argparse.Namespace) -> RegistryClient:

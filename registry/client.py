@@ -397,13 +397,8 @@ class RegistryClient(RunClient, NotificationClient, WorkflowClient):
     def find_rollback_target(self, name: str) -> ModelVersion | None:
         """The version rollback_production would restore, or None when there is none."""
         name = check.model_name(name)
-        current = {v.version for v in self.get_latest_versions(name, ["Production"])}
-        for version in self._store.production_history(name):
-            if version not in current:
-                found = self.find_model_version(name, version)
-                if found is not None:
-                    return found
-        return None
+        version = self._store.rollback_target(name)
+        return None if version is None else self.find_model_version(name, version)
 
     # -- batched reads for the dashboard ---------------------------------------------------
 

@@ -58,9 +58,24 @@ def test_tag_values_and_events(client, model):
     assert client.get_history_events() == ["model_version.created", "registered_model.created"]
 
 
-def test_rollback_target_matches_rollback(client, model):
-    assert client.find_rollback_target(model) is None
-    client.transition_model_version_stage(model, 1, "Production")
-    client.transition_model_version_stage(model, 3, "Production", archive_existing_versions=True)
-    assert client.find_rollback_target(model).version == 1
-    assert client.rollback_production(model).version == 1
+@pytest.mark.parametrize(
+    ("steps", "expected"),
+    [
+        ([], None),
+        ([(1, True), (3, True)], 1),
+        ([(1, False), (2, False)], 1),  # two in Production: the older one is restored
+        ([(1, True), (2, True), ("delete", 1), (3, True)], 2),
+        ([(1, True), (2, True), (1, True), (3, True)], 1),  # the newest promotion counts
+        ([(2, True)], None),
+    ],
+)
+def test_rollback_target_matches_rollback(client, model, steps, expected):
+    for version, archive in steps:
+        if version == "delete":
+            client.delete_model_version(model, archive)
+        else:
+            client.transition_model_version_stage(model, version, "Production", archive)
+    target = client.find_rollback_target(model)
+    assert (target and target.version) == expected
+    if expected is not None:
+        assert client.rollback_production(model).version == expected

@@ -47,6 +47,18 @@ WHERE v.name = $1 AND NOT v.deleted
 ORDER BY v.version DESC LIMIT $3
 """
 
+_ROLLBACK_TARGET = """
+SELECT c.version FROM changes c
+JOIN model_versions v ON v.name = c.model_name AND v.version = c.version
+WHERE c.model_name = $1 AND c.event = 'model_version.stage_transitioned'
+    AND c.new_value = 'Production' AND NOT v.deleted
+    AND c.version IS DISTINCT FROM (
+        SELECT max(version) FROM model_versions
+        WHERE name = $1 AND NOT deleted AND current_stage = 'Production'
+    )
+ORDER BY c.id DESC LIMIT 1
+"""
+
 _TAG_VALUES = """
 WITH model_tags AS (
     SELECT unnest(map_keys(tags)) AS key, unnest(map_values(tags)) AS value
@@ -140,6 +152,13 @@ class InsightQueries:
                 for key, found in cur.execute(_TAG_VALUES, [keys, limit]).fetchall():
                     values[key] = list(found)
         return values
+
+    def rollback_target(self, name: str) -> int | None:
+        """The version rollback_production would restore (the most recently promoted live
+        version other than the newest one in Production), or None."""
+        with self._lease.cursor() as cur:
+            row = cur.execute(_ROLLBACK_TARGET, [name]).fetchone()
+        return None if row is None else row[0]
 
     def change_events(self) -> list[str]:
         """The distinct event names in the history, sorted."""
