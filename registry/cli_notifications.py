@@ -158,7 +158,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     client = RegistryClient(args.home)
     dispatcher = Dispatcher(client.store, NotificationSettings.from_env(), workers=args.workers)
     with _logging(logging.WARNING if args.quiet else logging.INFO), _stop_on_signals(dispatcher):
-        stats = dispatcher.drain() if args.once else dispatcher.run()
+        stats = dispatcher.drain() if args.once else dispatcher.run_forever()
     waiting = client.get_notification_status()["pending"]
     print(
         f"delivered {stats['delivered']}, failed attempts {stats['failed attempts']}, "

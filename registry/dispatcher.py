@@ -28,6 +28,7 @@ from pathlib import Path
 
 from registry import channels, config
 from registry.clock import now_ms
+from registry.errors import RegistryBusyError
 from registry.notify_settings import NotificationSettings
 from registry.store import DuckDBStore
 from registry.subscriptions import AttemptResult, DeliveryJob, Outcome
@@ -95,6 +96,7 @@ class Dispatcher:
         for the attempts under way before returning the counts of what happened."""
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="registry-delivery")
         self._due = dict.fromkeys(self._due, 0.0)
+        self._in_flight.clear()  # unrecorded attempts of a failed run: their claims expire
         try:
             while not self._stop.is_set():
                 if not self._in_flight and not self._worth_a_look():
@@ -126,9 +128,23 @@ class Dispatcher:
 
         return self.run(until=idle)
 
+    def run_forever(self) -> Counter[str]:
+        """``run()`` until ``stop()``, surviving errors: a busy registry or a failed write is
+        logged and the loop starts again after a pause."""
+        while not self._stop.is_set():
+            try:
+                self.run()
+            except RegistryBusyError as error:
+                log.warning("%s; retrying in %.1f s", error, self._retry_wait())
+                self._stop.wait(self._retry_wait())
+            except Exception:
+                log.exception("the dispatcher failed; retrying in %.1f s", self._retry_wait())
+                self._stop.wait(self._retry_wait())
+        return self.stats
+
     def start(self) -> Dispatcher:
-        """Run in a daemon thread that survives errors (logged, then retried)."""
-        self._thread = threading.Thread(target=self._run_guarded, name="registry-dispatcher")
+        """``run_forever()`` in a daemon thread."""
+        self._thread = threading.Thread(target=self.run_forever, name="registry-dispatcher")
         self._thread.daemon = True
         self._thread.start()
         return self
@@ -220,8 +236,8 @@ class Dispatcher:
         if not self._ready:
             return
         outcomes = [decide(job, result, self.settings) for job, result in self._ready]
-        self._ready = []
         self.store.record_attempts(outcomes, now_ms())
+        self._ready = []
         for outcome in outcomes:
             self._in_flight.pop(outcome.job.delivery_id, None)
             self._count(outcome)
@@ -271,14 +287,6 @@ class Dispatcher:
             self._pool.shutdown(wait=True)
         self._record()
         self.store.lease.release()
-
-    def _run_guarded(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run()
-            except Exception:
-                log.exception("the dispatcher failed; retrying in %.1f s", self._retry_wait())
-                self._stop.wait(self._retry_wait())
 
     def _retry_wait(self) -> float:
         return max(1.0, self.settings.poll_interval)

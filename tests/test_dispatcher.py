@@ -152,6 +152,38 @@ def test_an_idle_dispatcher_leaves_the_file_alone_and_sees_other_writers(client,
     assert request.json["version"] == 2 and request.json["actor"] == "tester"
 
 
+HOLDER = """
+import sys, time
+from registry import RegistryClient
+client = RegistryClient(sys.argv[1])
+with client.batch():
+    print("holding", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_the_background_dispatcher_outlives_a_busy_registry(client, model, home, monkeypatch,
+                                                            caplog):  # fmt: skip
+    monkeypatch.setenv("REGISTRY_BUSY_TIMEOUT", "0.3")
+    with Receiver() as receiver:
+        client.create_subscription("webhook", receiver.url, ["model_version.stage_*"])
+        client.transition_model_version_stage(model, 1, "Staging")
+        client.release()
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        holder = subprocess.Popen(
+            [sys.executable, "-c", HOLDER, str(home), "1.5"], env=env, stdout=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        assert holder.stdout.readline() == "holding\n"
+        dispatcher = start_background_dispatcher(home)
+        time.sleep(0.8)  # its looks fail: the file is busy
+        assert dispatcher.is_alive() and receiver.requests == []
+        holder.communicate(timeout=10)
+        [request] = receiver.wait_for(1)
+    assert request.json["version"] == 1
+    assert "is busy" in caplog.text and "retrying" in caplog.text
+
+
 def _dispatch_process(home: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "REGISTRY_NOTIFY_TIMEOUT": "2"}
     command = [sys.executable, "-m", "registry.cli", "--home", str(home), "dispatch"]
