@@ -73,6 +73,8 @@ def _add(args: argparse.Namespace) -> int:
     print(f"  events {', '.join(created.events)} of models {created.model_pattern}")
     if created.secret:
         print(f"Signing secret (shown only now; store it with the receiver): {created.secret}")
+    if created.kind == "email" and not NotificationSettings.from_env().smtp.host:
+        print("Note: REGISTRY_SMTP_HOST is not set here; the dispatcher's environment needs it")
     return 0
 
 

@@ -116,19 +116,27 @@ def test_subscriptions_commands_show_the_secret_once(client, capsys):
         assert main(["subscriptions", "add", "webhook", receiver.url, "--event",
                      "model_version.*", "--model", "churn*"]) == 0  # fmt: skip
         added = capsys.readouterr().out
-        secret = client.get_subscription(1)
+        stored = client.get_subscription(1)
         assert "Created subscription 1: webhook -> http://127.0.0.1:" in added
         assert "Signing secret (shown only now" in added and "whsec_" in added
         assert main(["subscriptions", "test", "1"]) == 0
         assert "Test event delivered to subscription 1: 200" in capsys.readouterr().out
         assert main(["subscriptions", "list"]) == 0
         listed = capsys.readouterr().out
-    assert "whsec_" not in listed and secret.secret is None
+    assert "whsec_" not in listed and stored.secret is None
     assert "model_version.*" in listed and "churn*" in listed
     assert main(["subscriptions", "disable", "1"]) == 0
     assert main(["subscriptions", "remove", "1"]) == 0
     assert main(["subscriptions", "remove", "1"]) == 1
     assert "Subscription 1 not found" in capsys.readouterr().err
+
+
+def test_an_email_subscription_reminds_of_the_mail_server(client, capsys, monkeypatch):
+    monkeypatch.delenv("REGISTRY_SMTP_HOST", raising=False)
+    assert main(["subscriptions", "add", "email", "ops@example.com", "--event", "*"]) == 0
+    out = capsys.readouterr().out
+    assert "email -> ops@example.com" in out and "REGISTRY_SMTP_HOST is not set" in out
+    assert "secret" not in out
 
 
 def test_a_failing_test_event_exits_1(client, capsys):
