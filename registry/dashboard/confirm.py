@@ -21,7 +21,7 @@ from registry.dashboard.keys import (
     MODEL_FLASH,
     MODEL_PENDING,
 )
-from registry.dashboard.session import script_run
+from registry.dashboard.session import acting, script_run
 
 
 def pending() -> actions.PendingAction | None:
@@ -36,7 +36,7 @@ def _close() -> None:
 def _confirm(action: actions.PendingAction) -> None:
     """Confirm's callback: make the change as the signed-in user, then close the dialog;
     on a registry error keep it open with the message."""
-    with script_run() as client:
+    with acting() as client:
         try:
             message = actions.apply(client, action, st.session_state.get(MODEL_COMMENT))
         except RegistryError as error:
@@ -49,10 +49,10 @@ def _confirm(action: actions.PendingAction) -> None:
 @st.dialog("Review the change", width="medium", on_dismiss=_close)
 def confirm_dialog() -> None:
     """Show exactly what the pending action will change, with Confirm and Cancel."""
+    action = pending()
+    if action is None:  # confirmed or cancelled: redraw the page (the file is still open)
+        st.rerun()
     with script_run() as client:
-        action = pending()
-        if action is None:
-            st.rerun()
         try:
             plan = actions.plan(client, action)
         except RegistryError as error:

@@ -41,12 +41,19 @@ def signed_in_user() -> str | None:
 
 
 @contextlib.contextmanager
+def acting() -> Iterator[RegistryClient]:
+    """Attribute the writes in the block to the signed-in user, keeping the registry file
+    open: for a widget callback, whose script run follows at once and releases it."""
+    with acting_as(signed_in_user()):
+        yield client()
+
+
+@contextlib.contextmanager
 def script_run() -> Iterator[RegistryClient]:
     """Wrap a script run (or a dialog's own rerun): act as the signed-in user, and release
     the registry file at the end whatever happens."""
-    the_client = client()
     try:
-        with acting_as(signed_in_user()):
+        with acting() as the_client:
             yield the_client
     finally:
-        the_client.release()
+        client().release()
