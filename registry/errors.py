@@ -5,7 +5,8 @@
     ├── AlreadyExistsError            a name or key is taken
     ├── InvalidArgumentError          a name, tag, stage, URI or other argument is malformed
     │   ├── FilterSyntaxError         a filter or order_by string cannot be parsed
-    │   └── SchemaMismatchError       prediction input does not match the model signature
+    │   ├── SchemaMismatchError       prediction input does not match the model signature
+    │   └── ValidationInputError      test data (or an upload) cannot be used to validate a model
     ├── InvalidStageTransitionError   a stage change that the rules refuse
     ├── PermissionDeniedError         the acting user's role does not allow the action
     ├── RegistryBusyError             another process held the registry file past the timeout
@@ -49,6 +50,18 @@ class FilterSyntaxError(InvalidArgumentError):
 
 class SchemaMismatchError(InvalidArgumentError):
     """Prediction input does not match the model's input signature."""
+
+
+class ValidationInputError(InvalidArgumentError):
+    """Test data cannot be used to validate a model; ``problems`` lists every reason.
+
+    Each problem is a ``registry.validation_entities.Problem`` (severity, column, message), so a
+    UI can show them one by one; the message joins the errors.
+    """
+
+    def __init__(self, message: str, *, problems: list | None = None):
+        super().__init__(message)
+        self.problems = list(problems or [])
 
 
 class InvalidStageTransitionError(RegistryError):
