@@ -19,6 +19,7 @@ from registry import config
 from registry.artifacts import BlobStore
 from registry.client_notifications import NotificationClient
 from registry.client_runs import RunClient
+from registry.client_validation import ValidationClient
 from registry.client_workflow import WorkflowClient
 from registry.clock import now_ms
 from registry.entities import Change, ModelVersion, PagedList, RegisteredModel
@@ -31,7 +32,7 @@ MAX_MODEL_RESULTS = 1000
 MAX_VERSION_RESULTS = 200_000
 
 
-class RegistryClient(RunClient, NotificationClient, WorkflowClient):
+class RegistryClient(RunClient, NotificationClient, WorkflowClient, ValidationClient):
     """A client for the registry in ``home`` (default: ``REGISTRY_HOME`` or ``./mlregistry``).
 
     ``user`` attributes this client's writes (default: the signed-in dashboard user,

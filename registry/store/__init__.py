@@ -17,6 +17,7 @@ from registry.store.migrations import apply_pending
 from registry.store.models import ModelQueries
 from registry.store.notifications import NotificationQueries
 from registry.store.runs import RunQueries
+from registry.store.validations import ValidationQueries
 from registry.store.versions import VersionQueries
 from registry.store.workflow import WorkflowQueries
 
@@ -32,6 +33,7 @@ class DuckDBStore(
     InsightQueries,
     NotificationQueries,
     WorkflowQueries,
+    ValidationQueries,
 ):
     """A registry home: ``registry.duckdb`` plus ``artifacts/`` in one folder."""
 

@@ -221,6 +221,38 @@ CREATE TABLE version_comments (
 )
 """
 
+_VALIDATIONS = """
+CREATE SEQUENCE validation_record_id_seq;
+CREATE TABLE validation_records (
+    id BIGINT PRIMARY KEY DEFAULT nextval('validation_record_id_seq'),
+    model_name VARCHAR NOT NULL,
+    model_created BIGINT NOT NULL,
+    version INTEGER NOT NULL,
+    model_sha256 VARCHAR,
+    data_name VARCHAR,
+    data_sha256 VARCHAR NOT NULL,
+    num_rows BIGINT NOT NULL,
+    num_columns INTEGER NOT NULL,
+    target VARCHAR NOT NULL,
+    task VARCHAR NOT NULL,
+    metrics VARCHAR NOT NULL,
+    rule_results VARCHAR NOT NULL,
+    passed BOOLEAN,
+    details VARCHAR NOT NULL,
+    created_by VARCHAR NOT NULL,
+    creation_timestamp BIGINT NOT NULL,
+    duration_ms BIGINT NOT NULL
+);
+CREATE TABLE validation_policies (
+    model_name VARCHAR PRIMARY KEY,
+    model_created BIGINT NOT NULL,
+    rules VARCHAR NOT NULL,
+    comment VARCHAR,
+    updated_by VARCHAR NOT NULL,
+    last_updated_timestamp BIGINT NOT NULL
+)
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial registry schema", _statements(_INITIAL)),
     Migration(
@@ -236,6 +268,7 @@ MIGRATIONS: list[Migration] = [
     Migration(
         4, "review workflow: roles, transition requests, comments", _statements(_REVIEW_WORKFLOW)
     ),
+    Migration(5, "validation: records and per-model policies", _statements(_VALIDATIONS)),
 ]
 
 
