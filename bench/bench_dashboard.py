@@ -129,8 +129,9 @@ def row(what: str, samples: list[float], target: float) -> str:
     )
 
 
-def browser_promotions(home: Path, repeats: int) -> list[float]:
-    """In headless Chromium against ``streamlit run``: Confirm click to the success message."""
+def browser_promotions(home: Path, repeats: int) -> list[tuple[float, float]]:
+    """In headless Chromium against ``streamlit run``: from the click on Confirm to the
+    success message, and to the end of the page's redraw."""
     from playwright.sync_api import sync_playwright
 
     with socket.socket() as sock:
@@ -188,16 +189,39 @@ def _wait_healthy(base: str) -> None:
     raise SystemExit("streamlit did not start")
 
 
-def _browser_promotion(page, base: str, version: int) -> float:
+# Clicks Confirm inside the page and times, with the page's own clock, until the success
+# message shows and until the rerun has finished drawing.
+_CONFIRM_AND_TIME = """() => new Promise(resolve => {
+  const app = document.querySelector("[data-testid='stApp']");
+  const marks = {};
+  const start = performance.now();
+  const watch = new MutationObserver(() => {
+    const now = performance.now() - start;
+    const idle = app.getAttribute("data-test-script-state") === "notRunning";
+    if (!marks.shown && document.querySelector("[data-testid='stAlertContentSuccess']")) {
+      marks.shown = now;
+    }
+    if (marks.shown && idle && !document.querySelector("[role='dialog']")) {
+      marks.finished = now;
+      watch.disconnect();
+      resolve(marks);
+    }
+  });
+  watch.observe(document.body, {subtree: true, childList: true, attributes: true});
+  [...document.querySelectorAll("[role='dialog'] button")]
+    .find(button => button.innerText.includes("Confirm")).click();
+})"""
+
+
+def _browser_promotion(page, base: str, version: int) -> tuple[float, float]:
+    """(success shown, page finished) in seconds after the click on Confirm."""
     page.goto(f"{base}/?page=model&model={TARGET}&version={version}")
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
     page.get_by_role("button", name="Promote to Production").click()
-    confirm = page.get_by_role("dialog").get_by_role("button", name="Confirm")
-    confirm.wait_for()
-    started = time.perf_counter()
-    confirm.click()
-    page.get_by_test_id("stAlertContentSuccess").wait_for()
-    return time.perf_counter() - started
+    page.get_by_role("dialog").get_by_role("button", name="Confirm").wait_for()
+    page.wait_for_timeout(500)  # a reviewer reads the dialog; charts finish drawing meanwhile
+    marks = page.evaluate(_CONFIRM_AND_TIME)
+    return marks["shown"] / 1000, marks["finished"] / 1000
 
 
 def parse_args() -> argparse.Namespace:
@@ -272,13 +296,9 @@ def main() -> None:
             )
         )
     if args.browser:
-        rows.append(
-            (
-                "Promotion: Confirm click to the updated page (Chromium)",
-                browser_promotions(client.home, n),
-                0.5,
-            )
-        )
+        shown, finished = zip(*browser_promotions(client.home, n), strict=True)
+        rows.append(("Promotion in Chromium: Confirm click to the success message", shown, 0.5))
+        rows.append(("Promotion in Chromium: Confirm click to the page redrawn", finished, 0.5))
     print("| what | median ms | worst ms | target ms | met |")
     print("|---|---:|---:|---:|---:|")
     for what, samples, target in rows:
