@@ -151,6 +151,17 @@ def test_models_pages_come_from_the_store(client):
     assert "Showing 1–25 of 33" in texts(at.caption)
 
 
+def test_the_history_feed_pages_by_offset(client):
+    for i in range(40):
+        client.create_registered_model(f"extra-{i:02d}")
+    total = len(client.get_history(max_results=1000))
+    at = open_app(page="history")
+    assert len(at.dataframe[0].value) == 50
+    at.button(key=f"{keys.HISTORY_OFFSET}_next").click().run()
+    assert f"Showing 51–{total}" in texts(at.caption)
+    assert at.button(key=f"{keys.HISTORY_OFFSET}_next").disabled
+
+
 def test_a_row_click_or_the_selectbox_opens_the_model(client):
     at = open_app()
     row = at.dataframe[0].value["Model"].tolist().index("fraud")

@@ -70,17 +70,23 @@ def page_file(slug: str) -> str:
     return PAGES[slug][0]
 
 
-def link_to_model(name: str, label: str | None = None, version: int | None = None) -> None:
-    params = {"page": "model", "model": name}
+def link_params(slug: str, name: str, version: int | None = None) -> dict[str, str]:
+    """The query parameters of a link to ``slug`` showing model ``name`` (and ``version``)."""
+    params = {"page": slug, "model": name}
     if version is not None:
         params["version"] = str(version)
+    return params
+
+
+def link_to_model(name: str, label: str | None = None, version: int | None = None) -> None:
+    params = link_params("model", name, version)
     st.page_link(
         page_file("model"), label=label or name, icon=":material/open_in_new:", query_params=params
     )
 
 
 def link_to_version(name: str, version: int, label: str | None = None) -> None:
-    params = {"page": "version", "model": name, "version": str(version)}
+    params = link_params("version", name, version)
     st.page_link(
         page_file("version"),
         label=label or version_label(version, name),
@@ -95,10 +101,7 @@ def back_to_models() -> None:
 
 def open_model(name: str, version: int | None = None) -> None:
     """Go to the Model page (stops this run)."""
-    params = {"page": "model", "model": name}
-    if version is not None:
-        params["version"] = str(version)
-    st.switch_page(page_file("model"), query_params=params)
+    st.switch_page(page_file("model"), query_params=link_params("model", name, version))
 
 
 def model_not_found(name: str) -> None:

@@ -11,27 +11,35 @@ from registry.dashboard.paging import Pager
 PICKER_OPTIONS = 100
 
 
-def pager_controls(key: str, pager: Pager, next_token: str | None, shown: int, total: int) -> None:
-    """'Showing 26–50 of 1,234' with Previous / Next buttons."""
+def _previous_next(key: str, caption: str, back: tuple | None, forward: tuple | None) -> None:
+    """A caption with Previous / Next buttons; ``back`` and ``forward`` are (callback, args)
+    or None when there is no page that way."""
     left, prev_col, next_col = st.columns([6, 1, 1], vertical_alignment="center")
+    left.caption(caption)
+    for column, label, icon, move, suffix in (
+        (prev_col, "Previous", ":material/chevron_left:", back, "prev"),
+        (next_col, "Next", ":material/chevron_right:", forward, "next"),
+    ):
+        callback, args = move or (None, ())
+        column.button(
+            label,
+            key=f"{key}_{suffix}",
+            icon=icon,
+            disabled=move is None,
+            on_click=callback,
+            args=args,
+            width="stretch",
+        )
+
+
+def pager_controls(key: str, pager: Pager, next_token: str | None, shown: int, total: int) -> None:
+    """'Showing 26–50 of 1,234' with Previous / Next buttons (store-side page tokens)."""
     first = pager.first_row + 1 if shown else 0
-    left.caption(f"Showing {first:,}–{pager.first_row + shown:,} of {total:,}")
-    prev_col.button(
-        "Previous",
-        key=f"{key}_prev",
-        icon=":material/chevron_left:",
-        disabled=pager.index == 0,
-        on_click=pager.back,
-        width="stretch",
-    )
-    next_col.button(
-        "Next",
-        key=f"{key}_next",
-        icon=":material/chevron_right:",
-        disabled=next_token is None,
-        on_click=pager.forward,
-        args=(next_token,),
-        width="stretch",
+    _previous_next(
+        key,
+        f"Showing {first:,}–{pager.first_row + shown:,} of {total:,}",
+        (pager.back, ()) if pager.index > 0 else None,
+        (pager.forward, (next_token,)) if next_token is not None else None,
     )
 
 
@@ -63,26 +71,12 @@ def model_picker(
 
 def offset_controls(key: str, offset: int, size: int, shown: int, has_more: bool) -> None:
     """Previous / Next for offset paging (the history feed); ``key`` holds the offset."""
-    left, prev_col, next_col = st.columns([6, 1, 1], vertical_alignment="center")
     more = " (more on the next page)" if has_more else ""
-    left.caption(f"Showing {offset + 1:,}–{offset + shown:,}{more}")
-    prev_col.button(
-        "Previous",
-        key=f"{key}_prev",
-        icon=":material/chevron_left:",
-        disabled=offset == 0,
-        on_click=_set,
-        args=(key, max(0, offset - size)),
-        width="stretch",
-    )
-    next_col.button(
-        "Next",
-        key=f"{key}_next",
-        icon=":material/chevron_right:",
-        disabled=not has_more,
-        on_click=_set,
-        args=(key, offset + size),
-        width="stretch",
+    _previous_next(
+        key,
+        f"Showing {offset + 1:,}–{offset + shown:,}{more}",
+        (_set, (key, max(0, offset - size))) if offset > 0 else None,
+        (_set, (key, offset + size)) if has_more else None,
     )
 
 
