@@ -137,30 +137,41 @@ def main() -> None:
     if args.child:
         child(*args.child)
         return
-    folder = Path(tempfile.mkdtemp())
+    with tempfile.TemporaryDirectory() as folder:
+        measure(Path(folder), args.rows, args.repeats)
+
+
+def measure(folder: Path, rows: int, repeats: int) -> None:
+    """Print the table: each model's paths, alternating, ``repeats`` times."""
     csv, home = folder / "test.csv", folder / "home"
-    write_csv(csv, args.rows)
+    write_csv(csv, rows)
     register_models(home, csv)
-    print(f"\n### Validation ({args.rows:,} rows x {FEATURES} features, "
+    print(f"\n### Validation ({rows:,} rows x {FEATURES} features, "
           f"{csv.stat().st_size / 2**20:.0f} MB CSV, {default_threads()} prediction thread(s), "
-          f"median of {args.repeats})\n")  # fmt: skip
+          f"median of {repeats})\n")  # fmt: skip
     print("| model | end to end s (read) | pyarrow + sklearn s (read) | ratio | "
           "peak memory / DataFrame: end to end | baseline |")  # fmt: skip
     print("|---|---|---|---|---|---|")
     for name in MODELS:
         model = _slug(name)
         runs = [(run_child("e2e", home, csv, model), run_child("base", home, csv, model))
-                for _ in range(args.repeats)]  # fmt: skip
-        e2e = statistics.median(r[0]["seconds"] for r in runs)
-        base = statistics.median(r[1]["seconds"] for r in runs)
-        e2e_read = statistics.median(r[0]["read"] for r in runs)
-        base_read = statistics.median(r[1]["read"] for r in runs)
-        df_bytes = runs[0][1]["df_bytes"]
-        e2e_peak = max(r[0]["peak_bytes"] for r in runs) / df_bytes
-        base_peak = max(r[1]["peak_bytes"] for r in runs) / df_bytes
-        print(f"| {name} | {e2e:.2f} ({e2e_read:.2f}) | {base:.2f} ({base_read:.2f}) | "
-              f"{e2e / base:.2f}x | {e2e_peak:.2f}x | {base_peak:.2f}x |")  # fmt: skip
-    print(f"\nDataFrame in memory: {df_bytes / 2**20:.0f} MB.")
+                for _ in range(repeats)]  # fmt: skip
+        print(_row(name, [r[0] for r in runs], [r[1] for r in runs]))
+    print(f"\nDataFrame in memory: {runs[0][1]['df_bytes'] / 2**20:.0f} MB.")
+
+
+def _row(name: str, e2e: list[dict], base: list[dict]) -> str:
+    def median(runs: list[dict], key: str) -> float:
+        return statistics.median(r[key] for r in runs)
+
+    df_bytes = base[0]["df_bytes"]
+    ratio = median(e2e, "seconds") / median(base, "seconds")
+    peaks = [max(r["peak_bytes"] for r in runs) / df_bytes for runs in (e2e, base)]
+    return (
+        f"| {name} | {median(e2e, 'seconds'):.2f} ({median(e2e, 'read'):.2f}) | "
+        f"{median(base, 'seconds'):.2f} ({median(base, 'read'):.2f}) | {ratio:.2f}x | "
+        f"{peaks[0]:.2f}x | {peaks[1]:.2f}x |"
+    )
 
 
 if __name__ == "__main__":
