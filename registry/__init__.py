@@ -31,6 +31,7 @@ from registry.errors import (
     RegistryError,
     SchemaMismatchError,
     UntrustedTypeError,
+    ValidationInputError,
 )
 from registry.fluent import (
     ActiveRun,
@@ -89,6 +90,7 @@ __all__ = [
     "Run",
     "SchemaMismatchError",
     "UntrustedTypeError",
+    "ValidationInputError",
     "acting_as",
     "active_run",
     "end_run",

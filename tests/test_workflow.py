@@ -37,7 +37,7 @@ def test_without_roles_everyone_is_admin(client, model):
 
 
 def test_a_viewer_cannot_promote_even_through_the_api(team, model):
-    with pytest.raises(PermissionDeniedError, match="'vic' has role 'viewer'.*reviewer"):
+    with pytest.raises(PermissionDeniedError, match=r"'vic' has role 'viewer'.*reviewer"):
         team["vic"].transition_model_version_stage(model, 1, "Production")
     with pytest.raises(PermissionDeniedError):
         team["vic"].set_model_version_tag(model, 1, "k", "v")
@@ -116,6 +116,20 @@ def test_comment_thread_in_order_and_in_history(team, model):
     assert team["tester"].get_history(model, 2)[0].event == "model_version.comment_added"
     with pytest.raises(InvalidArgumentError, match="needs some text"):
         team["ana"].add_comment(model, 2, "   ")
+
+
+def test_requests_and_comments_follow_a_rename_and_go_with_a_delete(team, model):
+    team["ana"].request_transition(model, 2, "Production")
+    team["ana"].add_comment(model, 2, "ready")
+    team["tester"].rename_registered_model(model, "churn-v2")
+    assert [r.version for r in team["rev"].get_transition_requests("churn-v2")] == [2]
+    assert [c.text for c in team["rev"].get_comments("churn-v2", 2)] == ["ready"]
+    team["tester"].delete_registered_model("churn-v2")
+    team["tester"].create_registered_model("churn-v2")
+    team["tester"].create_model_version("churn-v2", source="s")
+    team["tester"].create_model_version("churn-v2", source="s")
+    assert team["rev"].get_transition_requests("churn-v2") == []
+    assert team["rev"].get_comments("churn-v2", 2) == []
 
 
 def test_role_management_keeps_an_admin(team):

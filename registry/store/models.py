@@ -13,6 +13,18 @@ from registry.store.versions import TAGS_PARAM, VERSION_COLUMNS, fetch_version, 
 _MODEL_COLUMNS = (
     "m.name, m.creation_timestamp, m.last_updated_timestamp, m.description, m.tags, m.aliases"
 )
+# Tables whose rows belong to one model, by their model-name column: a rename moves them.
+# A delete removes the versions and the workflow rows; validation records and policies stay
+# (they are immutable and keyed by the model's creation time too, so a re-created model
+# starts clean).
+MODEL_KEYED = (
+    ("model_versions", "name"),
+    ("transition_requests", "model_name"),
+    ("version_comments", "model_name"),
+    ("validation_policies", "model_name"),
+    ("validation_records", "model_name"),
+)
+DELETED_WITH_MODEL = ("model_versions", "transition_requests", "version_comments")
 _REMOVE_KEY = "map_from_entries([e FOR e IN map_entries({column}) IF e.key != ?])"
 
 
@@ -89,7 +101,8 @@ class ModelQueries:
                 "UPDATE registered_models SET name = ?, last_updated_timestamp = ? WHERE name = ?",
                 [new_name, ts, name],
             )
-            cur.execute("UPDATE model_versions SET name = ? WHERE name = ?", [new_name, name])
+            for table, column in MODEL_KEYED:
+                cur.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", [new_name, name])
             change = NewChange("registered_model.renamed", new_name, old=name, new=new_name)
             record(cur, actor, ts, [change])
             return fetch_model(cur, new_name)
@@ -115,7 +128,9 @@ class ModelQueries:
         ts = now_ms()
         with self._lease.transaction() as cur:
             fetch_model(cur, name, with_latest=False)
-            cur.execute("DELETE FROM model_versions WHERE name = ?", [name])
+            for table, column in MODEL_KEYED:
+                if table in DELETED_WITH_MODEL:
+                    cur.execute(f"DELETE FROM {table} WHERE {column} = ?", [name])
             cur.execute("DELETE FROM registered_models WHERE name = ?", [name])
             record(cur, actor, ts, [NewChange("registered_model.deleted", name)])
 
