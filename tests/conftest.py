@@ -13,6 +13,9 @@ def home(tmp_path, monkeypatch):
     path = tmp_path / "home"
     monkeypatch.setenv("REGISTRY_HOME", str(path))
     monkeypatch.setenv("REGISTRY_USER", "tester")
+    # Dashboards under test would each start a notification dispatcher thread; the
+    # dispatcher has tests of its own.
+    monkeypatch.setenv("REGISTRY_DISPATCHER", "off")
     return path
 
 

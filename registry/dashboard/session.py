@@ -10,16 +10,22 @@ another process can write between two reruns.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 
 import streamlit as st
 
 from registry import RegistryClient, acting_as
 from registry.config import resolve_home
+from registry.dispatcher import start_background_dispatcher
 
 
 @st.cache_resource(show_spinner=False)
 def _client_for(home: str) -> RegistryClient:
+    """The shared client; the first use per home also starts the notification dispatcher in a
+    background thread (``REGISTRY_DISPATCHER=off`` leaves that to ``registry dispatch``)."""
+    if os.environ.get("REGISTRY_DISPATCHER", "on").lower() != "off":
+        start_background_dispatcher(home)
     return RegistryClient(home)
 
 
