@@ -34,6 +34,7 @@ from registry.store import DuckDBStore
 from registry.subscriptions import AttemptResult, DeliveryJob, Outcome
 
 FORCED_LOOK = 30.0
+NETWORK_WAIT = 0.05
 log = logging.getLogger("registry.dispatcher")
 
 
@@ -109,7 +110,7 @@ class Dispatcher:
                     if until is not None and until():
                         break
                     wait = self._idle_wait()
-                    self.store.lease.release()
+                    self._release()
                     self._stop.wait(wait)
                     self._due["fan out"] = 0.0
         finally:
@@ -174,10 +175,12 @@ class Dispatcher:
         self._housekeep()
         more = False
         if self._is_due("fan out", self.settings.poll_interval):
+            _yield()
             _read, created, more = self.store.fan_out_events(now_ms(), self.batch)
             self.stats["deliveries created"] += created
             if more:
                 self._due["fan out"] = 0.0
+        _yield()
         free = self.workers - len(self._in_flight)
         if free <= 0:
             return more
@@ -266,14 +269,17 @@ class Dispatcher:
 
     def _wait_for_results(self) -> None:
         """Wait for attempts to finish, gathering those that end close together into one
-        write; let go of the registry file when the wait drags on."""
-        if not self._collect(0.05):
-            self.store.lease.release()
+        write; let go of the registry file once the wait passes NETWORK_WAIT."""
+        if not self._collect(NETWORK_WAIT):
+            self._release()
             if not self._collect(self.settings.poll_interval):
                 return
         window = time.monotonic() + 0.02
         while len(self._ready) < len(self._in_flight) and time.monotonic() < window:
             self._collect(max(0.001, window - time.monotonic()))
+
+    def _release(self) -> None:
+        self.store.lease.release()
 
     def _idle_wait(self) -> float:
         """Until the next poll, or sooner when a retry falls due before it."""
@@ -286,10 +292,16 @@ class Dispatcher:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
         self._record()
-        self.store.lease.release()
+        self._release()
 
     def _retry_wait(self) -> float:
         return max(1.0, self.settings.poll_interval)
+
+
+def _yield() -> None:
+    """Let a writer of this process (a promotion) that waits for the registry's write lock
+    have it before the dispatcher's next transaction: Python's locks are not fair."""
+    time.sleep(0.001)
 
 
 class _FileWatch:

@@ -147,22 +147,24 @@ class NotificationQueries:
         self, *, now: int, claim_until: int, limit: int, per_subscription: int, busy: list[int]
     ) -> list[DeliveryJob]:
         """Claim up to ``limit`` due deliveries of enabled subscriptions, oldest first, at
-        most ``per_subscription`` of each and none of the ``busy`` subscriptions."""
-        with self._lease.transaction() as cur:
+        most ``per_subscription`` of each and none of the ``busy`` subscriptions. Candidates
+        are read outside the write lock; the claim itself is one guarded UPDATE."""
+        with self._lease.cursor() as cur:
             rows = cur.execute(
                 "SELECT d.id, d.attempts + 1, d.subscription_id, s.kind, s.target, s.secret, "
                 "coalesce(d.requested_by, s.created_by), d.attempts + 1 - d.round_start, "
                 f"{_CHANGE_COLUMNS} FROM deliveries d "
                 "JOIN subscriptions s ON s.id = d.subscription_id AND s.enabled "
                 "LEFT JOIN changes c ON c.id = d.change_id WHERE d.state = 'pending' "
-                "AND d.next_attempt_at <= ? "
-                "ORDER BY d.next_attempt_at, d.id LIMIT ?",
+                "AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?",
                 [now, limit * 4],
             ).fetchall()
-            picked = _fair_share(rows, limit, per_subscription, busy)
-            if picked:
-                _mark_claimed(cur, [row[0] for row in picked], claim_until, now)
-        return [_to_job(row, now) for row in picked]
+        picked = _fair_share(rows, limit, per_subscription, busy)
+        if not picked:
+            return []
+        with self._lease.transaction() as cur:
+            claimed = _mark_claimed(cur, [row[0] for row in picked], claim_until, now)
+        return [_to_job(row, now) for row in picked if row[0] in claimed]
 
     def create_test_delivery(
         self, subscription_id: int, actor: str, now: int, claim_until: int
@@ -342,12 +344,14 @@ def _fair_share(rows: list[tuple], limit: int, per_subscription: int, busy: list
     return picked
 
 
-def _mark_claimed(cur, ids: list[int], claim_until: int, now: int) -> None:
-    cur.execute(
+def _mark_claimed(cur, ids: list[int], claim_until: int, now: int) -> set[int]:
+    """Claim those of ``ids`` still pending; returns the ids claimed."""
+    rows = cur.execute(
         "UPDATE deliveries SET attempts = attempts + 1, state = 'sending', next_attempt_at = ?, "
-        "updated_at = ? WHERE list_contains(?, id)",
+        "updated_at = ? WHERE list_contains(?, id) AND state = 'pending' RETURNING id",
         [claim_until, now, ids],
-    )
+    ).fetchall()
+    return {row[0] for row in rows}
 
 
 def _to_job(row: tuple, started_at: int) -> DeliveryJob:
