@@ -21,6 +21,9 @@ PAGES = {
     "compare": ("pages/compare.py", "Compare", ":material/compare_arrows:"),
     "history": ("pages/history.py", "History", ":material/history:"),
     "notifications": ("pages/notifications.py", "Notifications", ":material/notifications:"),
+    "validate": ("pages/validate.py", "Validate", ":material/fact_check:"),
+    "inbox": ("pages/inbox.py", "Inbox", ":material/inbox:"),
+    "admin": ("pages/admin.py", "Roles", ":material/admin_panel_settings:"),
 }
 LINK_PARAMS = ("model", "version", "versions")
 

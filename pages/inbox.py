@@ -1,0 +1,92 @@
+"""Inbox: pending transition requests for reviewers, and a request form for editors."""
+
+import streamlit as st
+
+from registry.dashboard import feedback, review, session
+
+client = session.client()
+
+
+def pending_requests(role: str) -> None:
+    st.subheader("Pending transition requests")
+    requests = client.get_transition_requests(status="pending", max_results=200)
+    if not requests:
+        st.info("No transition request is waiting for a decision.", icon=":material/inbox:")
+        return
+    st.dataframe(review.requests_frame(client, requests), hide_index=True, width="stretch")
+    if not review.is_at_least(role, "reviewer"):
+        st.caption(
+            ":material/lock: Approving or rejecting needs the reviewer role; "
+            f"you are {role}. Ask an admin."
+        )
+        return
+    by_id = {r.id: r for r in requests}
+    picked = st.selectbox(
+        "Decide on",
+        list(by_id),
+        key=review.INBOX_PICK,
+        format_func=lambda i: review.request_label(by_id[i]),
+    )
+    st.text_input(
+        "Comment (required to reject)",
+        key=review.INBOX_DECISION_COMMENT,
+        placeholder="Why? It is kept in the history.",
+    )
+    approve_col, reject_col = st.columns(2)
+    approve_col.button(
+        "Approve",
+        key=review.INBOX_APPROVE,
+        type="primary",
+        icon=":material/check:",
+        on_click=review.approve,
+        args=(picked,),
+        width="stretch",
+    )
+    reject_col.button(
+        "Reject",
+        key=review.INBOX_REJECT,
+        icon=":material/close:",
+        on_click=review.reject,
+        args=(picked,),
+        width="stretch",
+    )
+
+
+def request_form(role: str) -> None:
+    st.subheader("Request a transition")
+    if not review.is_at_least(role, "editor"):
+        st.caption(
+            f":material/lock: Requesting a transition needs the editor role; you are {role}."
+        )
+        return
+    model_col, version_col, stage_col = st.columns([2, 1, 1])
+    name = model_col.selectbox(
+        "Model",
+        review.model_names(client),
+        index=None,
+        key=review.INBOX_REQUEST_MODEL,
+        placeholder="Choose a model",
+    )
+    version_col.selectbox(
+        "Version", review.version_numbers(client, name), key=review.INBOX_REQUEST_VERSION
+    )
+    stage_col.selectbox("To stage", review.REQUEST_STAGES, key=review.INBOX_REQUEST_STAGE)
+    st.text_input("Comment", key=review.INBOX_REQUEST_COMMENT, placeholder="Why this change?")
+    st.button(
+        "Request transition",
+        key=review.INBOX_REQUEST_FORM,
+        icon=":material/send:",
+        on_click=review.request_transition,
+    )
+
+
+st.title("Inbox")
+with feedback.page_guard():
+    role = client.get_role(session.signed_in_user())
+    st.caption(f"You act as **{role}**.")
+    feedback.show_flash(review.INBOX_FLASH)
+    error = st.session_state.pop(review.INBOX_ERROR, None)
+    if error:
+        st.error(error, icon=":material/error:")
+    pending_requests(role)
+    request_form(role)

@@ -1,0 +1,154 @@
+"""The reviewer inbox and the roles page: tables and the writes their buttons make.
+
+Session-state keys of the Inbox and Admin pages live here (``INBOX_*``, ``ADMIN_*``).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from registry import RegistryClient, RegistryError, roles
+from registry.dashboard.feedback import flash
+from registry.dashboard.session import acting
+from registry.dashboard.style import format_time
+
+INBOX_FLASH = "inbox_flash"
+INBOX_ERROR = "inbox_error"
+INBOX_PICK = "inbox_pick"
+INBOX_DECISION_COMMENT = "inbox_decision_comment"
+INBOX_APPROVE = "inbox_approve"
+INBOX_REJECT = "inbox_reject"
+INBOX_REQUEST_FORM = "inbox_request_form"
+INBOX_REQUEST_MODEL = "inbox_request_model"
+INBOX_REQUEST_VERSION = "inbox_request_version"
+INBOX_REQUEST_STAGE = "inbox_request_stage"
+INBOX_REQUEST_COMMENT = "inbox_request_comment"
+ADMIN_FLASH = "admin_flash"
+ADMIN_ERROR = "admin_error"
+ADMIN_USER = "admin_user"
+ADMIN_ROLE = "admin_role"
+ADMIN_GRANT = "admin_grant"
+ADMIN_REMOVE_USER = "admin_remove_user"
+ADMIN_REMOVE = "admin_remove"
+
+REQUEST_STAGES = ("Staging", "Production", "Archived", "None")
+ROLES = roles.ROLES
+ROLES_EXPLAINED = roles.__doc__ or ""
+
+
+def current_stage(client: RegistryClient, request) -> str:
+    try:
+        return client.get_model_version(request.model_name, request.version).current_stage
+    except RegistryError:
+        return "?"
+
+
+def requests_frame(client: RegistryClient, requests: list) -> pd.DataFrame:
+    """Pending requests as the inbox table (from: the version's stage now)."""
+    return pd.DataFrame(
+        [
+            {
+                "Request": r.id,
+                "Model": r.model_name,
+                "Version": r.version,
+                "Change": f"{current_stage(client, r)} → {r.stage}",
+                "Requested by": r.requested_by,
+                "When": format_time(r.requested_at),
+                "Comment": r.comment or "",
+            }
+            for r in requests
+        ],
+        columns=["Request", "Model", "Version", "Change", "Requested by", "When", "Comment"],
+    )
+
+
+def request_label(request) -> str:
+    return f"#{request.id}: {request.model_name} v{request.version} → {request.stage}"
+
+
+def roles_frame(granted: dict[str, str]) -> pd.DataFrame:
+    rows = sorted(granted.items())
+    return pd.DataFrame(rows, columns=["User", "Role"])
+
+
+def is_at_least(role: str, needed: str) -> bool:
+    return ROLES.index(role) >= ROLES.index(needed)
+
+
+def _run(error_key: str, flash_key: str, write, message: str) -> None:
+    """A button's callback: make the write as the signed-in user; remember an error to show."""
+    st.session_state.pop(error_key, None)
+    with acting() as client:
+        try:
+            write(client)
+        except RegistryError as error:
+            st.session_state[error_key] = str(error)
+            return
+    flash(flash_key, message)
+
+
+def approve(request_id: int) -> None:
+    comment = (st.session_state.get(INBOX_DECISION_COMMENT) or "").strip() or None
+    _run(
+        INBOX_ERROR,
+        INBOX_FLASH,
+        lambda c: c.approve_transition_request(request_id, comment),
+        f"Approved request #{request_id}.",
+    )
+
+
+def reject(request_id: int) -> None:
+    comment = (st.session_state.get(INBOX_DECISION_COMMENT) or "").strip()
+    if not comment:
+        st.session_state[INBOX_ERROR] = "Say why the request is rejected: a comment is required."
+        return
+    _run(
+        INBOX_ERROR,
+        INBOX_FLASH,
+        lambda c: c.reject_transition_request(request_id, comment),
+        f"Rejected request #{request_id}.",
+    )
+
+
+def request_transition() -> None:
+    state = st.session_state
+    name, version = state.get(INBOX_REQUEST_MODEL), state.get(INBOX_REQUEST_VERSION)
+    stage = state.get(INBOX_REQUEST_STAGE)
+    comment = (state.get(INBOX_REQUEST_COMMENT) or "").strip() or None
+    if not name or version is None:
+        state[INBOX_ERROR] = "Choose a model and a version to request a transition."
+        return
+    _run(
+        INBOX_ERROR,
+        INBOX_FLASH,
+        lambda c: c.request_transition(name, int(version), stage, comment),
+        f"Requested moving {name} v{version} to {stage}.",
+    )
+
+
+def grant() -> None:
+    user = (st.session_state.get(ADMIN_USER) or "").strip()
+    role = st.session_state.get(ADMIN_ROLE)
+    if not user:
+        st.session_state[ADMIN_ERROR] = "Enter the user (email or login) to grant a role to."
+        return
+    _run(ADMIN_ERROR, ADMIN_FLASH, lambda c: c.set_role(user, role), f"{user} is now {role}.")
+
+
+def remove() -> None:
+    user = st.session_state.get(ADMIN_REMOVE_USER)
+    if not user:
+        return
+    _run(ADMIN_ERROR, ADMIN_FLASH, lambda c: c.set_role(user, None), f"Removed {user}'s role.")
+
+
+def model_names(client: RegistryClient) -> list[str]:
+    return [m.name for m in client.search_registered_models(max_results=100)]
+
+
+def version_numbers(client: RegistryClient, name: str | None) -> list[int]:
+    if not name:
+        return []
+    found = client.search_model_versions(f"name = '{name}'", max_results=200)
+    return sorted((v.version for v in found), reverse=True)
