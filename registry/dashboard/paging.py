@@ -44,7 +44,3 @@ def pager(key: str, *scope: object) -> Pager:
     if not isinstance(current, Pager) or current.scope != scope:
         current = st.session_state[key] = Pager(scope)
     return current
-
-
-def reset(key: str) -> None:
-    st.session_state.pop(key, None)
