@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from registry import RegistryClient
 from registry.dashboard import review
+from registry.dashboard import validate as vd
 from tests.dashboard_support import APP
 
 
@@ -124,3 +128,100 @@ def test_admin_page_is_read_only_for_others(workflow, monkeypatch):
     assert "Only admins manage roles; you are editor" in _texts(at.caption)
     assert not [b for b in at.button if b.key == review.ADMIN_GRANT]
     assert "viewer < editor < reviewer < admin" in _texts(at.markdown)
+
+
+# -- Validate -------------------------------------------------------------------------------
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_data"
+
+
+def _tiny_churn(strength: float):
+    """A small logistic regression on the numeric churn columns (fast to fit and to run)."""
+    from sklearn.linear_model import LogisticRegression
+
+    frame = pd.read_csv(SAMPLES / "churn_test.csv").head(300)
+    x = frame.drop(columns=["churned"]).select_dtypes("number")
+    return LogisticRegression(C=strength, max_iter=2000).fit(x, frame["churned"]), x.head()
+
+
+@pytest.fixture
+def churn_versions(home):
+    """churn-classifier v1 (Production) and v2 (Staging), with a policy v1 fails."""
+    import registry
+    import registry.sklearn
+
+    for strength in (1e-4, 1.0):
+        estimator, example = _tiny_churn(strength)
+        with registry.start_run():
+            registry.sklearn.log_model(
+                estimator, "model", registered_model_name="churn-classifier", input_example=example
+            )
+    client = RegistryClient(home=home)
+    client.transition_model_version_stage("churn-classifier", 1, "Production")
+    client.transition_model_version_stage("churn-classifier", 2, "Staging")
+    client.release()
+    return client
+
+
+def _validate_page(csv: str) -> AppTest:
+    at = _open("pages/validate.py")
+    data = (SAMPLES / csv).read_bytes()
+    at.file_uploader(key=vd.VALIDATE_UPLOAD).set_value((csv, data, "text/csv")).run()
+    at.selectbox(key=vd.VALIDATE_MODEL).select("churn-classifier").run()
+    return at
+
+
+def test_validate_page_smoke(home):
+    at = _open("pages/validate.py")
+    assert not at.exception and "empty" in _texts(at.info)
+
+
+def test_validate_two_versions_side_by_side_then_promote(churn_versions):
+    at = _validate_page("churn_test.csv")
+    assert at.multiselect(key=f"{vd.VALIDATE_VERSIONS}_churn-classifier").value == [1, 2]
+    assert at.selectbox(key=f"{vd.VALIDATE_TARGET}_churn-classifier").value == "churned"
+    at.button(key=vd.VALIDATE_RUN).click().run()
+    assert not at.exception and not at.error
+    metrics = at.dataframe[0].value
+    assert list(metrics.columns) == ["Metric", "v1", "v2"] and "accuracy" in set(metrics["Metric"])
+    assert metrics.apply(lambda row: "★" in row["v1"] + row["v2"], axis=1).any()
+    assert len(at.get("plotly_chart")) == 2
+    assert len(churn_versions.list_validation_records("churn-classifier")) == 2
+
+    at.button(key=f"{vd.VALIDATE_PROMOTE}_2").click().run()
+    at.text_input(key=vd.VALIDATE_COMMENT).input("better on churn_test").run()
+    at.button(key=vd.VALIDATE_CONFIRM_OK).click().run()
+    assert not at.exception and "now in Production" in _texts(at.success)
+    assert churn_versions.get_model_version("churn-classifier", 2).current_stage == "Production"
+    assert churn_versions.get_model_version("churn-classifier", 1).current_stage == "Archived"
+
+
+def test_validate_failed_policy_needs_an_override_comment(churn_versions):
+    churn_versions.set_validation_policy("churn-classifier", ["accuracy >= 0.99"])
+    at = _validate_page("churn_test.csv")
+    at.button(key=vd.VALIDATE_RUN).click().run()
+    assert "❌ fail" in at.dataframe[1].value["v2"][0]
+    at.button(key=f"{vd.VALIDATE_PROMOTE}_2").click().run()
+    at.button(key=vd.VALIDATE_CONFIRM_OK).click().run()
+    assert "comment is required" in _texts(at.error)
+    assert churn_versions.get_model_version("churn-classifier", 2).current_stage == "Staging"
+    at.text_input(key=vd.VALIDATE_COMMENT).input("known label noise").run()
+    at.button(key=vd.VALIDATE_CONFIRM_OK).click().run()
+    assert churn_versions.get_model_version("churn-classifier", 2).current_stage == "Production"
+    comments = [h.comment for h in churn_versions.get_history(name="churn-classifier")]
+    assert "override: known label noise" in comments
+
+
+def test_empty_upload_shows_its_problem(churn_versions):
+    at = _open("pages/validate.py")
+    at.file_uploader(key=vd.VALIDATE_UPLOAD).set_value(("empty.csv", b"", "text/csv")).run()
+    assert not at.exception and at.error
+    assert not [b for b in at.button if b.key == vd.VALIDATE_RUN]
+
+
+def test_malformed_upload_shows_every_problem_and_records_nothing(churn_versions):
+    at = _validate_page("churn_malformed.csv")
+    at.button(key=vd.VALIDATE_RUN).click().run()
+    errors = _texts(at.error)
+    assert not at.exception and "support_calls" in errors and len(at.error) >= 2
+    assert churn_versions.list_validation_records("churn-classifier") == []

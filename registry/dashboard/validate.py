@@ -1,0 +1,265 @@
+"""The Validate page's logic: reading test data, defaults, running validations, the tables
+and figures of the results, and promoting a version. Session-state keys are ``VALIDATE_*``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from registry import RegistryClient, RegistryError
+from registry.dashboard.feedback import flash
+from registry.dashboard.session import acting
+from registry.dashboard.style import format_time
+from registry.errors import ValidationInputError
+from registry.uploads import read_upload
+
+VALIDATE_SOURCE = "validate_source"
+VALIDATE_UPLOAD = "validate_upload"
+VALIDATE_SAMPLE = "validate_sample"
+VALIDATE_MODEL = "validate_model"
+VALIDATE_VERSIONS = "validate_versions"
+VALIDATE_TARGET = "validate_target"
+VALIDATE_RUN = "validate_run"
+VALIDATE_RESULTS = "validate_results"
+VALIDATE_FLASH = "validate_flash"
+VALIDATE_PROMOTE = "validate_promote"  # + _<version>
+VALIDATE_PENDING = "validate_pending"
+VALIDATE_COMMENT = "validate_comment"
+VALIDATE_CONFIRM_OK = "validate_confirm_ok"
+VALIDATE_CONFIRM_CANCEL = "validate_confirm_cancel"
+VALIDATE_CONFIRM_ERROR = "validate_confirm_error"
+
+UPLOAD, SAMPLE = "Upload a file", "Sample test set"
+LOWER_IS_BETTER = {"rmse", "mae", "log_loss"}
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
+
+
+def max_upload_mb() -> int:
+    """``REGISTRY_UPLOAD_MAX_MB`` (default 200), read when the page runs."""
+    text = os.environ.get("REGISTRY_UPLOAD_MAX_MB", "").strip()
+    return int(text) if text.isdigit() and int(text) > 0 else 200
+
+
+def sample_files() -> list[str]:
+    return sorted(p.name for p in SAMPLE_DIR.glob("*.csv"))
+
+
+def read_sample(filename: str) -> tuple[bytes, str]:
+    return (SAMPLE_DIR / Path(filename).name).read_bytes(), filename
+
+
+def read_data(data: bytes, filename: str):
+    """The Upload, or raises ValidationInputError (its ``problems`` say what is wrong)."""
+    return read_upload(data, filename, max_bytes=max_upload_mb() * 1024 * 1024)
+
+
+def problem_lines(error: ValidationInputError) -> list[str]:
+    """One line per problem (the error's message when it lists none)."""
+    lines = [p.message for p in error.problems if getattr(p, "severity", "error") == "error"]
+    return lines or [p.message for p in error.problems] or [str(error)]
+
+
+def version_choices(client: RegistryClient, name: str) -> tuple[list[int], list[int]]:
+    """All version numbers (newest first) and the default picks: Production and Staging."""
+    versions = client.search_model_versions(f"name = '{name}'", max_results=500)
+    numbers = sorted((v.version for v in versions), reverse=True)
+    staged = {v.current_stage: v.version for v in sorted(versions, key=lambda v: v.version)}
+    defaults = [staged[s] for s in ("Production", "Staging") if s in staged]
+    return numbers, defaults or numbers[:1]
+
+
+def signature_columns(client: RegistryClient, name: str, version: int) -> list[str]:
+    """The input columns of the version's model; empty when it has no logged model."""
+    from registry.model_files import Manifest
+    from registry.uris import resolve_model
+
+    try:
+        logged = resolve_model(client, f"models:/{name}/{version}")
+        signature = Manifest.from_json(logged.manifest).signature
+    except RegistryError:
+        return []
+    return signature.names if signature else []
+
+
+def default_target(columns: list[str], signature: list[str]) -> int:
+    """The index of the last column the model does not take as input (targets usually come
+    last), else of the last column."""
+    outside = [i for i, c in enumerate(columns) if c not in signature]
+    return outside[-1] if outside else max(len(columns) - 1, 0)
+
+
+@dataclass
+class Run:
+    """What a validation run was about, to tell whether shown results are still current."""
+
+    name: str
+    sha256: str
+    target: str
+    data_name: str
+    results: dict
+
+
+def run_validations(client, name, versions, upload, target, data_name, progress) -> dict:
+    """Validate each version in turn; ``progress`` is an st.progress bar."""
+    results = {}
+    for i, version in enumerate(versions):
+
+        def report(done: int, total: int, i: int = i, version: int = version) -> None:
+            share = (i + (done / total if total else 1)) / len(versions)
+            progress.progress(min(share, 1.0), text=f"Validating v{version}: {done}/{total} rows")
+
+        results[version] = client.validate_model_version(
+            name, version, upload.frame, target, data_name=data_name,
+            on_progress=report, data_sha256=upload.sha256,
+        )  # fmt: skip
+    progress.progress(1.0, text="Done")
+    return results
+
+
+def metrics_frame(results: dict) -> pd.DataFrame:
+    """Metrics (rows) by version (columns), the best value per row marked with ★."""
+    metrics = sorted({m for r in results.values() for m in r.metrics})
+    rows = []
+    for metric in metrics:
+        values = {v: r.metrics.get(metric) for v, r in results.items()}
+        known = [x for x in values.values() if x is not None]
+        pick = min if metric in LOWER_IS_BETTER else max
+        best = pick(known) if len(known) > 1 else None
+        row = {"Metric": metric}
+        for version, value in values.items():
+            text = "—" if value is None else f"{value:.4f}"
+            row[f"v{version}"] = f"{text} ★" if best is not None and value == best else text
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def rules_frame(results: dict) -> pd.DataFrame:
+    """Each policy rule by version: the value and pass or fail."""
+    rows = {}
+    for version, result in results.items():
+        for outcome in result.record.rule_results:
+            row = rows.setdefault(str(outcome.rule), {"Rule": str(outcome.rule)})
+            value = "—" if outcome.value is None else f"{outcome.value:.4f}"
+            row[f"v{version}"] = f"{'✅ pass' if outcome.passed else '❌ fail'} ({value})"
+    return pd.DataFrame(list(rows.values()))
+
+
+def status_text(result) -> str:
+    passed = result.passed
+    return "no policy" if passed is None else ("policy passed" if passed else "policy failed")
+
+
+def confusion_figure(record):
+    import plotly.graph_objects as go
+
+    matrix = record.details.get("confusion_matrix")
+    if not matrix:
+        return None
+    labels = [str(x) for x in matrix["labels"]]
+    figure = go.Figure(
+        go.Heatmap(
+            z=matrix["matrix"], x=labels, y=labels, colorscale="Blues",
+            text=matrix["matrix"], texttemplate="%{text}",
+        )
+    )  # fmt: skip
+    figure.update_layout(
+        title=f"v{record.version}: confusion matrix", xaxis_title="Predicted",
+        yaxis_title="Actual", yaxis_autorange="reversed", height=360,
+    )  # fmt: skip
+    return figure
+
+
+def residual_figure(result):
+    import plotly.express as px
+
+    sample = result.residuals
+    if sample is None or sample.empty:
+        return None
+    figure = px.scatter(
+        sample, x="predicted", y="residual", title=f"v{result.record.version}: residuals",
+        opacity=0.6, height=360,
+    )  # fmt: skip
+    figure.add_hline(y=0, line_dash="dash")
+    return figure
+
+
+def figure_for(result):
+    if result.record.task == "regression":
+        return residual_figure(result)
+    return confusion_figure(result.record)
+
+
+def records_frame(records: list) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "When": format_time(r.creation_timestamp),
+                "Data": r.data_name or r.data_sha256[:12],
+                "Rows": r.num_rows,
+                "Status": r.status,
+                "Metrics": ", ".join(f"{k} {v:.3f}" for k, v in sorted(r.metrics.items())),
+                "By": r.created_by,
+            }
+            for r in records
+        ],
+        columns=["When", "Data", "Rows", "Status", "Metrics", "By"],
+    )
+
+
+# -- promoting ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Promotion:
+    name: str
+    version: int
+    passed: bool | None
+    data_name: str
+
+    @property
+    def override(self) -> bool:
+        return self.passed is False
+
+
+def ask_promote(promotion: Promotion) -> None:
+    """A Promote button's callback: open the confirmation dialog."""
+    st.session_state[VALIDATE_PENDING] = promotion
+    st.session_state.pop(VALIDATE_CONFIRM_ERROR, None)
+
+
+def close_promote() -> None:
+    for key in (VALIDATE_PENDING, VALIDATE_COMMENT, VALIDATE_CONFIRM_ERROR):
+        st.session_state.pop(key, None)
+
+
+def transition_comment(promotion: Promotion, comment: str) -> str | None:
+    if promotion.override:
+        return f"override: {comment}"
+    if comment:
+        return comment
+    return f"validated on {promotion.data_name}"
+
+
+def confirm_promote(promotion: Promotion) -> None:
+    """Confirm's callback: move the version to Production, archiving the one there."""
+    comment = (st.session_state.get(VALIDATE_COMMENT) or "").strip()
+    if promotion.override and not comment:
+        st.session_state[VALIDATE_CONFIRM_ERROR] = (
+            "The policy failed: say why you promote anyway (a comment is required)."
+        )
+        return
+    with acting() as client:
+        try:
+            client.transition_model_version_stage(
+                promotion.name, promotion.version, "Production",
+                archive_existing_versions=True, comment=transition_comment(promotion, comment),
+            )  # fmt: skip
+        except RegistryError as error:
+            st.session_state[VALIDATE_CONFIRM_ERROR] = str(error)
+            return
+    close_promote()
+    flash(VALIDATE_FLASH, f"{promotion.name} v{promotion.version} is now in Production.")
