@@ -7,7 +7,8 @@ Workers send outside any transaction; while they wait on the network the dispatc
 of the registry file. A failed attempt is retried after ``backoff_base * 2**(n-1)`` seconds
 (plus up to 10 % jitter) until ``max_attempts``, then the delivery is dead-lettered; a
 claim whose process died expires after the attempt's time limit plus ``claim_margin`` and
-the delivery is attempted again. Writers never wait on any of this.
+the delivery is attempted again. A write never waits for a delivery: at most for one of the
+dispatcher's short transactions.
 
 Run it as ``registry dispatch`` or, inside the dashboard, ``start_background_dispatcher``.
 """
@@ -34,7 +35,6 @@ from registry.store import DuckDBStore
 from registry.subscriptions import AttemptResult, DeliveryJob, Outcome
 
 FORCED_LOOK = 30.0
-NETWORK_WAIT = 0.05
 log = logging.getLogger("registry.dispatcher")
 
 
@@ -268,9 +268,9 @@ class Dispatcher:
         return [sub for sub, n in counts.items() if n >= self.per_subscription]
 
     def _wait_for_results(self) -> None:
-        """Wait for attempts to finish, gathering those that end close together into one
-        write; let go of the registry file once the wait passes NETWORK_WAIT."""
-        if not self._collect(NETWORK_WAIT):
+        """Wait for attempts to finish, without the registry file (other processes may use
+        it meanwhile), gathering those that end close together into one write."""
+        if not self._collect(0):
             self._release()
             if not self._collect(self.settings.poll_interval):
                 return

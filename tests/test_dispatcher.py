@@ -125,6 +125,24 @@ def test_a_promotion_never_waits_on_delivery(client, model, monkeypatch):
     assert took < 0.25, f"a promotion took {took:.3f} s while deliveries hung"
 
 
+def test_the_file_is_free_while_a_delivery_waits_on_the_network(client, model, home):
+    with Receiver(Script(hang=10, hang_first=1)) as receiver:
+        client.create_subscription("webhook", receiver.url, ["model_version.stage_*"])
+        client.transition_model_version_stage(model, 1, "Staging")
+        client.release()
+        start_background_dispatcher(home)
+        assert receiver.arrived.wait(10)
+        time.sleep(0.2)
+        assert not client.store.lease.is_open  # the delivery hangs; the file is free
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "REGISTRY_BUSY_TIMEOUT": "1"}
+        subprocess.run(
+            [sys.executable, "-m", "registry.cli", "archive", model, "3"],
+            env=env, check=True, capture_output=True, timeout=30,
+        )  # fmt: skip
+        receiver.release.set()
+    assert client.get_model_version(model, 3).current_stage == "Archived"
+
+
 def test_the_background_dispatcher_delivers(client, model):
     with Receiver() as receiver:
         client.create_subscription("webhook", receiver.url, ["model_version.stage_*"])
