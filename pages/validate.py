@@ -124,7 +124,16 @@ def validate() -> None:
         "Target column", columns, index=v.default_target(columns, signature),
         key=f"{v.VALIDATE_TARGET}_{name}",
     )  # fmt: skip
-    if st.button("Validate", key=v.VALIDATE_RUN, type="primary", disabled=not versions):
+    errors, warnings = (
+        v.data_problems(client, name, versions[0], upload, target) if versions else ([], [])
+    )
+    for line in errors:
+        st.error(line, icon=":material/error:")
+    for line in warnings:
+        st.caption(f":material/warning: {line}")
+    if st.button(
+        "Validate", key=v.VALIDATE_RUN, type="primary", disabled=not versions or bool(errors)
+    ):
         progress = st.progress(0.0, text="Starting")
         try:
             results = v.run_validations(client, name, versions, upload, target, data_name, progress)
@@ -142,6 +151,10 @@ def validate() -> None:
 
 st.title("Validate")
 with feedback.page_guard():
+    st.caption(
+        f"You act as **{client.get_role()}**. Validating needs the editor role; promoting to "
+        "Production needs the reviewer role, and a comment when the policy fails."
+    )
     feedback.stop_if_empty(client)
     feedback.show_flash(v.VALIDATE_FLASH)
     if st.session_state.get(v.VALIDATE_PENDING) is not None:

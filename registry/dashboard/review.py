@@ -10,6 +10,7 @@ import streamlit as st
 
 from registry import RegistryClient, RegistryError, roles
 from registry.dashboard.feedback import flash
+from registry.dashboard.filters import versions_of
 from registry.dashboard.session import acting
 from registry.dashboard.style import format_time
 
@@ -150,5 +151,5 @@ def model_names(client: RegistryClient) -> list[str]:
 def version_numbers(client: RegistryClient, name: str | None) -> list[int]:
     if not name:
         return []
-    found = client.search_model_versions(f"name = '{name}'", max_results=200)
+    found = client.search_model_versions(versions_of(name), max_results=200)
     return sorted((v.version for v in found), reverse=True)

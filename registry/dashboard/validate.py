@@ -12,6 +12,7 @@ import streamlit as st
 
 from registry import RegistryClient, RegistryError
 from registry.dashboard.feedback import flash
+from registry.dashboard.filters import versions_of
 from registry.dashboard.session import acting
 from registry.dashboard.style import format_time
 from registry.errors import ValidationInputError
@@ -65,7 +66,7 @@ def problem_lines(error: ValidationInputError) -> list[str]:
 
 def version_choices(client: RegistryClient, name: str) -> tuple[list[int], list[int]]:
     """All version numbers (newest first) and the default picks: Production and Staging."""
-    versions = client.search_model_versions(f"name = '{name}'", max_results=500)
+    versions = client.search_model_versions(versions_of(name), max_results=500)
     numbers = sorted((v.version for v in versions), reverse=True)
     staged = {v.current_stage: v.version for v in sorted(versions, key=lambda v: v.version)}
     defaults = [staged[s] for s in ("Production", "Staging") if s in staged]
@@ -83,6 +84,19 @@ def signature_columns(client: RegistryClient, name: str, version: int) -> list[s
     except RegistryError:
         return []
     return signature.names if signature else []
+
+
+def data_problems(client: RegistryClient, name: str, version: int, upload, target: str):
+    """(error lines, warning lines) the data has for validating the version, found without
+    predicting; a model that cannot be loaded is an error line too."""
+    try:
+        problems = client.check_validation_data(name, version, upload.frame, target)
+    except ValidationInputError as error:
+        return problem_lines(error), []
+    except RegistryError as error:
+        return [str(error)], []
+    errors = [p.message for p in problems if p.severity == "error"]
+    return errors, [p.message for p in problems if p.severity != "error"]
 
 
 def default_target(columns: list[str], signature: list[str]) -> int:
