@@ -225,3 +225,42 @@ def test_malformed_upload_shows_every_problem_and_records_nothing(churn_versions
     errors = _texts(at.error)
     assert not at.exception and "support_calls" in errors and len(at.error) >= 2
     assert churn_versions.list_validation_records("churn-classifier") == []
+
+
+def test_editor_cannot_override_a_failed_policy(churn_versions, monkeypatch):
+    churn_versions.set_validation_policy("churn-classifier", ["accuracy >= 0.99"])
+    churn_versions.set_role("tester", "admin")
+    churn_versions.set_role("ed", "editor")
+    monkeypatch.setenv("REGISTRY_USER", "ed")
+    at = _validate_page("churn_test.csv")
+    at.button(key=vd.VALIDATE_RUN).click().run()
+    at.button(key=f"{vd.VALIDATE_PROMOTE}_2").click().run()
+    at.text_input(key=vd.VALIDATE_COMMENT).input("ship it").run()
+    at.button(key=vd.VALIDATE_CONFIRM_OK).click().run()
+    assert not at.exception and "needs the reviewer role" in _texts(at.error)
+    assert churn_versions.get_model_version("churn-classifier", 2).current_stage == "Staging"
+
+
+def test_regression_shows_a_residual_plot(home):
+    from sklearn.linear_model import Ridge
+
+    import registry
+    import registry.sklearn
+
+    frame = pd.read_csv(SAMPLES / "demand_test.csv").head(200)
+    x = frame.drop(columns=["units_sold"]).select_dtypes("number")
+    with registry.start_run():
+        registry.sklearn.log_model(
+            Ridge().fit(x, frame["units_sold"]), "model",
+            registered_model_name="demand", input_example=x.head(),
+        )  # fmt: skip
+    at = _open("pages/validate.py")
+    data = (SAMPLES / "demand_test.csv").read_bytes()
+    at.file_uploader(key=vd.VALIDATE_UPLOAD).set_value(("demand.csv", data, "text/csv")).run()
+    at.selectbox(key=vd.VALIDATE_MODEL).select("demand").run()
+    assert at.selectbox(key=f"{vd.VALIDATE_TARGET}_demand").value == "units_sold"
+    at.button(key=vd.VALIDATE_RUN).click().run()
+    assert not at.exception and not at.error
+    assert {"rmse", "mae"} <= set(at.dataframe[0].value["Metric"])
+    (chart,) = at.get("plotly_chart")
+    assert "residual" in chart.proto.spec
