@@ -383,17 +383,15 @@ class RegistryClient(RunClient, NotificationClient, WorkflowClient, ValidationCl
     def rollback_production(self, name: str, comment: str | None = None) -> ModelVersion:
         """Put back the version that was in Production before the current one, archiving
         the current one. Raises InvalidStageTransitionError when there is none."""
-        name = check.model_name(name)
-        current = {v.version for v in self.get_latest_versions(name, ["Production"])}
-        for version in self._store.production_history(name):
-            if version not in current and self.find_model_version(name, version) is not None:
-                return self.transition_model_version_stage(
-                    name, version, "Production", archive_existing_versions=True,
-                    comment=comment or "rollback",
-                )  # fmt: skip
-        raise InvalidStageTransitionError(
-            f"Registered model {name!r} has no earlier Production version to roll back to"
-        )
+        target = self.find_rollback_target(name)
+        if target is None:
+            raise InvalidStageTransitionError(
+                f"Registered model {name!r} has no earlier Production version to roll back to"
+            )
+        return self.transition_model_version_stage(
+            target.name, target.version, "Production", archive_existing_versions=True,
+            comment=comment or "rollback",
+        )  # fmt: skip
 
     def find_rollback_target(self, name: str) -> ModelVersion | None:
         """The version rollback_production would restore, or None when there is none."""

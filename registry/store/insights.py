@@ -21,12 +21,6 @@ WHERE v.name = $1 AND moves.stage = $3 AND v.creation_timestamp <= $2
 ORDER BY v.version DESC
 """
 
-_PRODUCTION_HISTORY = """
-SELECT version FROM changes
-WHERE model_name = ? AND event = 'model_version.stage_transitioned' AND new_value = 'Production'
-ORDER BY id DESC
-"""
-
 
 _LATEST_METRICS = """
 SELECT run_id, key, arg_max(value, (step, timestamp)) FROM run_metrics
@@ -101,11 +95,6 @@ class InsightQueries:
         with self._lease.cursor() as cur:
             rows = cur.execute(_STAGE_AT, [name, timestamp, stage]).fetchall()
         return [to_version(row) for row in rows]
-
-    def production_history(self, name: str) -> list[int]:
-        """Versions promoted to Production, newest promotion first (repeats kept)."""
-        with self._lease.cursor() as cur:
-            return [row[0] for row in cur.execute(_PRODUCTION_HISTORY, [name]).fetchall()]
 
     # -- batched reads for the dashboard: a page renders in a few queries ------------------
 
