@@ -63,6 +63,9 @@ def version_result(run, version: int, result) -> None:
     if figure is not None:
         st.plotly_chart(figure, key=f"validate_figure_{version}")
     promotion = v.Promotion(run.name, version, result.passed, run.data_name)
+    in_production = client.get_model_version(run.name, version).current_stage == "Production"
+    if in_production:
+        st.caption(":material/check_circle: Already in Production.")
     if promotion.override:
         st.caption(
             ":material/gavel: The policy failed: promoting anyway needs the reviewer role and "
@@ -72,6 +75,7 @@ def version_result(run, version: int, result) -> None:
         "Promote to Production" + (" (override)" if promotion.override else ""),
         key=f"{v.VALIDATE_PROMOTE}_{version}", on_click=v.ask_promote, args=(promotion,),
         type="secondary" if promotion.override else "primary", icon=":material/rocket_launch:",
+        disabled=in_production,
     )  # fmt: skip
     with st.expander(f"Past validations of v{version}"):
         records = client.list_validation_records(run.name, version, max_results=20)

@@ -264,3 +264,17 @@ def test_regression_shows_a_residual_plot(home):
     assert {"rmse", "mae"} <= set(at.dataframe[0].value["Metric"])
     (chart,) = at.get("plotly_chart")
     assert "residual" in chart.proto.spec
+
+
+def test_sample_test_set(churn_versions):
+    at = _open("pages/validate.py")
+    at.radio(key=vd.VALIDATE_SOURCE).set_value(vd.SAMPLE).run()
+    at.selectbox(key=vd.VALIDATE_SAMPLE).select("churn_drifted.csv").run()
+    at.selectbox(key=vd.VALIDATE_MODEL).select("churn-classifier").run()
+    at.multiselect(key=f"{vd.VALIDATE_VERSIONS}_churn-classifier").set_value([1]).run()
+    at.button(key=vd.VALIDATE_RUN).click().run()
+    assert not at.exception and not at.error
+    assert list(at.dataframe[0].value.columns) == ["Metric", "v1"]
+    assert at.button(key=f"{vd.VALIDATE_PROMOTE}_1").disabled  # already in Production
+    (record,) = churn_versions.list_validation_records("churn-classifier", 1)
+    assert record.data_name == "churn_drifted.csv"
