@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from registry import RegistryError
 from registry.dashboard import feedback, session, widgets
 from registry.dashboard import validate as v
 from registry.errors import ValidationInputError
@@ -144,6 +145,9 @@ def validate() -> None:
         except ValidationInputError as error:
             for line in v.problem_lines(error):
                 st.error(line, icon=":material/error:")
+            return
+        except RegistryError as error:  # e.g. no permission, a missing model file
+            feedback.show_error(error)
             return
         st.session_state[v.VALIDATE_RESULTS] = v.Run(
             name, upload.sha256, target, data_name, results

@@ -278,3 +278,12 @@ def test_sample_test_set(churn_versions):
     assert at.button(key=f"{vd.VALIDATE_PROMOTE}_1").disabled  # already in Production
     (record,) = churn_versions.list_validation_records("churn-classifier", 1)
     assert record.data_name == "churn_drifted.csv"
+
+
+def test_viewer_cannot_validate(churn_versions, monkeypatch):
+    churn_versions.set_role("tester", "admin")
+    monkeypatch.setenv("REGISTRY_USER", "vic")
+    at = _validate_page("churn_test.csv")
+    at.button(key=vd.VALIDATE_RUN).click().run()
+    assert not at.exception and "needs the editor role" in _texts(at.error)
+    assert churn_versions.list_validation_records("churn-classifier") == []
