@@ -7,12 +7,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import streamlit as st
+from dashboard_support import APP
 from streamlit.testing.v1 import AppTest
 
 from registry import RegistryClient
 from registry.dashboard import review
 from registry.dashboard import validate as vd
-from tests.dashboard_support import APP
 
 
 @pytest.fixture(autouse=True)

@@ -9,11 +9,7 @@ from sklearn import metrics as skm
 from sklearn.cluster import KMeans
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_info
-
-from registry import validation
-from registry.errors import InvalidArgumentError, ValidationInputError
-from registry.metrics import RESIDUAL_SAMPLE
-from tests.validation_support import (
+from validation_support import (
     churn_boosting,
     churn_model,
     contract_model,
@@ -21,6 +17,10 @@ from tests.validation_support import (
     sample_csv,
     wrap,
 )
+
+from registry import validation
+from registry.errors import InvalidArgumentError, ValidationInputError
+from registry.metrics import RESIDUAL_SAMPLE
 
 CHURN = sample_csv("churn_test.csv")
 DEMAND = sample_csv("demand_test.csv")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from validation_support import churn_model, contract_model, demand_model, register
 
 from registry.errors import InvalidArgumentError, NotFoundError, PermissionDeniedError
 from registry.validation_entities import Rule
 from registry.validation_rules import parse_rule, parse_rules
-from tests.validation_support import churn_model, contract_model, demand_model, register
 
 
 @pytest.mark.parametrize(

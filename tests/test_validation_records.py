@@ -7,6 +7,7 @@ import hashlib
 
 import pytest
 from sklearn.svm import LinearSVC
+from validation_support import SAMPLE_DATA, churn_model, register, sample_csv
 
 from registry import RegistryClient
 from registry.errors import (
@@ -17,7 +18,6 @@ from registry.errors import (
 )
 from registry.store import DuckDBStore
 from registry.uploads import read_table
-from tests.validation_support import SAMPLE_DATA, churn_model, register, sample_csv
 
 CHURN = sample_csv("churn_test.csv")
 FINISHED = "model_version.validation_finished"
