@@ -84,7 +84,7 @@ class Dispatcher:
         self._done: queue.SimpleQueue[tuple[DeliveryJob, AttemptResult]] = queue.SimpleQueue()
         self._ready: list[tuple[DeliveryJob, AttemptResult]] = []
         self._in_flight: dict[int, int] = {}
-        self._due = {"fan out": 0.0, "expire": 0.0, "prune": 0.0, "look": 0.0}
+        self._due = {"expire": 0.0, "prune": 0.0, "look": 0.0}
         self._next_retry_ms: int | None = None
         self._watch = _FileWatch(store.database_path)
         self._stop = threading.Event()
@@ -100,8 +100,11 @@ class Dispatcher:
         self._in_flight.clear()  # unrecorded attempts of a failed run: their claims expire
         try:
             while not self._stop.is_set():
-                if not self._in_flight and not self._worth_a_look():
-                    self._stop.wait(self.settings.poll_interval)
+                if not self._has_results() and not self._worth_a_look():
+                    if self._in_flight:
+                        self._wait_for_results()
+                    else:
+                        self._stop.wait(self.settings.poll_interval)
                     continue
                 more = self._step()
                 if self._in_flight:
@@ -112,7 +115,6 @@ class Dispatcher:
                     wait = self._idle_wait()
                     self._release()
                     self._stop.wait(wait)
-                    self._due["fan out"] = 0.0
         finally:
             self._finish()
         return self.stats
@@ -173,13 +175,9 @@ class Dispatcher:
         self._watch.remember()
         self._record()
         self._housekeep()
-        more = False
-        if self._is_due("fan out", self.settings.poll_interval):
-            _yield()
-            _read, created, more = self.store.fan_out_events(now_ms(), self.batch)
-            self.stats["deliveries created"] += created
-            if more:
-                self._due["fan out"] = 0.0
+        _yield()
+        _read, created, more = self.store.fan_out_events(now_ms(), self.batch)
+        self.stats["deliveries created"] += created
         _yield()
         free = self.workers - len(self._in_flight)
         if free <= 0:
@@ -196,6 +194,7 @@ class Dispatcher:
         for job in jobs:
             self._in_flight[job.delivery_id] = job.subscription_id
             self._pool.submit(self._attempt, job)
+        self._next_retry_ms = None  # whatever was due is claimed, or waits for a free worker
         return more or len(jobs) == free
 
     def _housekeep(self) -> None:
@@ -222,6 +221,9 @@ class Dispatcher:
             log.exception("delivery %s failed unexpectedly", job.delivery_id)
             result = AttemptResult(False, error=f"internal error: {type(error).__name__}")
         self._done.put((job, result))
+
+    def _has_results(self) -> bool:
+        return bool(self._ready) or not self._done.empty()
 
     def _collect(self, wait: float) -> bool:
         """Move finished attempts to the ready list, waiting up to ``wait`` s for the first."""

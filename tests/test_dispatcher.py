@@ -125,7 +125,8 @@ def test_a_promotion_never_waits_on_delivery(client, model, monkeypatch):
     assert took < 0.25, f"a promotion took {took:.3f} s while deliveries hung"
 
 
-def test_the_file_is_free_while_a_delivery_waits_on_the_network(client, model, home):
+def test_the_file_is_free_while_a_delivery_waits_on_the_network(client, model, home, monkeypatch):
+    monkeypatch.setenv("REGISTRY_NOTIFY_TIMEOUT", "10")
     with Receiver(Script(hang=10, hang_first=1)) as receiver:
         client.create_subscription("webhook", receiver.url, ["model_version.stage_*"])
         client.transition_model_version_stage(model, 1, "Staging")
@@ -139,8 +140,12 @@ def test_the_file_is_free_while_a_delivery_waits_on_the_network(client, model, h
             [sys.executable, "-m", "registry.cli", "archive", model, "3"],
             env=env, check=True, capture_output=True, timeout=30,
         )  # fmt: skip
+        # Another process's write is noticed and delivered while the first still hangs.
+        hung, archived = receiver.wait_for(2, timeout=5)
+        assert not receiver.release.is_set()
         receiver.release.set()
-    assert client.get_model_version(model, 3).current_stage == "Archived"
+    assert (hung.json["version"], archived.json["version"]) == (1, 3)
+    assert archived.json["payload"]["to_stage"] == "Archived"
 
 
 def test_the_background_dispatcher_delivers(client, model):

@@ -46,7 +46,8 @@ def test_an_https_webhook_verifies_the_certificate_of_the_url_host(client, certi
     assert request.signature_ok and request.headers["Host"] == f"{HOST}:{receiver.port}"
 
 
-def test_a_certificate_for_another_name_is_refused(client, certificate, model):
+def test_a_certificate_for_another_name_is_refused(client, certificate, model, monkeypatch):
+    monkeypatch.setenv("REGISTRY_NOTIFY_ATTEMPTS", "1")
     with Receiver(tls=server_context(certificate)) as receiver:
         client.create_subscription("webhook", f"https://other.example.test:{receiver.port}/")
         client.transition_model_version_stage(model, 1, "Staging")
