@@ -173,6 +173,7 @@ class Dispatcher:
     def _step(self) -> bool:
         """Record, housekeep, fan out, claim. Returns whether more work may be ready now."""
         self._watch.remember()
+        self._due["look"] = time.monotonic() + FORCED_LOOK
         self._record()
         self._housekeep()
         _yield()

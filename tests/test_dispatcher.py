@@ -133,8 +133,11 @@ def test_the_file_is_free_while_a_delivery_waits_on_the_network(client, model, h
         client.release()
         start_background_dispatcher(home)
         assert receiver.arrived.wait(10)
-        time.sleep(0.2)
-        assert not client.store.lease.is_open  # the delivery hangs; the file is free
+        time.sleep(0.5)  # the dispatcher's last look after claiming is over
+        lease = client.store.lease
+        opens = lease.opens
+        time.sleep(0.5)  # the delivery hangs: the dispatcher leaves the file alone meanwhile
+        assert lease.opens == opens and not lease.is_open
         env = {**os.environ, "PYTHONPATH": str(ROOT), "REGISTRY_BUSY_TIMEOUT": "1"}
         subprocess.run(
             [sys.executable, "-m", "registry.cli", "archive", model, "3"],
