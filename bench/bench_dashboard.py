@@ -20,7 +20,6 @@ import os
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -29,6 +28,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from registry import RegistryClient
+from registry.cli import dashboard_command
 from registry.dashboard import keys
 from registry.entities import Metric
 
@@ -138,23 +138,7 @@ def browser_promotions(home: Path, repeats: int) -> list[tuple[float, float]]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     base = f"http://127.0.0.1:{port}"
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        APP,
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
+    command = dashboard_command(port, headless=True, local_only=True)
     server = subprocess.Popen(
         command,
         env={**os.environ, "REGISTRY_HOME": str(home)},

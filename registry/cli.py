@@ -19,6 +19,18 @@ from registry.errors import InvalidArgumentError, RegistryError
 APP = Path(__file__).resolve().parents[1] / "app.py"
 
 
+def dashboard_command(port: int, *, headless: bool, local_only: bool = False) -> list[str]:
+    """The ``streamlit run app.py`` command line; ``local_only`` binds 127.0.0.1 and turns
+    off the file watcher (tests and benchmarks)."""
+    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port)]
+    command += ["--browser.gatherUsageStats", "false"]
+    if headless:
+        command += ["--server.headless", "true"]
+    if local_only:
+        command += ["--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]
+    return command
+
+
 def _ui(args: argparse.Namespace) -> int:
     """Start the dashboard on the registry home."""
     if not APP.exists():
@@ -26,10 +38,7 @@ def _ui(args: argparse.Namespace) -> int:
             f"registry: dashboard not found at {APP}; run from a source checkout", file=sys.stderr
         )
         return 2
-    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port)]
-    command += ["--browser.gatherUsageStats", "false"]
-    if args.headless:
-        command += ["--server.headless", "true"]
+    command = dashboard_command(args.port, headless=args.headless)
     env = {**os.environ}
     if args.home:
         env["REGISTRY_HOME"] = str(Path(args.home).resolve())

@@ -9,15 +9,15 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from dashboard_support import APP, populate
+from dashboard_support import populate
 
 from registry import RegistryClient
+from registry.cli import dashboard_command
 from registry.dashboard.feedback import UNEXPECTED
 
 pytestmark = pytest.mark.browser
@@ -96,23 +96,7 @@ def server(tmp_path_factory):
     populate(client)
     client.release()
     port, log = _free_port(), home.parent / "streamlit.log"
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        APP,
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
+    command = dashboard_command(port, headless=True, local_only=True)
     env = {**os.environ, "REGISTRY_HOME": str(home), "REGISTRY_USER": "reviewer"}
     with log.open("w") as output:
         process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
