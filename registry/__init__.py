@@ -32,6 +32,7 @@ from registry.errors import (
     SchemaMismatchError,
     UntrustedTypeError,
     ValidationInputError,
+    ValidationRequiredError,
 )
 from registry.fluent import (
     ActiveRun,
@@ -91,6 +92,7 @@ __all__ = [
     "SchemaMismatchError",
     "UntrustedTypeError",
     "ValidationInputError",
+    "ValidationRequiredError",
     "acting_as",
     "active_run",
     "end_run",

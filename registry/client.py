@@ -283,19 +283,30 @@ class RegistryClient(RunClient, NotificationClient, WorkflowClient, ValidationCl
         stage: str,
         archive_existing_versions: bool = False,
         comment: str | None = None,
+        *,
+        override_validation: bool = False,
     ) -> ModelVersion:
         """Move a version to ``stage``; with ``archive_existing_versions`` the versions that
-        were in that stage move to Archived, in the same transaction."""
+        were in that stage move to Archived, in the same transaction.
+
+        When the model requires a recent passing validation for Production and the version
+        has none, raises ValidationRequiredError, unless a reviewer sets
+        ``override_validation`` and says why in ``comment`` (the override is recorded).
+        """
+        return self._transition(
+            name, version, stage, archive_existing_versions, comment, override_validation
+        )
+
+    def _transition(
+        self, name, version, stage, archive_existing, comment, override_validation, gated=True
+    ) -> ModelVersion:
         name, stage = check.model_name(name), check.stage(stage)
         actor = self._require(STAGE_ROLE[stage], f"moving a version to {stage}")
+        comment = check.comment(comment)
         return self._store.transition_model_version_stage(
-            name,
-            check.version_number(version, name),
-            stage,
-            bool(archive_existing_versions),
-            check.comment(comment),
-            actor,
-        )
+            name, check.version_number(version, name), stage, bool(archive_existing), comment,
+            actor, gated=gated, override=self._override_reason(override_validation, comment),
+        )  # fmt: skip
 
     def set_model_version_tag(
         self,
@@ -388,9 +399,11 @@ class RegistryClient(RunClient, NotificationClient, WorkflowClient, ValidationCl
             raise InvalidStageTransitionError(
                 f"Registered model {name!r} has no earlier Production version to roll back to"
             )
-        return self.transition_model_version_stage(
-            target.name, target.version, "Production", archive_existing_versions=True,
-            comment=comment or "rollback",
+        # Not gated: it restores a version that served Production, and an incident must not
+        # wait for a fresh validation.
+        return self._transition(
+            target.name, target.version, "Production", True, comment or "rollback", False,
+            gated=False,
         )  # fmt: skip
 
     def find_rollback_target(self, name: str) -> ModelVersion | None:

@@ -5,8 +5,8 @@ Running a validation stores an immutable record, sets the version's ``validation
 ``passed`` is None) and appends ``model_version.validation_finished`` to the history, all in
 one transaction. Predictions run while the registry file is free for other processes.
 
-Roles: validating needs editor, changing a policy admin (roles.py: admins manage per-model
-rules); reading needs none.
+Roles: validating needs editor, changing a policy (rules, or the Production requirement)
+admin (roles.py: admins manage per-model rules); reading needs none.
 """
 
 from __future__ import annotations
@@ -20,7 +20,12 @@ from registry import arguments as check
 from registry.errors import ArtifactError, InvalidArgumentError, NotFoundError
 from registry.store.paging import check_max_results
 from registry.uris import resolve_model
-from registry.validation_entities import Problem, ValidationPolicy, ValidationRecord
+from registry.validation_entities import (
+    Problem,
+    ProductionGate,
+    ValidationPolicy,
+    ValidationRecord,
+)
 from registry.validation_rules import check_rules_for_task, evaluate_rules, parse_rules
 
 if TYPE_CHECKING:
@@ -30,6 +35,7 @@ if TYPE_CHECKING:
     from registry.validation import ValidationResult
 
 MAX_RECORD_RESULTS = 10_000
+MAX_WINDOW_DAYS = 3650
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -137,6 +143,34 @@ class ValidationClient:
         comment = check.comment(comment)
         check_rules_for_task(parsed, self._model_task(name))
         return self._store.set_validation_policy(name, parsed, comment, actor)
+
+    def require_validation_for_production(
+        self, name: str, within_days: int | None, comment: str | None = None
+    ) -> ValidationPolicy:
+        """Let a version enter Production only when its newest validation passed within the
+        last ``within_days`` days (None lifts the requirement). The model needs rules first.
+        Direct transitions and approved requests are both checked; a reviewer may override
+        with a comment; rollback_production is exempt. Admins only."""
+        actor = self._require("admin", "changing a validation policy")
+        name = check.model_name(name)
+        if within_days is not None and (
+            isinstance(within_days, bool)
+            or not isinstance(within_days, int)
+            or not 1 <= within_days <= MAX_WINDOW_DAYS
+        ):
+            raise InvalidArgumentError(
+                f"within_days must be a whole number of days from 1 to {MAX_WINDOW_DAYS} "
+                f"(or None to lift the requirement), not {within_days!r}"
+            )
+        return self._store.set_production_requirement(
+            name, within_days, check.comment(comment), actor
+        )
+
+    def get_production_gate(self, name: str, version: int | str) -> ProductionGate:
+        """Whether ``version`` may enter Production now under the model's requirement, with
+        its newest validation; ``explain()`` says it in a sentence."""
+        name = check.model_name(name)
+        return self._store.get_production_gate(name, check.version_number(version, name))
 
     def _model_task(self, name: str) -> str | None:
         """The task of the newest version's model; None when there is none to load."""

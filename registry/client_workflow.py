@@ -100,11 +100,28 @@ class WorkflowClient:
         return self._store.search_transition_requests(name, status, max_results)
 
     def approve_transition_request(
-        self, request_id: int, comment: str | None = None
+        self, request_id: int, comment: str | None = None, *, override_validation: bool = False
     ) -> TransitionRequest:
         """Approve a pending request, which performs its transition. Reviewers only, and
-        never the requester."""
-        return self._decide(request_id, True, check.comment(comment))
+        never the requester. A request to Production passes the model's validation
+        requirement, or ``override_validation`` with a ``comment`` (see
+        transition_model_version_stage)."""
+        comment = check.comment(comment)
+        return self._decide(
+            request_id, True, comment, self._override_reason(override_validation, comment)
+        )
+
+    def _override_reason(self, override_validation: bool, comment: str | None) -> str | None:
+        """The reason for overriding a validation (None: no override); checks the role and
+        that there is a reason."""
+        if not override_validation:
+            return None
+        self._require("reviewer", "overriding a validation requirement")
+        if not comment or not comment.strip():
+            raise InvalidArgumentError(
+                "Overriding a validation needs a comment saying why; it is kept in the history"
+            )
+        return comment.strip()
 
     def reject_transition_request(self, request_id: int, comment: str) -> TransitionRequest:
         """Reject a pending request; say why in ``comment``."""
@@ -113,7 +130,9 @@ class WorkflowClient:
             raise InvalidArgumentError("Say why the request is rejected (comment is required)")
         return self._decide(request_id, False, reason)
 
-    def _decide(self, request_id: int, approve: bool, comment: str | None) -> TransitionRequest:
+    def _decide(
+        self, request_id: int, approve: bool, comment: str | None, override: str | None = None
+    ) -> TransitionRequest:
         actor = self._require("reviewer", "deciding on a transition request")
         request = self._store.get_transition_request(int(request_id))
         if request.requested_by == actor:
@@ -121,7 +140,7 @@ class WorkflowClient:
                 f"User {actor!r} requested transition {request_id}; another reviewer must "
                 "decide on it"
             )
-        return self._store.decide_transition_request(request.id, approve, comment, actor)
+        return self._store.decide_transition_request(request.id, approve, comment, actor, override)
 
     # -- comments ----------------------------------------------------------------------------
 

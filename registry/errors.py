@@ -8,6 +8,7 @@
     │   ├── SchemaMismatchError       prediction input does not match the model signature
     │   └── ValidationInputError      test data (or an upload) cannot be used to validate a model
     ├── InvalidStageTransitionError   a stage change that the rules refuse
+    │   └── ValidationRequiredError   Production needs a recent passing validation first
     ├── PermissionDeniedError         the acting user's role does not allow the action
     ├── RegistryBusyError             another process held the registry file past the timeout
     └── ArtifactError                 a model file is unsafe to load
@@ -66,6 +67,11 @@ class ValidationInputError(InvalidArgumentError):
 
 class InvalidStageTransitionError(RegistryError):
     """The requested stage transition is not allowed."""
+
+
+class ValidationRequiredError(InvalidStageTransitionError):
+    """The model requires a recent passing validation before a version enters Production,
+    and the version has none; a reviewer may override with a comment."""
 
 
 class PermissionDeniedError(RegistryError):

@@ -43,6 +43,13 @@ _TEMPLATES = {
     "model_version.transition_approved": "{actor} approved moving {model} {v} to {to_stage}",
     "model_version.transition_rejected": "{actor} rejected moving {model} {v} to {to_stage}",
     "model_version.comment_added": "{actor} commented on {model} {v}",
+    "model_version.validation_finished": "{actor} validated {model} {v}: {new_value}",
+    "model_version.validation_overridden": (
+        "{actor} put {model} {v} in Production overriding its validation: {comment}"
+    ),
+    "registered_model.validation_policy_changed": (
+        "{actor} changed the validation policy of {model}"
+    ),
     "role.changed": "{actor} gave {key} the role {new_value}",
     TEST_EVENT: "Test event from the model registry, sent by {actor}: this subscription works",
 }

@@ -97,13 +97,18 @@ def rules_text(rules: tuple[Rule, ...] | list[Rule]) -> str:
 
 @dataclass(frozen=True)
 class ValidationPolicy:
-    """The rules a registered model's versions must meet; empty ``rules`` means none."""
+    """The rules a registered model's versions must meet; empty ``rules`` means none.
+
+    ``production_within_days``: when set, a version enters Production only if its newest
+    validation passed and is at most that many days old (see ProductionGate).
+    """
 
     model_name: str
     rules: tuple[Rule, ...] = ()
     comment: str | None = None
     updated_by: str | None = None
     last_updated_timestamp: int | None = None
+    production_within_days: int | None = None
 
     def __str__(self) -> str:
         return rules_text(self.rules)
@@ -152,3 +157,67 @@ class ValidationRecord:
 
 def status_of(passed: bool | None) -> str:
     return "unchecked" if passed is None else "passed" if passed else "failed"
+
+
+DAY_MS = 86_400_000
+
+
+@dataclass(frozen=True)
+class ProductionGate:
+    """Whether a version may enter Production under its model's validation requirement.
+
+    ``within_days`` is the requirement (None: the model has none); ``latest`` is the
+    version's newest validation record, if any; ``now`` the time of the check (ms).
+    """
+
+    model_name: str
+    version: int
+    within_days: int | None
+    latest: ValidationRecord | None
+    now: int
+
+    @property
+    def required(self) -> bool:
+        return self.within_days is not None
+
+    @property
+    def satisfied(self) -> bool:
+        """The newest validation passed within the window (always True with no requirement)."""
+        if self.within_days is None:
+            return True
+        latest, since = self.latest, self.now - self.within_days * DAY_MS
+        return latest is not None and latest.passed is True and latest.creation_timestamp >= since
+
+    @property
+    def overridden_by_promotion(self) -> bool:
+        """Promoting now would go against a validation: the requirement is unmet, or the
+        newest validation failed."""
+        return not self.satisfied or (self.latest is not None and self.latest.passed is False)
+
+    def explain(self) -> str:
+        """One sentence for people: what the requirement is and where the version stands."""
+        label = f"{self.model_name!r} v{self.version}"
+        if self.within_days is None:
+            return f"{self.model_name!r} does not require a validation before Production."
+        window = f"{self.within_days} day{'s' if self.within_days != 1 else ''}"
+        latest = self.latest
+        if latest is None:
+            found = "it has never been validated"
+        else:
+            ago = _ago(self.now - latest.creation_timestamp)
+            found = f"its newest validation {latest.status} {ago}"
+            found += f" on {latest.data_name}" if latest.data_name else ""
+        verdict = "met" if self.satisfied else "not met"
+        return (
+            f"Production requires a passing validation in the last {window}: {verdict} for "
+            f"{label} ({found})."
+        )
+
+
+def _ago(ms: int) -> str:
+    hours = max(ms, 0) // 3_600_000
+    if hours < 1:
+        return "less than an hour ago"
+    if hours < 48:
+        return f"{hours} hour{'s' if hours != 1 else ''} ago"
+    return f"{hours // 24} days ago"

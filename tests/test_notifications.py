@@ -73,13 +73,13 @@ def test_a_moved_alias_names_the_previous_version(client, model):
 
 def test_unknown_events_are_handled_generically():
     change = Change(
-        41, 1_767_225_600_000, "ann", "model_version.validation_finished", "churn", 7,
+        41, 1_767_225_600_000, "ann", "model_version.drift_detected", "churn", 7,
         payload={"passed": True, "metrics": {"f1": 0.9}, "notes": "x" * 5000},
     )  # fmt: skip
     event = Event.from_change(change, BASE)
     assert event.payload["passed"] is True and event.payload["metrics"] == {"f1": 0.9}
     assert len(event.payload["notes"]) == 2000
-    assert event.summary() == "ann: model_version.validation_finished on churn v7"
+    assert event.summary() == "ann: model_version.drift_detected on churn v7"
     assert event.timestamp.isoformat() == "2026-01-01T00:00:00+00:00"
 
 
@@ -96,6 +96,11 @@ def test_unknown_events_are_handled_generically():
          "bob rejected moving churn v7 to Production", {"to_stage": "Production"}),
         ("model_version.comment_added", None, None, {"comment_id": 2},
          "bob commented on churn v7", {"comment": "looks good"}),
+        ("model_version.validation_finished", None, "failed", {"record_id": 3},
+         "bob validated churn v7: failed", {"new_value": "failed", "record_id": 3}),
+        ("model_version.validation_overridden", "failed", "Production", {"within_days": 7},
+         "bob put churn v7 in Production overriding its validation: looks good",
+         {"comment": "looks good", "within_days": 7}),
     ],
 )  # fmt: skip
 def test_review_events_read_well(name, old, new, payload, summary, fields):

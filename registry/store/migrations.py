@@ -269,6 +269,11 @@ MIGRATIONS: list[Migration] = [
         4, "review workflow: roles, transition requests, comments", _statements(_REVIEW_WORKFLOW)
     ),
     Migration(5, "validation: records and per-model policies", _statements(_VALIDATIONS)),
+    Migration(
+        6,
+        "validation: Production requires a recent passing validation (per model)",
+        _statements("ALTER TABLE validation_policies ADD COLUMN production_within_days INTEGER"),
+    ),
 ]
 
 

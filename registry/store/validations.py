@@ -11,56 +11,46 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from registry.errors import NotFoundError
+from registry.errors import InvalidArgumentError, NotFoundError
 from registry.store.changes import NewChange, now_ms, record
+from registry.store.gates import CURRENT_MODEL, RECORD_COLUMNS, read_gate, to_record
 from registry.store.models import model_not_found
 from registry.store.versions import fetch_version
 from registry.validation_entities import (
+    ProductionGate,
     Rule,
-    RuleResult,
     ValidationPolicy,
     ValidationRecord,
     rules_text,
 )
 
 VALIDATION_TAG = "validation"
-_RECORD_COLUMNS = (
-    "r.id, r.model_name, r.version, r.data_name, r.data_sha256, r.num_rows, r.num_columns, "
-    "r.target, r.task, r.metrics, r.rule_results, r.passed, r.created_by, "
-    "r.creation_timestamp, r.duration_ms, r.model_sha256, r.details"
-)
-_CURRENT_MODEL = (
-    "JOIN registered_models m ON m.name = r.model_name AND m.creation_timestamp = r.model_created"
-)
-
-
-def _to_record(row: tuple) -> ValidationRecord:
-    results = tuple(RuleResult.from_dict(item) for item in json.loads(row[10]))
-    return ValidationRecord(
-        *row[:9],
-        metrics=json.loads(row[9]),
-        rule_results=results,
-        passed=row[11],
-        created_by=row[12],
-        creation_timestamp=row[13],
-        duration_ms=row[14],
-        model_sha256=row[15],
-        details=json.loads(row[16]),
-    )
 
 
 def _fetch_policy(cur, name: str) -> tuple[int, ValidationPolicy]:
     """(the model's creation timestamp, its policy); raises NotFoundError for no model."""
     row = cur.execute(
-        "SELECT m.creation_timestamp, p.rules, p.comment, p.updated_by, p.last_updated_timestamp "
-        "FROM registered_models m LEFT JOIN validation_policies p "
+        "SELECT m.creation_timestamp, p.rules, p.comment, p.updated_by, p.last_updated_timestamp, "
+        "p.production_within_days FROM registered_models m LEFT JOIN validation_policies p "
         "ON p.model_name = m.name AND p.model_created = m.creation_timestamp WHERE m.name = ?",
         [name],
     ).fetchone()
     if row is None:
         raise model_not_found(name)
     rules = tuple(Rule.from_dict(item) for item in json.loads(row[1] or "[]"))
-    return row[0], ValidationPolicy(name, rules, row[2], row[3], row[4])
+    return row[0], ValidationPolicy(name, rules, row[2], row[3], row[4], row[5])
+
+
+def _write_policy(cur, created: int, policy: ValidationPolicy) -> None:
+    cur.execute(
+        "INSERT OR REPLACE INTO validation_policies (model_name, model_created, rules, comment, "
+        "updated_by, last_updated_timestamp, production_within_days) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            policy.model_name, created, json.dumps([r.to_dict() for r in policy.rules]),
+            policy.comment, policy.updated_by, policy.last_updated_timestamp,
+            policy.production_within_days,
+        ],
+    )  # fmt: skip
 
 
 class ValidationQueries:
@@ -77,14 +67,17 @@ class ValidationQueries:
     ) -> ValidationPolicy:
         """Replace the model's rules; the history row holds the old and new rules as text."""
         ts = now_ms()
-        policy = ValidationPolicy(name, tuple(rules), comment, actor, ts)
         with self._lease.transaction() as cur:
             created, old = _fetch_policy(cur, name)
+            if not rules and old.production_within_days is not None:
+                raise InvalidArgumentError(
+                    f"{name!r} requires a passing validation before Production, which needs "
+                    "rules to pass: lift that requirement before removing every rule"
+                )
+            policy = replace(old, rules=tuple(rules), comment=comment, updated_by=actor,
+                             last_updated_timestamp=ts)  # fmt: skip
+            _write_policy(cur, created, policy)
             before, after = [r.to_dict() for r in old.rules], [r.to_dict() for r in rules]
-            cur.execute(
-                "INSERT OR REPLACE INTO validation_policies VALUES (?, ?, ?, ?, ?, ?)",
-                [name, created, json.dumps(after), comment, actor, ts],
-            )
             change = NewChange(
                 "registered_model.validation_policy_changed", name, key="validation_policy",
                 old=rules_text(old.rules) or None, new=rules_text(rules) or None, comment=comment,
@@ -92,6 +85,36 @@ class ValidationQueries:
             )  # fmt: skip
             record(cur, actor, ts, [change])
         return policy
+
+    def set_production_requirement(
+        self, name: str, within_days: int | None, comment: str | None, actor: str
+    ) -> ValidationPolicy:
+        """Require (or, with None, stop requiring) a passing validation in the last
+        ``within_days`` days before a version enters Production."""
+        ts = now_ms()
+        with self._lease.transaction() as cur:
+            created, old = _fetch_policy(cur, name)
+            if within_days is not None and not old.rules:
+                raise InvalidArgumentError(
+                    f"{name!r} has no validation rules, so no validation can pass: set rules "
+                    "first (set_validation_policy), then require a passing validation"
+                )
+            policy = replace(old, production_within_days=within_days, comment=comment,
+                             updated_by=actor, last_updated_timestamp=ts)  # fmt: skip
+            _write_policy(cur, created, policy)
+            change = NewChange(
+                "registered_model.validation_policy_changed", name,
+                key="production_within_days", old=_days(old.production_within_days),
+                new=_days(within_days), comment=comment,
+                payload={"old": old.production_within_days, "new": within_days},
+            )  # fmt: skip
+            record(cur, actor, ts, [change])
+        return policy
+
+    def get_production_gate(self, name: str, version: int) -> ProductionGate:
+        with self._lease.cursor() as cur:
+            fetch_version(cur, name, version)
+            return read_gate(cur, name, version, now_ms())
 
     def add_validation_record(self, draft: ValidationRecord) -> ValidationRecord:
         """Store a record (its id and timestamp are assigned here), set the version's
@@ -128,11 +151,11 @@ class ValidationQueries:
     def get_validation_record(self, record_id: int) -> ValidationRecord:
         with self._lease.cursor() as cur:
             row = cur.execute(
-                f"SELECT {_RECORD_COLUMNS} FROM validation_records r WHERE r.id = ?", [record_id]
+                f"SELECT {RECORD_COLUMNS} FROM validation_records r WHERE r.id = ?", [record_id]
             ).fetchone()
         if row is None:
             raise NotFoundError(f"Validation record {record_id} not found")
-        return _to_record(row)
+        return to_record(row)
 
     def search_validation_records(
         self, name: str, version: int | None, limit: int
@@ -143,13 +166,17 @@ class ValidationQueries:
         )
         with self._lease.cursor() as cur:
             rows = cur.execute(
-                f"SELECT {_RECORD_COLUMNS} FROM validation_records r {_CURRENT_MODEL} "
+                f"SELECT {RECORD_COLUMNS} FROM validation_records r {CURRENT_MODEL} "
                 f"WHERE r.model_name = ? {condition} ORDER BY r.id DESC LIMIT ?",
                 [*params, limit],
             ).fetchall()
             if not rows:
                 _fetch_policy(cur, name)  # raises NotFoundError for an unknown model
-        return [_to_record(row) for row in rows]
+        return [to_record(row) for row in rows]
+
+
+def _days(days: int | None) -> str | None:
+    return None if days is None else f"{days} days"
 
 
 def _validation_changes(saved: ValidationRecord, old_tag: str | None) -> list[NewChange]:

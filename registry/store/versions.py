@@ -10,6 +10,7 @@ import duckdb
 from registry.entities import ModelVersion, PagedList
 from registry.errors import InvalidStageTransitionError, NotFoundError
 from registry.store.changes import NewChange, now_ms, record
+from registry.store.gates import guard_production
 from registry.store.paging import search_page
 
 VERSION_COLUMNS = (
@@ -129,11 +130,20 @@ class VersionQueries:
         archive_existing_versions: bool,
         comment: str | None,
         actor: str,
+        *,
+        gated: bool = True,
+        override: str | None = None,
     ) -> ModelVersion:
+        """``gated``: check the model's Production requirement (see gates.py), which
+        ``override`` (a reason) lets a reviewer pass."""
         with self._lease.transaction() as cur:
-            return apply_transition(
+            moved = apply_transition(
                 cur, name, version, stage, archive_existing_versions, comment, actor
             )
+            if gated and stage == "Production":
+                ts = moved.last_updated_timestamp
+                record(cur, actor, ts, guard_production(cur, name, version, override, ts))
+            return moved
 
     def get_latest_versions(self, name: str, stages: list[str] | None) -> list[ModelVersion]:
         stage_filter, params = "", [name]

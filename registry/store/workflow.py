@@ -7,6 +7,7 @@ from typing import Any
 from registry.entities import Comment, TransitionRequest
 from registry.errors import InvalidStageTransitionError, NotFoundError
 from registry.store.changes import NewChange, now_ms, record
+from registry.store.gates import guard_production
 from registry.store.versions import apply_transition, fetch_version
 
 _REQUEST_COLUMNS = (
@@ -93,9 +94,15 @@ class WorkflowQueries:
         return [TransitionRequest(*row) for row in rows]
 
     def decide_transition_request(
-        self, request_id: int, approve: bool, comment: str | None, actor: str
+        self,
+        request_id: int,
+        approve: bool,
+        comment: str | None,
+        actor: str,
+        override: str | None = None,
     ) -> TransitionRequest:
-        """Approve (performing the transition in the same transaction) or reject a request."""
+        """Approve (performing the transition in the same transaction, through the
+        Production gate unless ``override`` gives a reason) or reject a request."""
         ts = now_ms()
         with self._lease.transaction() as cur:
             request = _fetch_request(cur, request_id)
@@ -121,6 +128,9 @@ class WorkflowQueries:
                     cur, request.model_name, request.version, request.stage,
                     request.archive_existing_versions, note, actor,
                 )  # fmt: skip
+                if request.stage == "Production":
+                    guard = guard_production(cur, request.model_name, request.version, override, ts)
+                    record(cur, actor, ts, guard)
             return _fetch_request(cur, request_id)
 
     def add_comment(self, name: str, version: int, text: str, actor: str) -> Comment:
