@@ -27,19 +27,29 @@ def pending_requests(role: str) -> None:
         key=review.INBOX_PICK,
         format_func=lambda i: review.request_label(by_id[i]),
     )
+    gate = review.production_gate(client, by_id[picked])
+    override = gate is not None and gate.overridden_by_promotion
+    if override:
+        st.warning(
+            f"{gate.explain()} Approving overrides it: a comment is required, and the "
+            "override is recorded in the history.",
+            icon=":material/gavel:",
+        )
+    elif gate is not None and gate.required:
+        st.caption(f":material/check_circle: {gate.explain()}")
     st.text_input(
-        "Comment (required to reject)",
+        "Comment (required to reject or override)",
         key=review.INBOX_DECISION_COMMENT,
         placeholder="Why? It is kept in the history.",
     )
     approve_col, reject_col = st.columns(2)
     approve_col.button(
-        "Approve",
+        "Approve (override)" if override else "Approve",
         key=review.INBOX_APPROVE,
-        type="primary",
-        icon=":material/check:",
+        type="secondary" if override else "primary",
+        icon=":material/gavel:" if override else ":material/check:",
         on_click=review.approve,
-        args=(picked,),
+        args=(picked, override),
         width="stretch",
     )
     reject_col.button(

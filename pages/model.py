@@ -10,13 +10,14 @@ from registry.dashboard import (
     keys,
     links,
     paging,
+    review,
     selection,
     session,
     tables,
     widgets,
 )
-from registry.dashboard.actions import PendingAction, request
-from registry.dashboard.style import alias_badge, stage_badge, version_label
+from registry.dashboard.actions import PendingAction, request, request_policy
+from registry.dashboard.style import alias_badge, format_time, stage_badge, version_label
 
 PAGE_SIZE = 25
 TABLE_METRICS = 5
@@ -99,6 +100,64 @@ def tag_editor(name, version, tags, key_key, value_key, remove_key) -> None:
         )
 
 
+def pending_requests(model) -> None:
+    requests = client.get_transition_requests(model.name, status="pending", max_results=50)
+    if not requests:
+        return
+    with st.container(border=True):
+        count = len(requests)
+        st.markdown(
+            f":material/pending_actions: **{count} transition request"
+            f"{'s' if count != 1 else ''} waiting for a reviewer**"
+        )
+        frame = review.requests_frame(client, requests).drop(columns=["Model"])
+        st.dataframe(frame, hide_index=True, width="stretch")
+        st.page_link(links.page_file("inbox"), label="Decide in the Inbox", icon=":material/inbox:")
+
+
+def validation_policy(model, role: str) -> None:
+    policy = client.get_validation_policy(model.name)
+    with st.expander("Validation policy", icon=":material/fact_check:"):
+        if policy.rules:
+            st.markdown("\n".join(f"- `{rule}`" for rule in policy.rules))
+        else:
+            st.markdown("No rules yet: validations of this model are *unchecked*.")
+        st.markdown(policy_requirement(policy.production_within_days))
+        if policy.updated_by:
+            said = f": “{policy.comment}”" if policy.comment else ""
+            st.caption(
+                f"Changed by {policy.updated_by}, "
+                f"{format_time(policy.last_updated_timestamp)}{said}"
+            )
+        if not review.is_at_least(role, "admin"):
+            st.caption(f":material/lock: Changing the policy needs the admin role; you are {role}.")
+            return
+        with st.form(keys.MODEL_POLICY_FORM, border=False):
+            st.text_area(
+                "Rules, one per line", value="\n".join(str(r) for r in policy.rules),
+                key=keys.MODEL_POLICY_RULES, placeholder="accuracy >= 0.9\nf1 >= 0.88",
+            )  # fmt: skip
+            require_col, days_col = st.columns([2, 1], vertical_alignment="bottom")
+            require_col.checkbox(
+                "Production requires a passing validation",
+                value=policy.production_within_days is not None, key=keys.MODEL_POLICY_REQUIRE,
+            )  # fmt: skip
+            days_col.number_input(
+                "within days", min_value=1, max_value=3650, step=1,
+                value=policy.production_within_days or 7, key=keys.MODEL_POLICY_DAYS,
+            )  # fmt: skip
+            st.form_submit_button("Review policy", on_click=request_policy, args=(model.name,))
+
+
+def policy_requirement(days: int | None) -> str:
+    if days is None:
+        return "Production does not require a validation."
+    return (
+        f":material/verified_user: Production requires a passing validation in the last "
+        f"**{days} day{'s' if days != 1 else ''}**."
+    )
+
+
 def versions_table(model, metric: str | None):
     """The page of versions showing, and the rows the user selected."""
     scope = filters.versions_of(model.name)
@@ -142,6 +201,10 @@ STAGE_BUTTONS = {
 
 
 def stage_actions(version) -> None:
+    gate = client.get_production_gate(version.name, version.version)
+    if gate.required:
+        icon = ":material/check_circle:" if gate.satisfied else ":material/gavel:"
+        st.caption(f"{icon} {gate.explain()}")
     st.checkbox(
         "Archive the versions now in the target stage",
         value=True,
@@ -220,8 +283,10 @@ def version_panel(version) -> None:
 def show_model(model) -> None:
     header(model)
     feedback.show_flash(keys.MODEL_FLASH)
+    pending_requests(model)
     rollback_box(model)
     model_details(model)
+    validation_policy(model, client.get_role(session.signed_in_user()))
     metric_keys = client.get_model_metric_keys(model.name)
     if st.session_state.get(keys.MODEL_METRIC) not in metric_keys:
         st.session_state.pop(keys.MODEL_METRIC, None)  # chosen on another model

@@ -194,19 +194,22 @@ class ProductionGate:
         newest validation failed."""
         return not self.satisfied or (self.latest is not None and self.latest.passed is False)
 
+    @property
+    def latest_text(self) -> str:
+        """'passed 3 hours ago on holdout.csv', or 'never validated'."""
+        latest = self.latest
+        if latest is None:
+            return "never validated"
+        on = f" on {latest.data_name}" if latest.data_name else ""
+        return f"{latest.status} {_ago(self.now - latest.creation_timestamp)}{on}"
+
     def explain(self) -> str:
         """One sentence for people: what the requirement is and where the version stands."""
         label = f"{self.model_name!r} v{self.version}"
+        found = f"its newest validation {self.latest_text}" if self.latest else "never validated"
         if self.within_days is None:
-            return f"{self.model_name!r} does not require a validation before Production."
+            return f"{label}: {found}; the model does not require a validation for Production."
         window = f"{self.within_days} day{'s' if self.within_days != 1 else ''}"
-        latest = self.latest
-        if latest is None:
-            found = "it has never been validated"
-        else:
-            ago = _ago(self.now - latest.creation_timestamp)
-            found = f"its newest validation {latest.status} {ago}"
-            found += f" on {latest.data_name}" if latest.data_name else ""
         verdict = "met" if self.satisfied else "not met"
         return (
             f"Production requires a passing validation in the last {window}: {verdict} for "

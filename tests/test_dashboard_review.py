@@ -208,8 +208,10 @@ def test_validate_failed_policy_needs_an_override_comment(churn_versions):
     at.text_input(key=vd.VALIDATE_COMMENT).input("known label noise").run()
     at.button(key=vd.VALIDATE_CONFIRM_OK).click().run()
     assert churn_versions.get_model_version("churn-classifier", 2).current_stage == "Production"
-    comments = [h.comment for h in churn_versions.get_history(name="churn-classifier")]
-    assert "override: known label noise" in comments
+    (override,) = churn_versions.get_history(
+        "churn-classifier", 2, events=["model_version.validation_overridden"]
+    )
+    assert (override.comment, override.old_value) == ("known label noise", "failed")
 
 
 def test_empty_upload_shows_its_problem(churn_versions):

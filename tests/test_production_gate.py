@@ -51,7 +51,9 @@ def stage(client, version) -> str:
 
 def test_an_unvalidated_version_cannot_enter_production(client, churn):
     before = client.get_history("churn")
-    with pytest.raises(ValidationRequiredError, match=r"last 7 days: not met.*never been valid"):
+    with pytest.raises(
+        ValidationRequiredError, match=r"last 7 days: not met for 'churn' v1 \(never validated\)"
+    ):
         client.transition_model_version_stage("churn", 1, "Production")
     assert stage(client, 1) == "None"
     assert client.get_history("churn") == before

@@ -10,8 +10,15 @@ import streamlit as st
 from registry import InvalidArgumentError, RegistryClient
 from registry import arguments as check
 from registry.dashboard.filters import quote, versions_of
-from registry.dashboard.keys import MODEL_PENDING
+from registry.dashboard.keys import (
+    MODEL_PENDING,
+    MODEL_POLICY_DAYS,
+    MODEL_POLICY_REQUIRE,
+    MODEL_POLICY_RULES,
+)
 from registry.dashboard.style import shorten, stage_badge
+from registry.validation_entities import rules_text
+from registry.validation_rules import parse_rules
 
 
 @dataclass(frozen=True)
@@ -26,11 +33,12 @@ class PendingAction:
     archive_existing: bool = False
     key: str | None = None
     value: str | None = None
+    within_days: int | None = None  # policy: Production needs a pass in this many days
 
     @property
     def takes_comment(self) -> bool:
-        """Stage changes record a comment in the history."""
-        return self.kind in ("stage", "rollback")
+        """Stage and policy changes record a comment in the history."""
+        return self.kind in ("stage", "rollback", "policy")
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,7 @@ class Plan:
     changes: list[str]
     blocked: str | None = None  # why it cannot be confirmed
     notes: tuple[str, ...] = ()  # what will not change but might be expected to
+    override: str | None = None  # the validation that confirming overrides (needs a comment)
 
 
 def request(action: PendingAction, **fields: str) -> None:
@@ -46,6 +55,14 @@ def request(action: PendingAction, **fields: str) -> None:
     keys given (the inputs' values at click time)."""
     values = {name: _clean(st.session_state.get(key)) for name, key in fields.items()}
     st.session_state[MODEL_PENDING] = replace(action, **values)
+
+
+def request_policy(name: str) -> None:
+    """The policy form's callback: ask to confirm its rules and requirement."""
+    state = st.session_state
+    days = int(state.get(MODEL_POLICY_DAYS) or 1) if state.get(MODEL_POLICY_REQUIRE) else None
+    rules = _clean(state.get(MODEL_POLICY_RULES))
+    state[MODEL_PENDING] = PendingAction("policy", name, value=rules, within_days=days)
 
 
 def _clean(value: object) -> object:
@@ -79,10 +96,16 @@ def plan_stage(client: RegistryClient, a: PendingAction) -> Plan:
         if number in moving
     )
     verb = "Archive" if stage == "Archived" else f"Promote to {stage}"
-    blocked = None
+    blocked = override = None
     if version.current_stage == stage and not others:
         blocked = f"v{a.version} is already in {stage}."
-    return Plan(f"{verb}: {a.model} v{a.version}", changes, blocked, notes)
+    elif stage == "Production":
+        gate = client.get_production_gate(a.model, a.version)
+        if gate.overridden_by_promotion:
+            override = gate.explain()
+        elif gate.required:
+            notes += (gate.explain(),)
+    return Plan(f"{verb}: {a.model} v{a.version}", changes, blocked, notes, override)
 
 
 def plan_rollback(client: RegistryClient, a: PendingAction) -> Plan:
@@ -156,6 +179,30 @@ def _tag_owner(client: RegistryClient, a: PendingAction):
     return client.get_model_version(a.model, a.version)
 
 
+def plan_policy(client: RegistryClient, a: PendingAction) -> Plan:
+    old = client.get_validation_policy(a.model)
+    try:
+        rules = rules_text(parse_rules(a.value or []))
+    except InvalidArgumentError as error:
+        return Plan(f"Change the validation policy of {a.model}", [], str(error))
+    changes = []
+    if rules != rules_text(old.rules):
+        changes.append(_text_change("Rules", rules_text(old.rules) or None, rules or None))
+    if a.within_days != old.production_within_days:
+        changes.append(
+            f"Production requires a pass within: {_days(old.production_within_days)} → "
+            f"**{_days(a.within_days)}**"
+        )
+    blocked = None if changes else "The policy is unchanged."
+    if a.within_days is not None and not rules:
+        blocked = "Requiring a passing validation needs at least one rule."
+    return Plan(f"Change the validation policy of {a.model}", changes, blocked)
+
+
+def _days(days: int | None) -> str:
+    return "not required" if days is None else f"{days} day{'s' if days != 1 else ''}"
+
+
 PLANNERS = {
     "stage": plan_stage,
     "rollback": plan_rollback,
@@ -164,6 +211,7 @@ PLANNERS = {
     "description": plan_description,
     "tag": plan_tag,
     "tag_delete": plan_tag_delete,
+    "policy": plan_policy,
 }
 
 
@@ -171,8 +219,11 @@ def plan(client: RegistryClient, action: PendingAction) -> Plan:
     return PLANNERS[action.kind](client, action)
 
 
-def apply(client: RegistryClient, a: PendingAction, comment: str | None = None) -> str:
-    """Make the change; returns the sentence to confirm it. Raises RegistryError."""
+def apply(
+    client: RegistryClient, a: PendingAction, comment: str | None = None, override: bool = False
+) -> str:
+    """Make the change (``override``: a validation, with ``comment`` saying why); returns
+    the sentence to confirm it. Raises RegistryError."""
     comment = (comment or "").strip() or None
     if a.kind == "stage":
         client.transition_model_version_stage(
@@ -181,8 +232,11 @@ def apply(client: RegistryClient, a: PendingAction, comment: str | None = None) 
             a.stage,
             archive_existing_versions=a.archive_existing,
             comment=comment,
+            override_validation=override,
         )
         return f"{a.model} v{a.version} is now in {a.stage}."
+    if a.kind == "policy":
+        return _apply_policy(client, a, comment)
     if a.kind == "rollback":
         restored = client.rollback_production(a.model, comment=comment)
         return f"Rolled back: {a.model} v{restored.version} is in Production again."
@@ -214,3 +268,22 @@ def _apply_edit(client: RegistryClient, a: PendingAction) -> str:
     else:
         client.delete_model_version_tag(a.model, a.version, a.key)
     return f"Removed tag {a.key} from {target}."
+
+
+def _apply_policy(client: RegistryClient, a: PendingAction, comment: str | None) -> str:
+    """Rules and the requirement, in the order that keeps the policy valid in between."""
+    old = client.get_validation_policy(a.model)
+    rules = parse_rules(a.value or [])
+
+    def set_rules() -> None:
+        if rules_text(rules) != rules_text(old.rules):
+            client.set_validation_policy(a.model, list(rules), comment)
+
+    def set_requirement() -> None:
+        if a.within_days != old.production_within_days:
+            client.require_validation_for_production(a.model, a.within_days, comment)
+
+    steps = (set_requirement, set_rules) if a.within_days is None else (set_rules, set_requirement)
+    for step in steps:
+        step()
+    return f"Saved the validation policy of {a.model}."

@@ -33,12 +33,13 @@ def _close() -> None:
         st.session_state.pop(key, None)
 
 
-def _confirm(action: actions.PendingAction) -> None:
+def _confirm(action: actions.PendingAction, override: bool) -> None:
     """Confirm's callback: make the change as the signed-in user, then close the dialog;
     on a registry error keep it open with the message."""
     with acting() as client:
         try:
-            message = actions.apply(client, action, st.session_state.get(MODEL_COMMENT))
+            comment = st.session_state.get(MODEL_COMMENT)
+            message = actions.apply(client, action, comment, override)
         except RegistryError as error:
             st.session_state[MODEL_CONFIRM_ERROR] = error
             return
@@ -64,15 +65,16 @@ def confirm_dialog() -> None:
     if failure is not None:
         show_error(failure, retry=False)
     confirm, cancel = st.columns(2)
+    override = plan.override is not None
     confirm.button(
-        "Confirm",
+        "Override and confirm" if override else "Confirm",
         key=MODEL_CONFIRM_OK,
-        type="primary",
+        type="secondary" if override else "primary",
         disabled=plan.blocked is not None,
-        icon=":material/check:",
+        icon=":material/gavel:" if override else ":material/check:",
         width="stretch",
         on_click=_confirm,
-        args=(action,),
+        args=(action, override),
     )
     cancel.button("Cancel", key=MODEL_CONFIRM_CANCEL, on_click=_close, width="stretch")
 
@@ -85,6 +87,15 @@ def _show_plan(plan: actions.Plan, action: actions.PendingAction) -> None:
         st.caption(f":material/info: {note}")
     if plan.blocked:
         st.warning(plan.blocked, icon=":material/block:")
+    elif plan.override:
+        st.warning(
+            f"{plan.override} Confirming overrides it: that needs the reviewer role and a "
+            "comment, and is recorded in the history.",
+            icon=":material/gavel:",
+        )
+        st.text_input(
+            "Override comment (required)", key=MODEL_COMMENT, placeholder="Why promote anyway?"
+        )
     elif action.takes_comment:
         st.text_input(
             "Comment (optional)", key=MODEL_COMMENT, placeholder="Why? It is kept in the history."

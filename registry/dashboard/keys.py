@@ -45,6 +45,10 @@ MODEL_CONFIRM_OK = "model_confirm_ok"
 MODEL_CONFIRM_CANCEL = "model_confirm_cancel"
 MODEL_CONFIRM_CLOSE = "model_confirm_close"
 MODEL_CONFIRM_ERROR = "model_confirm_error"
+MODEL_POLICY_FORM = "model_policy_form"
+MODEL_POLICY_RULES = "model_policy_rules"
+MODEL_POLICY_REQUIRE = "model_policy_require"
+MODEL_POLICY_DAYS = "model_policy_days"
 
 # Version page
 VERSION_MODEL = "version_model"

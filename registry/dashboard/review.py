@@ -13,6 +13,7 @@ from registry.dashboard.feedback import flash
 from registry.dashboard.filters import versions_of
 from registry.dashboard.session import acting
 from registry.dashboard.style import format_time
+from registry.validation_entities import ProductionGate
 
 INBOX_FLASH = "inbox_flash"
 INBOX_ERROR = "inbox_error"
@@ -45,6 +46,11 @@ def current_stage(client: RegistryClient, request) -> str:
         return "?"
 
 
+REQUEST_COLUMNS = [
+    "Request", "Model", "Version", "Change", "Validation", "Requested by", "When", "Comment",
+]  # fmt: skip
+
+
 def requests_frame(client: RegistryClient, requests: list) -> pd.DataFrame:
     """Pending requests as the inbox table (from: the version's stage now)."""
     return pd.DataFrame(
@@ -54,14 +60,35 @@ def requests_frame(client: RegistryClient, requests: list) -> pd.DataFrame:
                 "Model": r.model_name,
                 "Version": r.version,
                 "Change": f"{current_stage(client, r)} → {r.stage}",
+                "Validation": validation_status(client, r),
                 "Requested by": r.requested_by,
                 "When": format_time(r.requested_at),
                 "Comment": r.comment or "",
             }
             for r in requests
         ],
-        columns=["Request", "Model", "Version", "Change", "Requested by", "When", "Comment"],
+        columns=REQUEST_COLUMNS,
     )
+
+
+def production_gate(client: RegistryClient, request) -> ProductionGate | None:
+    """The gate a request to Production must pass; None for other stages or a lost version."""
+    if request.stage != "Production":
+        return None
+    try:
+        return client.get_production_gate(request.model_name, request.version)
+    except RegistryError:
+        return None
+
+
+def validation_status(client: RegistryClient, request) -> str:
+    """The version's newest validation, and whether Production's requirement is met."""
+    gate = production_gate(client, request)
+    if gate is None:
+        return ""
+    if not gate.required:
+        return gate.latest_text
+    return f"{gate.latest_text} · required: {'met' if gate.satisfied else 'NOT met'}"
 
 
 def request_label(request) -> str:
@@ -89,12 +116,18 @@ def _run(error_key: str, flash_key: str, write, message: str) -> None:
     flash(flash_key, message)
 
 
-def approve(request_id: int) -> None:
+def approve(request_id: int, override: bool = False) -> None:
+    """Approve's callback; ``override``: the request goes against a validation."""
     comment = (st.session_state.get(INBOX_DECISION_COMMENT) or "").strip() or None
+    if override and not comment:
+        st.session_state[INBOX_ERROR] = (
+            "Approving overrides a validation: say why in the comment (it is required)."
+        )
+        return
     _run(
         INBOX_ERROR,
         INBOX_FLASH,
-        lambda c: c.approve_transition_request(request_id, comment),
+        lambda c: c.approve_transition_request(request_id, comment, override_validation=override),
         f"Approved request #{request_id}.",
     )
 

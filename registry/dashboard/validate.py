@@ -250,12 +250,8 @@ def close_promote() -> None:
         st.session_state.pop(key, None)
 
 
-def transition_comment(promotion: Promotion, comment: str) -> str | None:
-    if promotion.override:
-        return f"override: {comment}"
-    if comment:
-        return comment
-    return f"validated on {promotion.data_name}"
+def transition_comment(promotion: Promotion, comment: str) -> str:
+    return comment or f"validated on {promotion.data_name}"
 
 
 def confirm_promote(promotion: Promotion) -> None:
@@ -271,6 +267,7 @@ def confirm_promote(promotion: Promotion) -> None:
             client.transition_model_version_stage(
                 promotion.name, promotion.version, "Production",
                 archive_existing_versions=True, comment=transition_comment(promotion, comment),
+                override_validation=promotion.override,
             )  # fmt: skip
         except RegistryError as error:
             st.session_state[VALIDATE_CONFIRM_ERROR] = str(error)

@@ -1,0 +1,152 @@
+"""The validation policy and pending requests on the Model page, and the Production
+requirement in the promotion dialog and the Inbox (AppTest, real models and validations)."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from dashboard_support import APP
+from streamlit.testing.v1 import AppTest
+from validation_support import churn_model, register, sample_csv
+
+from registry import RegistryClient
+from registry.dashboard import keys, review
+from registry.dashboard.feedback import UNEXPECTED
+
+OVERRIDDEN = "model_version.validation_overridden"
+POLICY_SUBMIT = f"FormSubmitter:{keys.MODEL_POLICY_FORM}-Review policy"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def gated(home):
+    """churn v1, v2 (real models): rules churn_test.csv passes; Production requires a pass
+    in the last 7 days; v2 passed, v1 was never validated. tester admin, ed editor, rev
+    reviewer."""
+    for _ in range(2):
+        register("churn", churn_model())
+    client = RegistryClient(home=home)
+    client.set_validation_policy("churn", "accuracy >= 0.85; f1 >= 0.55")
+    client.require_validation_for_production("churn", 7)
+    client.validate_model_version("churn", 2, sample_csv("churn_test.csv"), "churned", "test.csv")
+    client.set_role("tester", "admin")
+    client.set_role("ed", "editor")
+    client.set_role("rev", "reviewer")
+    client.release()
+    return client
+
+
+def open_model(version: int) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params.update(page="model", model="churn", version=str(version))
+    return clean(at.run())
+
+
+def clean(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e for e in at.error if UNEXPECTED in e.value]
+    return at
+
+
+def texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def test_promoting_an_unvalidated_version_needs_an_override_comment(gated):
+    at = open_model(1)
+    assert "not met for 'churn' v1 (never validated)" in texts(at.caption)
+    at.button(key=f"{keys.MODEL_TO_STAGE}_production").click().run()
+    assert "Confirming overrides it" in texts(at.warning)
+    assert at.button(key=keys.MODEL_CONFIRM_OK).label == "Override and confirm"
+    clean(at.button(key=keys.MODEL_CONFIRM_OK).click().run())
+    assert "needs a comment" in texts(at.error)
+    assert gated.get_model_version("churn", 1).current_stage == "None"
+    at.text_input(key=keys.MODEL_COMMENT).input("fixes the outage").run()
+    clean(at.button(key=keys.MODEL_CONFIRM_OK).click().run())
+    assert "churn v1 is now in Production." in texts(at.success)
+    (row,) = gated.get_history("churn", 1, events=[OVERRIDDEN])
+    assert (row.actor, row.comment) == ("tester", "fixes the outage")
+
+
+def test_a_validated_version_promotes_plainly(gated):
+    at = open_model(2)
+    assert "met for 'churn' v2 (its newest validation passed" in texts(at.caption)
+    at.button(key=f"{keys.MODEL_TO_STAGE}_production").click().run()
+    assert at.button(key=keys.MODEL_CONFIRM_OK).label == "Confirm"
+    assert not at.warning
+    clean(at.button(key=keys.MODEL_CONFIRM_OK).click().run())
+    assert gated.get_model_version("churn", 2).current_stage == "Production"
+    assert not gated.get_history("churn", events=[OVERRIDDEN])
+
+
+def test_an_admin_changes_the_policy_after_reviewing_it(gated):
+    at = open_model(2)
+    at.text_area(key=keys.MODEL_POLICY_RULES).input("accuracy >= 0.8\nroc_auc >= 0.7")
+    at.number_input(key=keys.MODEL_POLICY_DAYS).set_value(3)
+    at.button(key=POLICY_SUBMIT).click().run()
+    dialog = "\n".join(m.value for m in at.markdown if m.value.startswith("- "))
+    assert "accuracy >= 0.85; f1 >= 0.55" in dialog and "accuracy >= 0.8; roc_auc >= 0.7" in dialog
+    assert "7 days → **3 days**" in dialog
+    at.text_input(key=keys.MODEL_COMMENT).input("new holdout set").run()
+    clean(at.button(key=keys.MODEL_CONFIRM_OK).click().run())
+    policy = gated.get_validation_policy("churn")
+    assert (str(policy), policy.production_within_days) == ("accuracy >= 0.8; roc_auc >= 0.7", 3)
+    assert policy.comment == "new holdout set"
+    at.checkbox(key=keys.MODEL_POLICY_REQUIRE).uncheck()
+    at.text_area(key=keys.MODEL_POLICY_RULES).input("")
+    at.button(key=POLICY_SUBMIT).click().run()
+    clean(at.button(key=keys.MODEL_CONFIRM_OK).click().run())
+    policy = gated.get_validation_policy("churn")
+    assert (policy.rules, policy.production_within_days) == ((), None)
+    assert "Production does not require a validation." in texts(at.markdown)
+
+
+def test_a_bad_rule_is_explained_and_changes_nothing(gated):
+    at = open_model(2)
+    at.text_area(key=keys.MODEL_POLICY_RULES).input("accuracy => 0.8")
+    at.button(key=POLICY_SUBMIT).click().run()
+    assert at.button(key=keys.MODEL_CONFIRM_OK).disabled
+    assert "accuracy => 0.8" in texts(at.warning)
+    assert str(gated.get_validation_policy("churn")) == "accuracy >= 0.85; f1 >= 0.55"
+
+
+def test_non_admins_read_the_policy_but_cannot_change_it(gated, monkeypatch):
+    monkeypatch.setenv("REGISTRY_USER", "rev")
+    at = open_model(2)
+    assert "- `accuracy >= 0.85`\n- `f1 >= 0.55`" in texts(at.markdown)
+    assert "needs the admin role; you are reviewer" in texts(at.caption)
+    assert not [b for b in at.button if b.key == POLICY_SUBMIT]
+
+
+def test_pending_requests_show_on_the_model_page_and_the_inbox_asks_for_an_override(
+    gated, monkeypatch
+):
+    ed = RegistryClient(home=gated.home, user="ed")
+    request = ed.request_transition("churn", 1, "Production", "ready for prime time")
+    ed.release()
+    at = open_model(2)
+    assert "1 transition request waiting for a reviewer" in texts(at.markdown)
+    table = at.dataframe[0].value
+    assert list(table["Change"]) == ["None → Production"]
+    assert list(table["Validation"]) == ["never validated · required: NOT met"]
+
+    monkeypatch.setenv("REGISTRY_USER", "rev")
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    clean(at.switch_page("pages/inbox.py").run())
+    assert "Approving overrides it" in texts(at.warning)
+    assert at.button(key=review.INBOX_APPROVE).label == "Approve (override)"
+    clean(at.button(key=review.INBOX_APPROVE).click().run())
+    assert "comment (it is required)" in texts(at.error)
+    assert gated.get_transition_requests("churn")[0].status == "pending"
+    at.text_input(key=review.INBOX_DECISION_COMMENT).input("validated offline").run()
+    clean(at.button(key=review.INBOX_APPROVE).click().run())
+    assert f"Approved request #{request.id}." in texts(at.success)
+    assert gated.get_model_version("churn", 1).current_stage == "Production"
+    (row,) = gated.get_history("churn", 1, events=[OVERRIDDEN])
+    assert (row.actor, row.comment) == ("rev", "validated offline")
