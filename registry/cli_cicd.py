@@ -34,6 +34,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         help="archive the versions that were in the target stage",
     )
     promote.add_argument("--comment", help="why (kept in the history and sent in events)")
+    promote.add_argument(
+        "--override-validation",
+        action="store_true",
+        help="promote although the model's validation requirement is not met "
+        "(reviewer role and --comment needed; recorded)",
+    )
     promote.set_defaults(run=_promote)
 
     archive = commands.add_parser("archive", help="move a model version to Archived")
@@ -66,8 +72,9 @@ def _promote(args: argparse.Namespace) -> int:
     client = RegistryClient(args.home)
     before = client.get_model_version(args.model, args.version).current_stage
     moved = client.transition_model_version_stage(
-        args.model, args.version, args.stage, args.archive_existing, args.comment
-    )
+        args.model, args.version, args.stage, args.archive_existing, args.comment,
+        override_validation=args.override_validation,
+    )  # fmt: skip
     extra = f"; earlier {moved.current_stage} versions archived" if args.archive_existing else ""
     print(f"{moved.name} v{moved.version}: {before} -> {moved.current_stage}{extra}")
     return EXIT_OK

@@ -33,6 +33,21 @@ def test_promote_archives_the_previous_version_and_keeps_the_comment(client, mod
     assert client.get_history(model, 2)[0].comment == "pipeline 418"
 
 
+def test_promote_through_the_validation_requirement(client, model, capsys):
+    client.set_validation_policy(model, "accuracy >= 0.9")
+    client.require_validation_for_production(model, 7)
+    assert main(["promote", model, "1"]) == 1
+    assert "Production requires a passing validation in the last 7 days" in (
+        capsys.readouterr().err
+    )
+    assert main(["promote", model, "1", "--override-validation"]) == 2
+    assert "needs a comment" in capsys.readouterr().err
+    assert client.get_model_version(model, 1).current_stage == "None"
+    assert main(["promote", model, "1", "--override-validation", "--comment", "hotfix"]) == 0
+    (row,) = client.get_history(model, 1, events=["model_version.validation_overridden"])
+    assert row.comment == "hotfix"
+
+
 def test_archive_and_alias(client, model, capsys):
     assert main(["archive", model, "1"]) == 0
     assert main(["alias", model, "champion", "3"]) == 0
