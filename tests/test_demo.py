@@ -110,6 +110,28 @@ def test_champion_and_challenger_aliases(seeded, name):
     assert registry.pyfunc.load_model(f"models:/{name}@challenger") is not None
 
 
+LIVE = ("Production", "Staging")
+
+
+def test_live_versions_were_validated_against_each_policy(seeded):
+    client = seeded.client
+    found = {
+        name: {r.version: (r.status, r.created_by) for r in client.list_validation_records(name)}
+        for name in MODELS
+    }
+    live = {
+        name: {v.version for v in _versions(client, name) if v.current_stage in LIVE}
+        for name in MODELS
+    }
+    assert {name: set(records) for name, records in found.items()} == live
+    # The fraud challenger trades recall for precision: it fails recall >= 0.5.
+    challenger = client.get_model_version_by_alias("fraud-detector", "challenger").version
+    assert found["fraud-detector"][challenger] == ("failed", "carol")
+    assert client.get_model_version("fraud-detector", challenger).tags["validation"] == "failed"
+    gate = client.get_production_gate("churn-classifier", 6)
+    assert gate.within_days == 7 and gate.satisfied
+
+
 @pytest.mark.parametrize("name", MODELS)
 def test_versions_differ_in_their_metrics(seeded, name):
     metric = MODELS[name][2]

@@ -67,6 +67,8 @@ class ModelStory:
     holdout: str
     releases: tuple[Release, ...]
     steps: tuple[Step, ...]
+    rules: str = ""  # the validation policy its owner sets, checked on the holdout
+    production_within_days: int | None = None  # Production requires a recent pass
 
 
 def _onehot(estimator: Any) -> Callable[[Split, dict], Any]:
@@ -103,6 +105,8 @@ CHURN = ModelStory(
     split=datasets.churn_split,
     curve=("f1", "roc_auc"),
     holdout="the Q3 holdout",
+    rules="accuracy >= 0.88; f1 >= 0.6",
+    production_within_days=7,
     releases=(
         Release(
             Candidate("churn-logreg-baseline", "logistic-regression",
@@ -167,6 +171,7 @@ FRAUD = ModelStory(
     split=datasets.fraud_split,
     curve=("pr_auc", "roc_auc"),
     holdout="the September holdout",
+    rules="recall >= 0.5; roc_auc >= 0.9",
     releases=(
         Release(
             Candidate("fraud-logreg", "logistic-regression", {"C": 1.0, "max_iter": 1000},
@@ -224,6 +229,7 @@ DEMAND = ModelStory(
     split=datasets.demand_split,
     curve=("rmse", "r2"),
     holdout="the 2-month holdout",
+    rules="r2 >= 0.85; mae <= 5",
     releases=(
         Release(
             Candidate("demand-ridge", "ridge", {"alpha": 1.0}, _scaled(Ridge)),

@@ -38,6 +38,11 @@ class StoryReplay:
         for number, release in enumerate(self.story.releases, start=1):
             events.append((_at(anchor, release.day, release.hour), self._releaser(number)))
         events += [(_at(anchor, s.day, s.hour), self._stepper(s)) for s in self.story.steps]
+        if self.story.rules:  # after every step: the last ones happen on day 1 before noon
+            events += [
+                (_at(anchor, 2, 9), lambda ts: self.set_policy()),
+                (_at(anchor, 1, 15), lambda ts: self.validate_live_versions()),
+            ]
         return events
 
     def _releaser(self, number: int) -> Callable[[int], None]:
@@ -95,6 +100,29 @@ class StoryReplay:
             actor.transition_model_version_stage(name, version, "Archived", comment=comment)
             actor.set_model_version_tag(name, version, "validation", "failed")
             self._drop_challenger(actor, version)
+
+    def set_policy(self) -> None:
+        owner = self.client_for(self.story.owner)
+        owner.set_validation_policy(
+            self.story.name, self.story.rules, f"What we check on {self.story.holdout}"
+        )
+
+    def validate_live_versions(self) -> None:
+        """The owner validates the Production and Staging versions on the holdout, then
+        (if the story says so) makes Production require a recent pass."""
+        story, owner = self.story, self.client_for(self.story.owner)
+        live = owner.search_model_versions(
+            f"name = '{story.name}' AND current_stage IN ('Production', 'Staging')"
+        )
+        data_name = f"{self.split.name}_test.csv"
+        for version in sorted(v.version for v in live):
+            owner.validate_model_version(
+                story.name, version, self.split.test, self.split.target, data_name
+            )
+        if story.production_within_days is not None:
+            owner.require_validation_for_production(
+                story.name, story.production_within_days, "Live versions are checked weekly"
+            )
 
     def _drop_challenger(self, actor: RegistryClient, version: int) -> None:
         if self.challenger == version:
