@@ -3,7 +3,7 @@
 import streamlit as st
 
 from registry import RegistryError
-from registry.dashboard import feedback, session, widgets
+from registry.dashboard import feedback, links, session, widgets
 from registry.dashboard import validate as v
 from registry.errors import ValidationInputError
 
@@ -112,12 +112,13 @@ def promote_dialog() -> None:
 
 def validate() -> None:
     chosen = test_data()
-    name = widgets.model_picker(client, v.VALIDATE_MODEL)
+    name = widgets.model_picker(client, v.VALIDATE_MODEL, current=links.requested_model())
     if chosen is None or not name:
         st.info("Choose test data and a model to validate.", icon=":material/fact_check:")
         return
     upload, data_name = chosen
-    numbers, defaults = v.version_choices(client, name)
+    wanted = links.requested_version() if name == links.requested_model() else None
+    numbers, defaults = v.version_choices(client, name, wanted)
     versions_col, target_col = st.columns([2, 1])
     versions = versions_col.multiselect(
         "Versions", numbers, default=defaults, key=f"{v.VALIDATE_VERSIONS}_{name}",

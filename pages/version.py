@@ -2,7 +2,19 @@
 
 import streamlit as st
 
-from registry.dashboard import feedback, figures, filters, keys, links, session, tables, widgets
+from registry.dashboard import (
+    comments,
+    feedback,
+    figures,
+    filters,
+    keys,
+    links,
+    review,
+    session,
+    tables,
+    validate,
+    widgets,
+)
 from registry.dashboard.lineage import lineage_figure
 from registry.dashboard.manifests import version_manifest
 from registry.dashboard.runs import find_run, metric_histories
@@ -149,8 +161,47 @@ def model_file_section(version, run) -> None:
     )
 
 
+def validation_section(version) -> None:
+    st.subheader("Validation")
+    gate = client.get_production_gate(version.name, version.version)
+    if gate.required:
+        icon = ":material/check_circle:" if gate.satisfied else ":material/gavel:"
+        st.caption(f"{icon} {gate.explain()}")
+    records = client.list_validation_records(version.name, version.version, max_results=50)
+    if records:
+        st.dataframe(validate.records_frame(records), hide_index=True, width="stretch")
+    else:
+        st.caption("This version has not been validated yet.")
+    st.page_link(
+        links.page_file("validate"), label="Validate on test data", icon=":material/fact_check:",
+        query_params=links.link_params("validate", version.name, version.version),
+    )  # fmt: skip
+
+
+def comments_section(version) -> None:
+    st.subheader("Comments")
+    comments.show_thread(client.get_comments(version.name, version.version))
+    role = client.get_role(session.signed_in_user())
+    if not review.is_at_least(role, "editor"):
+        st.caption(f":material/lock: Commenting needs the editor role; you are {role}.")
+        return
+    with st.form(keys.VERSION_COMMENT_FORM, border=False):
+        st.text_area(
+            "Add a comment", key=keys.VERSION_COMMENT, height=80,
+            placeholder="Questions, findings, links: the thread stays with the version.",
+        )  # fmt: skip
+        st.form_submit_button(
+            "Comment", icon=":material/send:", on_click=comments.post,
+            args=(version.name, version.version),
+        )  # fmt: skip
+    failure = st.session_state.get(keys.VERSION_COMMENT_ERROR)
+    if failure:
+        st.error(failure, icon=":material/error:")
+
+
 def show_version(version) -> None:
     header(version)
+    feedback.show_flash(keys.VERSION_FLASH)
     run = find_run(client, version.run_id)
     st.subheader("Lineage")
     st.plotly_chart(lineage_figure(version, run), key=keys.VERSION_LINEAGE_CHART)
@@ -159,6 +210,8 @@ def show_version(version) -> None:
     elif version.run_id:
         st.warning(f"Run {version.run_id!r} is not recorded in this registry.")
     model_file_section(version, run)
+    validation_section(version)
+    comments_section(version)
     if version.tags:
         st.subheader("Tags")
         st.dataframe(tables.key_values(version.tags, "Tag"), hide_index=True)

@@ -56,6 +56,10 @@ VERSION_NUMBER = "version_number"
 VERSION_METRICS = "version_metrics"
 VERSION_HISTORIES_CHART = "version_histories_chart"
 VERSION_LINEAGE_CHART = "version_lineage_chart"
+VERSION_COMMENT = "version_comment"
+VERSION_COMMENT_FORM = "version_comment_form"
+VERSION_COMMENT_ERROR = "version_comment_error"
+VERSION_FLASH = "version_flash"
 
 # Compare page
 COMPARE_PICKS = "compare_picks"

@@ -64,12 +64,17 @@ def problem_lines(error: ValidationInputError) -> list[str]:
     return lines or [p.message for p in error.problems] or [str(error)]
 
 
-def version_choices(client: RegistryClient, name: str) -> tuple[list[int], list[int]]:
-    """All version numbers (newest first) and the default picks: Production and Staging."""
+def version_choices(
+    client: RegistryClient, name: str, wanted: int | None = None
+) -> tuple[list[int], list[int]]:
+    """All version numbers (newest first) and the default picks: Production and Staging,
+    or the ``wanted`` version (from a link) against Production."""
     versions = client.search_model_versions(versions_of(name), max_results=500)
     numbers = sorted((v.version for v in versions), reverse=True)
     staged = {v.current_stage: v.version for v in sorted(versions, key=lambda v: v.version)}
     defaults = [staged[s] for s in ("Production", "Staging") if s in staged]
+    if wanted in numbers:
+        defaults = list(dict.fromkeys([staged.get("Production", wanted), wanted]))
     return numbers, defaults or numbers[:1]
 
 

@@ -1,5 +1,6 @@
-"""The validation policy and pending requests on the Model page, and the Production
-requirement in the promotion dialog and the Inbox (AppTest, real models and validations)."""
+"""Reviewing around a version (AppTest, real models and validations): the validation policy
+and pending requests on the Model page, the Production requirement in the promotion dialog
+and the Inbox, and the Version page's validations and comment thread."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from validation_support import churn_model, register, sample_csv
 
 from registry import RegistryClient
 from registry.dashboard import keys, review
+from registry.dashboard import validate as vd
 from registry.dashboard.feedback import UNEXPECTED
 
 OVERRIDDEN = "model_version.validation_overridden"
 POLICY_SUBMIT = f"FormSubmitter:{keys.MODEL_POLICY_FORM}-Review policy"
+COMMENT_SUBMIT = f"FormSubmitter:{keys.VERSION_COMMENT_FORM}-Comment"
 
 
 @pytest.fixture(autouse=True)
@@ -42,9 +45,9 @@ def gated(home):
     return client
 
 
-def open_model(version: int) -> AppTest:
+def open_model(version: int, page: str = "model") -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params.update(page="model", model="churn", version=str(version))
+    at.query_params.update(page=page, model="churn", version=str(version))
     return clean(at.run())
 
 
@@ -150,3 +153,43 @@ def test_pending_requests_show_on_the_model_page_and_the_inbox_asks_for_an_overr
     assert gated.get_model_version("churn", 1).current_stage == "Production"
     (row,) = gated.get_history("churn", 1, events=[OVERRIDDEN])
     assert (row.actor, row.comment) == ("rev", "validated offline")
+
+
+def test_the_version_page_shows_validations_and_links_to_validate(gated):
+    at = open_model(2, page="version")
+    frames = [d.value for d in at.dataframe if "Status" in d.value.columns]
+    assert len(frames) == 1 and list(frames[0]["Status"]) == ["passed"]
+    assert "met for 'churn' v2 (its newest validation passed" in texts(at.caption)
+    at = open_model(1, page="version")
+    assert "This version has not been validated yet." in texts(at.caption)
+
+
+def test_a_comment_thread_on_the_version_page(gated, monkeypatch):
+    monkeypatch.setenv("REGISTRY_USER", "ed")
+    at = open_model(2, page="version")
+    assert "No comments yet." in texts(at.caption)
+    at.button(key=COMMENT_SUBMIT).click().run()
+    assert "the comment is empty" in texts(at.error)
+    at.text_area(key=keys.VERSION_COMMENT).input("Is the Q3 holdout representative?")
+    clean(at.button(key=COMMENT_SUBMIT).click().run())
+    assert "Comment added to churn v2." in texts(at.success)
+    assert at.text_area(key=keys.VERSION_COMMENT).value == ""
+    assert "Is the Q3 holdout representative?" in texts(at.text)
+    (comment,) = gated.get_comments("churn", 2)
+    assert (comment.author, comment.text) == ("ed", "Is the Q3 holdout representative?")
+
+    monkeypatch.setenv("REGISTRY_USER", "vic")  # no role: a viewer
+    at = open_model(2, page="version")
+    assert "Is the Q3 holdout representative?" in texts(at.text)
+    assert "Commenting needs the editor role; you are viewer." in texts(at.caption)
+    assert not [b for b in at.button if b.key == COMMENT_SUBMIT]
+
+
+def test_validate_link_from_a_version_picks_it_against_production(gated):
+    gated.transition_model_version_stage("churn", 2, "Production")
+    at = open_model(1, page="validate")
+    at.radio(key=vd.VALIDATE_SOURCE).set_value(vd.SAMPLE).run()
+    at.selectbox(key=vd.VALIDATE_SAMPLE).select("churn_test.csv").run()
+    clean(at)
+    assert at.selectbox(key=vd.VALIDATE_MODEL).value == "churn"
+    assert at.multiselect(key=f"{vd.VALIDATE_VERSIONS}_churn").value == [2, 1]
