@@ -3,7 +3,7 @@
 import streamlit as st
 
 from registry import RegistryError
-from registry.dashboard import feedback, links, session, widgets
+from registry.dashboard import feedback, links, session, tables, widgets
 from registry.dashboard import validate as v
 from registry.errors import ValidationInputError
 
@@ -80,7 +80,7 @@ def version_result(run, version: int, result) -> None:
     )  # fmt: skip
     with st.expander(f"Past validations of v{version}"):
         records = client.list_validation_records(run.name, version, max_results=20)
-        st.dataframe(v.records_frame(records), hide_index=True, width="stretch")
+        st.dataframe(tables.validation_records_frame(records), hide_index=True, width="stretch")
 
 
 @st.dialog("Promote to Production", width="medium", on_dismiss=v.close_promote)

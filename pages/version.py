@@ -12,7 +12,6 @@ from registry.dashboard import (
     review,
     session,
     tables,
-    validate,
     widgets,
 )
 from registry.dashboard.lineage import lineage_figure
@@ -169,7 +168,7 @@ def validation_section(version) -> None:
         st.caption(f"{icon} {gate.explain()}")
     records = client.list_validation_records(version.name, version.version, max_results=50)
     if records:
-        st.dataframe(validate.records_frame(records), hide_index=True, width="stretch")
+        st.dataframe(tables.validation_records_frame(records), hide_index=True, width="stretch")
     else:
         st.caption("This version has not been validated yet.")
     st.page_link(

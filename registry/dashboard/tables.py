@@ -12,6 +12,7 @@ from registry.dashboard.style import (
     STAGE_COLORS,
     STAGE_ORDER,
     format_bytes,
+    format_time,
     short_hash,
     shorten,
     stage_label,
@@ -189,3 +190,20 @@ def key_values(
     """A two-column table of a mapping, sorted by key unless ``ordered`` keeps its order."""
     items = values.items() if ordered else sorted(values.items())
     return pd.DataFrame([(k, "" if v is None else str(v)) for k, v in items], columns=[key, value])
+
+
+def validation_records_frame(records: list) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "When": format_time(r.creation_timestamp),
+                "Data": r.data_name or r.data_sha256[:12],
+                "Rows": r.num_rows,
+                "Status": r.status,
+                "Metrics": ", ".join(f"{k} {v:.3f}" for k, v in sorted(r.metrics.items())),
+                "By": r.created_by,
+            }
+            for r in records
+        ],
+        columns=["When", "Data", "Rows", "Status", "Metrics", "By"],
+    )

@@ -14,7 +14,6 @@ from registry import RegistryClient, RegistryError
 from registry.dashboard.feedback import flash
 from registry.dashboard.filters import versions_of
 from registry.dashboard.session import acting
-from registry.dashboard.style import format_time
 from registry.errors import ValidationInputError
 from registry.uploads import read_upload
 
@@ -210,23 +209,6 @@ def figure_for(result):
     if result.record.task == "regression":
         return residual_figure(result)
     return confusion_figure(result.record)
-
-
-def records_frame(records: list) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "When": format_time(r.creation_timestamp),
-                "Data": r.data_name or r.data_sha256[:12],
-                "Rows": r.num_rows,
-                "Status": r.status,
-                "Metrics": ", ".join(f"{k} {v:.3f}" for k, v in sorted(r.metrics.items())),
-                "By": r.created_by,
-            }
-            for r in records
-        ],
-        columns=["When", "Data", "Rows", "Status", "Metrics", "By"],
-    )
 
 
 # -- promoting ---------------------------------------------------------------------------
