@@ -34,6 +34,7 @@ from registry.errors import (
     ValidationInputError,
     ValidationRequiredError,
 )
+from registry.events import Event
 from registry.fluent import (
     ActiveRun,
     active_run,
@@ -73,6 +74,7 @@ __all__ = [
     "ArtifactError",
     "Change",
     "Dataset",
+    "Event",
     "FilterSyntaxError",
     "IntegrityError",
     "InvalidArgumentError",
