@@ -1,8 +1,10 @@
-"""Shared fixtures: a fresh registry home on disk and a client on it."""
+"""Shared fixtures: a fresh registry home on disk and a client on it; the browser tests'
+``browser`` and ``page`` (defined in browser_support.py, where a module's ``server`` feeds them)."""
 
 from __future__ import annotations
 
 import pytest
+from browser_support import browser, page  # noqa: F401  (fixtures, registered by importing)
 
 from registry import RegistryClient
 
