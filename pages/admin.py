@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from registry.dashboard import feedback, review, session
+from registry.dashboard import feedback, links, review, session
 
+links.through_app(__file__)
 client = session.client()
 
 

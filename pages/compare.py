@@ -15,6 +15,7 @@ from registry.dashboard import (
 )
 from registry.dashboard.style import version_label
 
+links.through_app(__file__)
 client = session.client()
 DIFFS = {
     "Version tags": compare.tags,

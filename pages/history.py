@@ -10,6 +10,7 @@ from registry.dashboard.style import STAGE_ORDER, format_time, stage_label, vers
 
 PAGE_SIZE = 50
 
+links.through_app(__file__)
 client = session.client()
 
 

@@ -22,6 +22,7 @@ from registry.dashboard.style import alias_badge, format_time, stage_badge, vers
 PAGE_SIZE = 25
 TABLE_METRICS = 5
 
+links.through_app(__file__)
 client = session.client()
 
 

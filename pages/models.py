@@ -12,6 +12,7 @@ SEARCH_HELP = (
     "'Production'`, `alias = 'champion'`, combined with AND / OR / NOT and parentheses."
 )
 
+links.through_app(__file__)
 client = session.client()
 links.mark_page("models")
 

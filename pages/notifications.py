@@ -5,6 +5,7 @@ import streamlit as st
 from registry.dashboard import feedback, links, session, tables
 from registry.dashboard import notifications as notify
 
+links.through_app(__file__)
 client = session.client()
 
 

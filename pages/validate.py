@@ -7,6 +7,7 @@ from registry.dashboard import feedback, links, session, tables, widgets
 from registry.dashboard import validate as v
 from registry.errors import ValidationInputError
 
+links.through_app(__file__)
 client = session.client()
 
 

@@ -26,6 +26,7 @@ from registry.dashboard.style import (
     version_label,
 )
 
+links.through_app(__file__)
 client = session.client()
 
 

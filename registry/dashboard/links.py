@@ -28,6 +28,28 @@ PAGES = {
 LINK_PARAMS = ("model", "version", "versions")
 
 
+# Process-wide, like Streamlit's own switch: until some session has run app.py (and so
+# st.navigation), Streamlit serves a file of pages/ on its own when a browser's first request
+# names it (its pages-folder mode): no sidebar, no page config, no deep-link handling.
+_navigation_ready = False
+
+
+def navigation_ready() -> None:
+    """Called by app.py once st.navigation has run."""
+    global _navigation_ready
+    _navigation_ready = True
+
+
+def through_app(page_file: str) -> None:
+    """At the top of every page: if Streamlit ran this page without app.py, start over
+    through app.py, keeping the page and its parameters in the link (stops this run)."""
+    if _navigation_ready:
+        return
+    name = Path(page_file).name
+    slug = next(slug for slug, (path, _, _) in PAGES.items() if Path(path).name == name)
+    st.switch_page("app.py", query_params={**st.query_params.to_dict(), "page": slug})
+
+
 def build_pages(root: Path) -> dict[str, st.Page]:
     """One st.Page per entry of PAGES, with ``url_path`` equal to its slug."""
     return {
