@@ -44,7 +44,10 @@ def show_results(run) -> None:
     results = run.results
     st.subheader("Metrics")
     st.caption("★ marks the better value (lower for errors, higher otherwise).")
-    st.dataframe(v.metrics_frame(results), hide_index=True, width="stretch")
+    metrics = v.metrics_frame(results)
+    st.dataframe(
+        metrics, hide_index=True, width="stretch", height=tables.height_for(len(metrics), 40)
+    )
     st.subheader("Policy")
     rules = v.rules_frame(results)
     if rules.empty:
@@ -68,7 +71,7 @@ def version_result(run, version: int, result) -> None:
     in_production = client.get_model_version(run.name, version).current_stage == "Production"
     if in_production:
         st.caption(":material/check_circle: Already in Production.")
-    if promotion.override:
+    elif promotion.override:
         st.caption(
             ":material/gavel: The policy failed: promoting anyway needs the reviewer role and "
             "a comment, recorded as the override."
@@ -131,9 +134,7 @@ def validate() -> None:
         "Target column", columns, index=v.default_target(columns, signature),
         key=f"{v.VALIDATE_TARGET}_{name}",
     )  # fmt: skip
-    errors, warnings = (
-        v.data_problems(client, name, versions[0], upload, target) if versions else ([], [])
-    )
+    errors, warnings = v.data_problems(client, name, versions, upload, target)
     for line in errors:
         st.error(line, icon=":material/error:")
     for line in warnings:

@@ -91,8 +91,8 @@ def validate_side_by_side(page) -> dict[str, list[str]]:
     assert metrics["Metric"] == ["v1", "v2"]
     assert [metrics[m][1].endswith(" ★") for m in ("accuracy", "f1")] == [True, True]
     policy = by_first_cell(grid(frames.nth(1), "f1 >= 0.5"))
-    assert [cell.split(" (")[0] for cell in policy["accuracy >= 0.85"]] == ["✅ pass", "✅ pass"]
-    assert [cell.split(" (")[0] for cell in policy["f1 >= 0.5"]] == ["❌ fail", "✅ pass"]
+    assert [cell.split(" (")[0] for cell in policy["accuracy >= 0.85"]] == ["✓ pass", "✓ pass"]
+    assert [cell.split(" (")[0] for cell in policy["f1 >= 0.5"]] == ["✗ fail", "✓ pass"]
     shot(page, "validate-2-results")
     for version, status in STATUS.items():
         expect(column_of(page, version)).to_contain_text(f"v{version}: policy {status}")

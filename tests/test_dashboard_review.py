@@ -200,7 +200,7 @@ def test_validate_failed_policy_needs_an_override_comment(churn_versions):
     churn_versions.set_validation_policy("churn-classifier", ["accuracy >= 0.99"])
     at = _validate_page("churn_test.csv")
     at.button(key=vd.VALIDATE_RUN).click().run()
-    assert "❌ fail" in at.dataframe[1].value["v2"][0]
+    assert "✗ fail" in at.dataframe[1].value["v2"][0]
     at.button(key=f"{vd.VALIDATE_PROMOTE}_2").click().run()
     at.button(key=vd.VALIDATE_CONFIRM_OK).click().run()
     assert "comment is required" in _texts(at.error)

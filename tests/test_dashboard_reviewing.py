@@ -8,7 +8,7 @@ import pytest
 import streamlit as st
 from dashboard_support import APP
 from streamlit.testing.v1 import AppTest
-from validation_support import churn_model, register, sample_csv
+from validation_support import churn_boosting, churn_model, register, sample_csv
 
 from registry import RegistryClient
 from registry.dashboard import keys, review
@@ -193,3 +193,17 @@ def test_validate_link_from_a_version_picks_it_against_production(gated):
     clean(at)
     assert at.selectbox(key=vd.VALIDATE_MODEL).value == "churn"
     assert at.multiselect(key=f"{vd.VALIDATE_VERSIONS}_churn").value == [2, 1]
+
+
+def test_a_data_warning_names_the_versions_it_is_about(home):
+    register("mixed", churn_boosting())  # numeric columns only
+    register("mixed", churn_model())  # every column
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.switch_page("pages/validate.py").run()
+    at.radio(key=vd.VALIDATE_SOURCE).set_value(vd.SAMPLE).run()
+    at.selectbox(key=vd.VALIDATE_SAMPLE).select("churn_test.csv").run()
+    at.selectbox(key=vd.VALIDATE_MODEL).select("mixed").run()
+    at.multiselect(key=f"{vd.VALIDATE_VERSIONS}_mixed").set_value([2, 1]).run()
+    clean(at)
+    ignored = [c for c in texts(at.caption).splitlines() if "not model inputs" in c]
+    assert len(ignored) == 1 and ":material/warning: v1: 3 column(s)" in ignored[0]

@@ -90,9 +90,15 @@ def signature_columns(client: RegistryClient, name: str, version: int) -> list[s
     return signature.names if signature else []
 
 
-def data_problems(client: RegistryClient, name: str, version: int, upload, target: str):
-    """(error lines, warning lines) the data has for validating the version, found without
-    predicting; a model that cannot be loaded is an error line too."""
+def data_problems(client: RegistryClient, name: str, versions: list[int], upload, target: str):
+    """(error lines, warning lines) the data has for validating the versions, found without
+    predicting; a model that cannot be loaded is an error line too. A line that holds for
+    only some of the versions names them."""
+    found = {version: _problems(client, name, version, upload, target) for version in versions}
+    return _merge(found, 0), _merge(found, 1)
+
+
+def _problems(client, name, version, upload, target) -> tuple[list[str], list[str]]:
     try:
         problems = client.check_validation_data(name, version, upload.frame, target)
     except ValidationInputError as error:
@@ -101,6 +107,17 @@ def data_problems(client: RegistryClient, name: str, version: int, upload, targe
         return [str(error)], []
     errors = [p.message for p in problems if p.severity == "error"]
     return errors, [p.message for p in problems if p.severity != "error"]
+
+
+def _merge(found: dict[int, tuple[list[str], list[str]]], kind: int) -> list[str]:
+    lines: dict[str, list[int]] = {}
+    for version, problems in found.items():
+        for line in problems[kind]:
+            lines.setdefault(line, []).append(version)
+    return [
+        line if len(where) == len(found) else f"{', '.join(f'v{n}' for n in where)}: {line}"
+        for line, where in lines.items()
+    ]
 
 
 def default_target(columns: list[str], signature: list[str]) -> int:
@@ -134,7 +151,7 @@ def run_validations(client, name, versions, upload, target, data_name, progress)
             name, version, upload.frame, target, data_name=data_name,
             on_progress=report, data_sha256=upload.sha256,
         )  # fmt: skip
-    progress.progress(1.0, text="Done")
+    progress.empty()
     return results
 
 
@@ -162,7 +179,7 @@ def rules_frame(results: dict) -> pd.DataFrame:
         for outcome in result.record.rule_results:
             row = rows.setdefault(str(outcome.rule), {"Rule": str(outcome.rule)})
             value = "—" if outcome.value is None else f"{outcome.value:.4f}"
-            row[f"v{version}"] = f"{'✅ pass' if outcome.passed else '❌ fail'} ({value})"
+            row[f"v{version}"] = f"{'✓ pass' if outcome.passed else '✗ fail'} ({value})"
     return pd.DataFrame(list(rows.values()))
 
 
@@ -187,6 +204,7 @@ def confusion_figure(record):
     figure.update_layout(
         title=f"v{record.version}: confusion matrix", xaxis_title="Predicted",
         yaxis_title="Actual", yaxis_autorange="reversed", height=360,
+        xaxis_type="category", yaxis_type="category",
     )  # fmt: skip
     return figure
 
