@@ -215,3 +215,12 @@ def test_a_registry_from_before_the_requirement_keeps_its_policies(tmp_path):
     assert con.execute("SELECT * FROM validation_policies").fetchall() == [
         ("m", 1, "[]", "kept", "ann", 2, None)
     ]
+
+
+def test_a_model_created_again_under_the_name_starts_without_the_requirement(client, churn):
+    client.delete_registered_model("churn")
+    client.create_registered_model("churn")
+    client.create_model_version("churn", source="runs:/r9/model")
+    assert client.get_validation_policy("churn").production_within_days is None
+    client.transition_model_version_stage("churn", 1, "Production")
+    assert stage(client, 1) == "Production"

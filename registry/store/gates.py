@@ -56,12 +56,23 @@ def read_gate(cur, name: str, version: int, now: int) -> ProductionGate:
     return ProductionGate(name, version, within_days, latest and to_record(latest), now)
 
 
+def _may_require(cur, name: str) -> bool:
+    """Whether a policy row under this name sets a requirement (it may be a deleted
+    namesake's: read_gate tells)."""
+    row = cur.execute(
+        "SELECT production_within_days FROM validation_policies WHERE model_name = ?", [name]
+    ).fetchone()
+    return row is not None and row[0] is not None
+
+
 def guard_production(
     cur, name: str, version: int, override: str | None, now: int
 ) -> list[NewChange]:
     """Raise ValidationRequiredError when the gate is shut and there is no ``override``
     reason; with one, return the history row recording what was overridden (none when
     nothing was: the gate is open and the newest validation did not fail)."""
+    if override is None and not _may_require(cur, name):
+        return []  # the common case, in one cheap statement: no requirement
     gate = read_gate(cur, name, version, now)
     if override is None:
         if gate.satisfied:
