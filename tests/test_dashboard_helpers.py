@@ -149,8 +149,23 @@ def change(event: str, **fields) -> Change:
             change("model_version.created", payload={"source": "runs:/r/model"}),
             "from runs:/r/model",
         ),
+        (
+            change("registered_model.validation_policy_changed", key="validation_policy",
+                   new_value="f1 >= 0.8"),
+            "rules: none → f1 >= 0.8",
+        ),
+        (
+            change("registered_model.validation_policy_changed", key="production_within_days",
+                   old_value="7 days", new_value=None),
+            "Production needs a pass within: 7 days → none",
+        ),
+        (
+            change("model_version.validation_overridden", old_value="failed",
+                   new_value="Production"),
+            "into Production; newest validation: failed",
+        ),
     ],
-)
+)  # fmt: skip
 def test_history_lines(entry, line):
     assert history.change_summary(entry) == line
 

@@ -56,6 +56,15 @@ def change_summary(change: Change) -> str:
         return f"“{shorten(new, 60)}”" if new else "description cleared"
     if kind == "renamed":
         return f"{old} → {new}"
+    if kind == "validation_policy_changed":
+        what = (
+            "Production needs a pass within" if change.key == "production_within_days" else "rules"
+        )
+        return (
+            f"{what}: {shorten(old, 50) if old else 'none'} → {shorten(new, 50) if new else 'none'}"
+        )
+    if kind == "validation_overridden":
+        return f"into Production; newest validation: {old or 'none'}"
     if kind == "created" and change.payload.get("source"):
         return f"from {shorten(change.payload['source'], 60)}"
     return shorten(new or old, 60)
