@@ -17,35 +17,25 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import socket
 import statistics
-import subprocess
+import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
 from registry import RegistryClient
-from registry.cli import dashboard_command
 from registry.dashboard import keys
 from registry.entities import Metric
+
+# The browser tests' server and Chromium set-up, so both measure the same thing.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from browser_support import CHROMIUM, CHROMIUM_ARGS, dashboard
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TEAMS = ("growth", "risk", "ops", "search", "ads")
 TARGET = "model-00042"  # the model the Model page shows: it has runs with metrics
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def seed(client: RegistryClient, models: int, versions: int) -> None:
@@ -134,43 +124,13 @@ def browser_promotions(home: Path, repeats: int) -> list[tuple[float, float]]:
     success message, and to the end of the page's redraw."""
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    command = dashboard_command(port, headless=True, local_only=True)
-    server = subprocess.Popen(
-        command,
-        env={**os.environ, "REGISTRY_HOME": str(home)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_healthy(base)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.route(
-                "**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort()
-            )
-            samples = [_browser_promotion(page, base, 1 + i % 10) for i in range(repeats)]
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with dashboard(home, lambda home: None) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
+        samples = [_browser_promotion(page, base, 1 + i % 10) for i in range(repeats)]
+        browser.close()
     return samples
-
-
-def _wait_healthy(base: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=1) as response:
-                if response.read() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("streamlit did not start")
 
 
 # Clicks Confirm inside the page and times, with the page's own clock, until the success
