@@ -133,6 +133,15 @@ def test_live_versions_were_validated_against_each_policy(seeded):
 
 
 @pytest.mark.parametrize("name", MODELS)
+def test_validation_tags_come_from_validation_records(seeded, name):
+    client = seeded.client
+    for version in _versions(client, name):
+        records = client.list_validation_records(name, version.version, max_results=1)
+        expected = records[0].status if records else None
+        assert version.tags.get("validation") == expected, version.version
+
+
+@pytest.mark.parametrize("name", MODELS)
 def test_versions_differ_in_their_metrics(seeded, name):
     metric = MODELS[name][2]
     runs = [seeded.client.get_run(v.run_id) for v in _versions(seeded.client, name)]

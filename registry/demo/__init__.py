@@ -4,7 +4,8 @@
 seeds, so every run gives the same versions and metrics), writes the held-out test sets as
 CSVs, then replays the story in time order: runs with params, metric histories and datasets;
 versions with descriptions and tags; stage transitions with comments by several people;
-champion/challenger aliases.
+champion/challenger aliases; then each model's validation policy and, the day before, real
+validations of its Production and Staging versions on the held-out data.
 """
 
 from __future__ import annotations

@@ -84,21 +84,18 @@ class StoryReplay:
         comment = f"{step.note}. {self.comparison(step.release)}"
         if step.action == "stage":
             actor.transition_model_version_stage(name, version, "Staging", comment=comment)
-            actor.set_model_version_tag(name, version, "validation", "pending")
             actor.set_registered_model_alias(name, "challenger", version)
             self.challenger = version
         elif step.action == "promote":
             actor.transition_model_version_stage(
                 name, version, "Production", archive_existing_versions=True, comment=comment
             )
-            actor.set_model_version_tag(name, version, "validation", "passed")
             actor.set_model_version_tag(name, version, "reviewed_by", step.actor)
             actor.set_registered_model_alias(name, "champion", version)
             self._drop_challenger(actor, version)
             self.production = step.release
         else:
             actor.transition_model_version_stage(name, version, "Archived", comment=comment)
-            actor.set_model_version_tag(name, version, "validation", "failed")
             self._drop_challenger(actor, version)
 
     def set_policy(self) -> None:
