@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from registry import RegistryClient, RegistryError
 from registry.store.migrations import MIGRATIONS, Migration, apply_pending, current_version
 
 
@@ -48,3 +49,15 @@ def test_failing_migration_rolls_back_with_its_record(tmp_path):
         r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
     }
     assert "half_done" not in tables
+
+
+def test_an_older_release_refuses_a_registry_from_a_newer_one(tmp_path):
+    path = tmp_path / "home"
+    RegistryClient(path).create_registered_model("m")
+    RegistryClient(path).release()
+    con = duckdb.connect(str(path / "registry.duckdb"))
+    with pytest.raises(
+        RegistryError, match=rf"schema {len(MIGRATIONS)}; this release knows up to 5"
+    ):
+        apply_pending(con, MIGRATIONS[:5])
+    con.close()

@@ -8,7 +8,9 @@ import pytest
 from validation_support import churn_model, register, sample_csv
 
 from registry import (
+    AlreadyExistsError,
     InvalidArgumentError,
+    InvalidStageTransitionError,
     PermissionDeniedError,
     RegistryClient,
     ValidationRequiredError,
@@ -224,3 +226,42 @@ def test_a_model_created_again_under_the_name_starts_without_the_requirement(cli
     assert client.get_validation_policy("churn").production_within_days is None
     client.transition_model_version_stage("churn", 1, "Production")
     assert stage(client, 1) == "Production"
+
+
+def test_rollback_never_restores_a_version_that_did_not_serve_production(client, churn):
+    for version in (1, 2):
+        validate(client, version, CLEAN, "churn_test.csv")
+        client.transition_model_version_stage("churn", version, "Production", True)
+    client.delete_registered_model("churn")
+    client.create_registered_model("churn")
+    client.create_model_version("churn", source="runs:/r9/model")
+    client.set_validation_policy("churn", "accuracy >= 0.85")
+    client.require_validation_for_production("churn", 7)
+    assert client.find_rollback_target("churn") is None
+    with pytest.raises(InvalidStageTransitionError, match="no earlier Production version"):
+        client.rollback_production("churn")
+    assert stage(client, 1) == "None"
+
+
+def test_renaming_onto_a_deleted_models_name_takes_only_its_own_policy(client, churn):
+    register("other", churn_model())
+    client.set_validation_policy("other", "f1 >= 0.5")
+    client.delete_registered_model("churn")
+    client.rename_registered_model("other", "churn")
+    policy = client.get_validation_policy("churn")
+    assert (str(policy), policy.production_within_days) == ("f1 >= 0.5", None)
+
+
+def test_a_rename_cannot_inherit_a_same_moment_namesakes_records(client):
+    client.import_models([
+        {"name": "x", "versions": [{"source": "runs:/x/model"}]},
+        {"name": "y", "versions": [{"source": "runs:/y/model"}]},
+    ])  # fmt: skip
+    register("x", churn_model())
+    client.set_validation_policy("x", "accuracy >= 0.85")
+    validate_x = client.validate_model_version("x", 2, CLEAN, "churned", "churn_test.csv")
+    assert validate_x.status == "passed"
+    client.delete_registered_model("x")
+    with pytest.raises(AlreadyExistsError, match="left validation records"):
+        client.rename_registered_model("y", "x")
+    assert client.get_registered_model("y").name == "y"

@@ -46,6 +46,8 @@ SELECT c.version FROM changes c
 JOIN model_versions v ON v.name = c.model_name AND v.version = c.version
 WHERE c.model_name = $1 AND c.event = 'model_version.stage_transitioned'
     AND c.new_value = 'Production' AND NOT v.deleted
+    -- this version's own promotions, not those of a deleted model's namesake version
+    AND c.ts >= v.creation_timestamp
     AND c.version IS DISTINCT FROM (
         SELECT max(version) FROM model_versions
         WHERE name = $1 AND NOT deleted AND current_stage = 'Production'

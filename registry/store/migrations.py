@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from registry.errors import RegistryError
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -285,6 +287,13 @@ def apply_pending(con: duckdb.DuckDBPyConnection, migrations: list[Migration] = 
     )
     row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
     current = row[0] if row else 0
+    known = migrations[-1].version if migrations else 0
+    if current > known:
+        # An older release would miss what newer schemas add (e.g. the Production gate).
+        raise RegistryError(
+            f"This registry was written by a newer release (schema {current}; this release "
+            f"knows up to {known}). Upgrade the registry package to use it."
+        )
     applied = 0
     for migration in migrations:
         if migration.version <= current:

@@ -14,9 +14,9 @@ _MODEL_COLUMNS = (
     "m.name, m.creation_timestamp, m.last_updated_timestamp, m.description, m.tags, m.aliases"
 )
 # Tables whose rows belong to one model, by their model-name column: a rename moves them.
-# A delete removes the versions and the workflow rows; validation records and policies stay
-# (they are immutable and keyed by the model's creation time too, so a re-created model
-# starts clean).
+# A delete removes the versions, the workflow rows and the policy; validation records stay
+# (they are immutable, and keyed by the model's creation time too, so a model created again
+# under the name starts clean).
 MODEL_KEYED = (
     ("model_versions", "name"),
     ("transition_requests", "model_name"),
@@ -24,8 +24,30 @@ MODEL_KEYED = (
     ("validation_policies", "model_name"),
     ("validation_records", "model_name"),
 )
-DELETED_WITH_MODEL = ("model_versions", "transition_requests", "version_comments")
+DELETED_WITH_MODEL = (
+    "model_versions",
+    "transition_requests",
+    "version_comments",
+    "validation_policies",
+)
 _REMOVE_KEY = "map_from_entries([e FOR e IN map_entries({column}) IF e.key != ?])"
+
+
+def _clear_leftovers(cur, new_name: str, created: int) -> None:
+    """Before a rename onto ``new_name``: drop a deleted namesake's policy (registries from
+    before deletes removed it) and refuse when its records would pass for this model's
+    (both models created in the same millisecond, as one import_models call does)."""
+    cur.execute("DELETE FROM validation_policies WHERE model_name = ?", [new_name])
+    clash = cur.execute(
+        "SELECT 1 FROM validation_records WHERE model_name = ? AND model_created = ? LIMIT 1",
+        [new_name, created],
+    ).fetchone()
+    if clash:
+        raise AlreadyExistsError(
+            f"Cannot rename to {new_name!r}: a deleted model of that name, created at the same "
+            "moment as this one, left validation records that would pass for this model's. "
+            "Choose another name."
+        )
 
 
 def model_not_found(name: str) -> NotFoundError:
@@ -92,11 +114,12 @@ class ModelQueries:
     def rename_registered_model(self, name: str, new_name: str, actor: str) -> RegisteredModel:
         ts = now_ms()
         with self._lease.transaction() as cur:
-            fetch_model(cur, name, with_latest=False)
+            model = fetch_model(cur, name, with_latest=False)
             if cur.execute("SELECT 1 FROM registered_models WHERE name = ?", [new_name]).fetchone():
                 raise AlreadyExistsError(
                     f"Cannot rename {name!r}: registered model {new_name!r} already exists"
                 )
+            _clear_leftovers(cur, new_name, model.creation_timestamp)
             cur.execute(
                 "UPDATE registered_models SET name = ?, last_updated_timestamp = ? WHERE name = ?",
                 [new_name, ts, name],
