@@ -16,8 +16,9 @@ from registry.dashboard import (
     tables,
     widgets,
 )
-from registry.dashboard.actions import PendingAction, request, request_policy
+from registry.dashboard.actions import PendingAction, fill_policy_form, request, request_policy
 from registry.dashboard.style import alias_badge, format_time, stage_badge, version_label
+from registry.validation_entities import MAX_WINDOW_DAYS, days_text
 
 PAGE_SIZE = 25
 TABLE_METRICS = 5
@@ -133,19 +134,19 @@ def validation_policy(model, role: str) -> None:
         if not review.is_at_least(role, "admin"):
             st.caption(f":material/lock: Changing the policy needs the admin role; you are {role}.")
             return
+        fill_policy_form(policy)
         with st.form(keys.MODEL_POLICY_FORM, border=False):
             st.text_area(
-                "Rules, one per line", value="\n".join(str(r) for r in policy.rules),
-                key=keys.MODEL_POLICY_RULES, placeholder="accuracy >= 0.9\nf1 >= 0.88",
+                "Rules, one per line", key=keys.MODEL_POLICY_RULES,
+                placeholder="accuracy >= 0.9\nf1 >= 0.88",
             )  # fmt: skip
             require_col, days_col = st.columns([2, 1], vertical_alignment="bottom")
             require_col.checkbox(
-                "Production requires a passing validation",
-                value=policy.production_within_days is not None, key=keys.MODEL_POLICY_REQUIRE,
-            )  # fmt: skip
+                "Production requires a passing validation", key=keys.MODEL_POLICY_REQUIRE
+            )
             days_col.number_input(
-                "within days", min_value=1, max_value=3650, step=1,
-                value=policy.production_within_days or 7, key=keys.MODEL_POLICY_DAYS,
+                "within days", min_value=1, max_value=MAX_WINDOW_DAYS, step=1,
+                key=keys.MODEL_POLICY_DAYS,
             )  # fmt: skip
             st.form_submit_button("Review policy", on_click=request_policy, args=(model.name,))
 
@@ -154,8 +155,8 @@ def policy_requirement(days: int | None) -> str:
     if days is None:
         return "Production does not require a validation."
     return (
-        f":material/verified_user: Production requires a passing validation in the last "
-        f"**{days} day{'s' if days != 1 else ''}**."
+        ":material/verified_user: Production requires a passing validation in the last "
+        f"**{days_text(days)}**."
     )
 
 
@@ -202,10 +203,7 @@ STAGE_BUTTONS = {
 
 
 def stage_actions(version) -> None:
-    gate = client.get_production_gate(version.name, version.version)
-    if gate.required:
-        icon = ":material/check_circle:" if gate.satisfied else ":material/gavel:"
-        st.caption(f"{icon} {gate.explain()}")
+    widgets.production_requirement(client.get_production_gate(version.name, version.version))
     st.checkbox(
         "Archive the versions now in the target stage",
         value=True,

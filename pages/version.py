@@ -163,10 +163,7 @@ def model_file_section(version, run) -> None:
 
 def validation_section(version) -> None:
     st.subheader("Validation")
-    gate = client.get_production_gate(version.name, version.version)
-    if gate.required:
-        icon = ":material/check_circle:" if gate.satisfied else ":material/gavel:"
-        st.caption(f"{icon} {gate.explain()}")
+    widgets.production_requirement(client.get_production_gate(version.name, version.version))
     records = client.list_validation_records(version.name, version.version, max_results=50)
     if records:
         st.dataframe(tables.validation_records_frame(records), hide_index=True, width="stretch")

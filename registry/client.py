@@ -303,6 +303,10 @@ class RegistryClient(RunClient, NotificationClient, WorkflowClient, ValidationCl
         name, stage = check.model_name(name), check.stage(stage)
         actor = self._require(STAGE_ROLE[stage], f"moving a version to {stage}")
         comment = check.comment(comment)
+        if override_validation and stage != "Production":
+            raise InvalidArgumentError(
+                f"override_validation applies to Production only; {stage} needs no validation"
+            )
         return self._store.transition_model_version_stage(
             name, check.version_number(version, name), stage, bool(archive_existing), comment,
             actor, gated=gated, override=self._override_reason(override_validation, comment),

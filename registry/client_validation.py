@@ -21,6 +21,7 @@ from registry.errors import ArtifactError, InvalidArgumentError, NotFoundError
 from registry.store.paging import check_max_results
 from registry.uris import resolve_model
 from registry.validation_entities import (
+    MAX_WINDOW_DAYS,
     Problem,
     ProductionGate,
     ValidationPolicy,
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from registry.validation import ValidationResult
 
 MAX_RECORD_RESULTS = 10_000
-MAX_WINDOW_DAYS = 3650
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -136,7 +136,8 @@ class ValidationClient:
         """Replace the model's rules with ``rules``: a list of "accuracy >= 0.9" strings,
         Rules, (metric, op, threshold) tuples or dicts, or one string with a rule per line or
         ';'. An empty list removes every rule. Raises InvalidArgumentError naming a bad rule or
-        a metric the model's task does not compute, NotFoundError, PermissionDeniedError."""
+        a metric the model's task does not compute, or no rules while Production requires a
+        passing validation (lift that first), NotFoundError, PermissionDeniedError."""
         actor = self._require("admin", "changing a validation policy")
         name = check.model_name(name)
         parsed = parse_rules(rules)

@@ -135,6 +135,11 @@ class WorkflowClient:
     ) -> TransitionRequest:
         actor = self._require("reviewer", "deciding on a transition request")
         request = self._store.get_transition_request(int(request_id))
+        if override and request.stage != "Production":
+            raise InvalidArgumentError(
+                f"override_validation applies to Production only; request {request_id} is "
+                f"for {request.stage}"
+            )
         if request.requested_by == actor:
             raise PermissionDeniedError(
                 f"User {actor!r} requested transition {request_id}; another reviewer must "

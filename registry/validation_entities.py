@@ -160,6 +160,11 @@ def status_of(passed: bool | None) -> str:
 
 
 DAY_MS = 86_400_000
+MAX_WINDOW_DAYS = 3650  # the longest "passing validation in the last N days" window
+
+
+def days_text(days: int) -> str:
+    return f"{days} day{'s' if days != 1 else ''}"
 
 
 @dataclass(frozen=True)
@@ -209,7 +214,7 @@ class ProductionGate:
         found = f"its newest validation {self.latest_text}" if self.latest else "never validated"
         if self.within_days is None:
             return f"{label}: {found}; the model does not require a validation for Production."
-        window = f"{self.within_days} day{'s' if self.within_days != 1 else ''}"
+        window = days_text(self.within_days)
         verdict = "met" if self.satisfied else "not met"
         return (
             f"Production requires a passing validation in the last {window}: {verdict} for "

@@ -207,3 +207,18 @@ def test_a_data_warning_names_the_versions_it_is_about(home):
     clean(at)
     ignored = [c for c in texts(at.caption).splitlines() if "not model inputs" in c]
     assert len(ignored) == 1 and ":material/warning: v1: 3 column(s)" in ignored[0]
+
+
+def test_the_policy_form_follows_a_change_made_elsewhere(gated):
+    at = open_model(2)
+    assert at.text_area(key=keys.MODEL_POLICY_RULES).value == "accuracy >= 0.85\nf1 >= 0.55"
+    gated.set_validation_policy("churn", "accuracy >= 0.9")  # another admin, another process
+    gated.require_validation_for_production("churn", 3)
+    gated.release()
+    clean(at.run())
+    assert at.text_area(key=keys.MODEL_POLICY_RULES).value == "accuracy >= 0.9"
+    assert at.number_input(key=keys.MODEL_POLICY_DAYS).value == 3
+    at.number_input(key=keys.MODEL_POLICY_DAYS).set_value(5)
+    at.button(key=POLICY_SUBMIT).click().run()
+    dialog = "\n".join(m.value for m in at.markdown if m.value.startswith("- "))
+    assert dialog.endswith("Production requires a pass within: 3 days → **5 days**")

@@ -113,11 +113,18 @@ def test_a_reviewer_overrides_with_a_comment_and_it_is_recorded(team, churn):
     }
 
 
-def test_an_editor_cannot_override(team, churn):
+def test_an_editor_cannot_override_and_only_production_is_overridden(team, churn):
     with pytest.raises(PermissionDeniedError, match="'ana' has role 'editor'"):
+        team["ana"].transition_model_version_stage(
+            "churn", 1, "Production", comment="trust me", override_validation=True
+        )
+    with pytest.raises(InvalidArgumentError, match="applies to Production only"):
         team["ana"].transition_model_version_stage(
             "churn", 1, "Staging", comment="trust me", override_validation=True
         )
+    request = team["ana"].request_transition("churn", 1, "Staging")
+    with pytest.raises(InvalidArgumentError, match="applies to Production only"):
+        team["rev"].approve_transition_request(request.id, "ok", override_validation=True)
     assert stage(team["ana"], 1) == "None"
 
 
@@ -162,8 +169,6 @@ def test_overriding_a_failed_validation_is_recorded_without_a_requirement(client
     client.require_validation_for_production("churn", None)
     validate(client, 1, DRIFTED, "churn_drifted.csv")
     validate(client, 2, CLEAN, "churn_test.csv")
-    client.transition_model_version_stage("churn", 2, "Staging", override_validation=True,
-                                          comment="nothing to override")  # fmt: skip
     client.transition_model_version_stage("churn", 1, "Production", comment="why not")
     assert not client.get_history("churn", events=[OVERRIDDEN])
     client.transition_model_version_stage(

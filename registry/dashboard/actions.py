@@ -15,9 +15,10 @@ from registry.dashboard.keys import (
     MODEL_POLICY_DAYS,
     MODEL_POLICY_REQUIRE,
     MODEL_POLICY_RULES,
+    MODEL_POLICY_SEEN,
 )
 from registry.dashboard.style import shorten, stage_badge
-from registry.validation_entities import rules_text
+from registry.validation_entities import ValidationPolicy, days_text, rules_text
 from registry.validation_rules import parse_rules
 
 
@@ -55,6 +56,19 @@ def request(action: PendingAction, **fields: str) -> None:
     keys given (the inputs' values at click time)."""
     values = {name: _clean(st.session_state.get(key)) for name, key in fields.items()}
     st.session_state[MODEL_PENDING] = replace(action, **values)
+
+
+def fill_policy_form(policy: ValidationPolicy) -> None:
+    """Put the stored policy in the form whenever it changed (here or elsewhere): keyed
+    widgets otherwise keep what they showed, and a save would revert the other change."""
+    state = st.session_state
+    seen = (policy.model_name, policy.last_updated_timestamp)
+    if state.get(MODEL_POLICY_SEEN) == seen:
+        return
+    state[MODEL_POLICY_SEEN] = seen
+    state[MODEL_POLICY_RULES] = "\n".join(str(rule) for rule in policy.rules)
+    state[MODEL_POLICY_REQUIRE] = policy.production_within_days is not None
+    state[MODEL_POLICY_DAYS] = policy.production_within_days or 7
 
 
 def request_policy(name: str) -> None:
@@ -200,7 +214,7 @@ def plan_policy(client: RegistryClient, a: PendingAction) -> Plan:
 
 
 def _days(days: int | None) -> str:
-    return "not required" if days is None else f"{days} day{'s' if days != 1 else ''}"
+    return "not required" if days is None else days_text(days)
 
 
 PLANNERS = {
@@ -271,7 +285,9 @@ def _apply_edit(client: RegistryClient, a: PendingAction) -> str:
 
 
 def _apply_policy(client: RegistryClient, a: PendingAction, comment: str | None) -> str:
-    """Rules and the requirement, in the order that keeps the policy valid in between."""
+    """Rules first (the client's check of them against the model's task is the step that
+    can fail, and then nothing has changed); the requirement first only when every rule
+    goes, since the rules cannot be emptied while it stands."""
     old = client.get_validation_policy(a.model)
     rules = parse_rules(a.value or [])
 
@@ -283,7 +299,7 @@ def _apply_policy(client: RegistryClient, a: PendingAction, comment: str | None)
         if a.within_days != old.production_within_days:
             client.require_validation_for_production(a.model, a.within_days, comment)
 
-    steps = (set_requirement, set_rules) if a.within_days is None else (set_rules, set_requirement)
+    steps = (set_requirement, set_rules) if not rules else (set_rules, set_requirement)
     for step in steps:
         step()
     return f"Saved the validation policy of {a.model}."

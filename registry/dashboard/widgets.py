@@ -82,3 +82,11 @@ def offset_controls(key: str, offset: int, size: int, shown: int, has_more: bool
 
 def _set(key: str, value: object) -> None:
     st.session_state[key] = value
+
+
+def production_requirement(gate) -> None:
+    """A caption saying whether the version meets its model's Production requirement (none
+    when the model has no requirement)."""
+    if gate.required:
+        icon = ":material/check_circle:" if gate.satisfied else ":material/gavel:"
+        st.caption(f"{icon} {gate.explain()}")

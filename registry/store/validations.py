@@ -21,6 +21,7 @@ from registry.validation_entities import (
     Rule,
     ValidationPolicy,
     ValidationRecord,
+    days_text,
     rules_text,
 )
 
@@ -176,7 +177,7 @@ class ValidationQueries:
 
 
 def _days(days: int | None) -> str | None:
-    return None if days is None else f"{days} days"
+    return None if days is None else days_text(days)
 
 
 def _validation_changes(saved: ValidationRecord, old_tag: str | None) -> list[NewChange]:
