@@ -94,17 +94,27 @@ def data_problems(client: RegistryClient, name: str, versions: list[int], upload
     """(error lines, warning lines) the data has for validating the versions, found without
     predicting; a model that cannot be loaded is an error line too. A line that holds for
     only some of the versions names them."""
-    found = {version: _problems(client, name, version, upload, target) for version in versions}
+    found = {}
+    for version in versions:
+        try:
+            found[version] = _problems(
+                str(client.home), name, version, upload.sha256, target, client, upload.frame
+            )
+        except RegistryError as error:  # not cached: the registry may be busy, or changing
+            found[version] = [str(error)], []
     return _merge(found, 0), _merge(found, 1)
 
 
-def _problems(client, name, version, upload, target) -> tuple[list[str], list[str]]:
+@st.cache_data(max_entries=64, ttl=600, show_spinner=False)
+def _problems(
+    home: str, name: str, version: int, sha256: str, target: str, _client, _frame
+) -> tuple[list[str], list[str]]:
+    """The checks of one version on one file, cached: every rerun of the page would load
+    each chosen version's model again. A version's model never changes."""
     try:
-        problems = client.check_validation_data(name, version, upload.frame, target)
+        problems = _client.check_validation_data(name, version, _frame, target)
     except ValidationInputError as error:
         return problem_lines(error), []
-    except RegistryError as error:
-        return [str(error)], []
     errors = [p.message for p in problems if p.severity == "error"]
     return errors, [p.message for p in problems if p.severity != "error"]
 
