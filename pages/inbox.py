@@ -29,7 +29,7 @@ def pending_requests(role: str) -> None:
         format_func=lambda i: review.request_label(by_id[i]),
     )
     gate = review.production_gate(client, by_id[picked])
-    override = gate is not None and gate.overridden_by_promotion
+    override = gate is not None and gate.needs_override
     if override:
         st.warning(
             f"{gate.explain()} Approving overrides it: a comment is required, and the "

@@ -194,7 +194,7 @@ class ProductionGate:
         return latest is not None and latest.passed is True and latest.creation_timestamp >= since
 
     @property
-    def overridden_by_promotion(self) -> bool:
+    def needs_override(self) -> bool:
         """Promoting now would go against a validation: the requirement is unmet, or the
         newest validation failed."""
         return not self.satisfied or (self.latest is not None and self.latest.passed is False)

@@ -115,7 +115,7 @@ def plan_stage(client: RegistryClient, a: PendingAction) -> Plan:
         blocked = f"v{a.version} is already in {stage}."
     elif stage == "Production":
         gate = client.get_production_gate(a.model, a.version)
-        if gate.overridden_by_promotion:
+        if gate.needs_override:
             override = gate.explain()
         elif gate.required:
             notes += (gate.explain(),)

@@ -82,7 +82,7 @@ def guard_production(
             "client.validate_model_version), or, as a reviewer, override with a comment "
             "(override_validation=True)."
         )
-    if not gate.overridden_by_promotion:
+    if not gate.needs_override:
         return []
     latest = gate.latest
     payload = {
