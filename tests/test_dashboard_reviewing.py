@@ -222,3 +222,14 @@ def test_the_policy_form_follows_a_change_made_elsewhere(gated):
     at.button(key=POLICY_SUBMIT).click().run()
     dialog = "\n".join(m.value for m in at.markdown if m.value.startswith("- "))
     assert dialog.endswith("Production requires a pass within: 3 days → **5 days**")
+
+
+def test_a_policy_save_the_client_refuses_changes_nothing(gated):
+    at = open_model(2)
+    at.text_area(key=keys.MODEL_POLICY_RULES).input("rmse <= 5")  # not a churn metric
+    at.checkbox(key=keys.MODEL_POLICY_REQUIRE).uncheck()
+    at.button(key=POLICY_SUBMIT).click().run()
+    clean(at.button(key=keys.MODEL_CONFIRM_OK).click().run())
+    assert "rmse" in texts(at.error)
+    policy = gated.get_validation_policy("churn")
+    assert (str(policy), policy.production_within_days) == ("accuracy >= 0.85; f1 >= 0.55", 7)
