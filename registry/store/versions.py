@@ -134,16 +134,11 @@ class VersionQueries:
         gated: bool = True,
         override: str | None = None,
     ) -> ModelVersion:
-        """``gated``: check the model's Production requirement (see gates.py), which
-        ``override`` (a reason) lets a reviewer pass."""
         with self._lease.transaction() as cur:
-            moved = apply_transition(
-                cur, name, version, stage, archive_existing_versions, comment, actor
-            )
-            if gated and stage == "Production":
-                ts = moved.last_updated_timestamp
-                record(cur, actor, ts, guard_production(cur, name, version, override, ts))
-            return moved
+            return apply_transition(
+                cur, name, version, stage, archive_existing_versions, comment, actor,
+                gated=gated, override=override,
+            )  # fmt: skip
 
     def get_latest_versions(self, name: str, stages: list[str] | None) -> list[ModelVersion]:
         stage_filter, params = "", [name]
@@ -212,9 +207,15 @@ def apply_transition(
     archive_existing_versions: bool,
     comment: str | None,
     actor: str,
+    *,
+    gated: bool = True,
+    override: str | None = None,
 ) -> ModelVersion:
     """Move a version to ``stage`` inside the caller's transaction, with its history rows;
-    with ``archive_existing_versions`` the versions in that stage move to Archived."""
+    with ``archive_existing_versions`` the versions in that stage move to Archived.
+
+    ``gated``: a move to Production checks the model's validation requirement (gates.py),
+    which ``override`` (a reviewer's reason) passes."""
     if archive_existing_versions and stage not in ("Staging", "Production"):
         raise InvalidStageTransitionError(
             f"Cannot move version {version} of {name!r} to {stage!r} with "
@@ -237,6 +238,8 @@ def apply_transition(
         "UPDATE registered_models SET last_updated_timestamp = ? WHERE name = ?", [ts, name]
     )
     record(cur, actor, ts, _transition_changes(old, stage, archived, comment))
+    if gated and stage == "Production":
+        record(cur, actor, ts, guard_production(cur, name, version, override, ts))
     return replace(old, current_stage=stage, last_updated_timestamp=ts)
 
 

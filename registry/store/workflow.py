@@ -7,7 +7,6 @@ from typing import Any
 from registry.entities import Comment, TransitionRequest
 from registry.errors import InvalidStageTransitionError, NotFoundError
 from registry.store.changes import NewChange, now_ms, record
-from registry.store.gates import guard_production
 from registry.store.versions import apply_transition, fetch_version
 
 _REQUEST_COLUMNS = (
@@ -126,11 +125,8 @@ class WorkflowQueries:
                 note = comment or f"approved request {request_id} by {request.requested_by}"
                 apply_transition(
                     cur, request.model_name, request.version, request.stage,
-                    request.archive_existing_versions, note, actor,
+                    request.archive_existing_versions, note, actor, override=override,
                 )  # fmt: skip
-                if request.stage == "Production":
-                    guard = guard_production(cur, request.model_name, request.version, override, ts)
-                    record(cur, actor, ts, guard)
             return _fetch_request(cur, request_id)
 
     def add_comment(self, name: str, version: int, text: str, actor: str) -> Comment:
