@@ -20,7 +20,7 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
 import registry
-from registry.model_files import clear_model_cache
+from registry.artifacts.model_files import clear_model_cache
 
 
 def _median_ms(fn, repeats: int) -> float:

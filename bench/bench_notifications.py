@@ -27,7 +27,7 @@ os.environ.setdefault("REGISTRY_WEBHOOK_ALLOW", "127.0.0.1")
 os.environ.setdefault("REGISTRY_NOTIFY_POLL", "0.05")
 
 from registry import RegistryClient
-from registry.dispatcher import (
+from registry.notifications.dispatcher import (
     Dispatcher,
     start_background_dispatcher,
     stop_background_dispatchers,
@@ -107,7 +107,14 @@ def promotion_times(
     if dispatcher == "thread":
         start_background_dispatcher(client.home)
     elif dispatcher == "process":
-        command = [sys.executable, "-m", "registry.cli", "--home", str(client.home), "dispatch"]
+        command = [
+            sys.executable,
+            "-m",
+            "registry.cli",
+            "--home",
+            str(client.home),
+            "dispatch",
+        ]
         process = subprocess.Popen([*command, "-q"], stdout=subprocess.DEVNULL)
         time.sleep(2)  # started and idle
     samples = []

@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/bench_validation.py [--rows 1000000] [--repeats 3]
 
-End to end: the CSV's bytes -> registry.uploads.read_table -> validate_model_version (data
-checks, chunked predict and predict_proba, metrics, policy, record, tag, history). Baseline,
+End to end: the CSV's bytes -> registry.validation.uploads.read_table ->
+validate_model_version (data checks, chunked predict and predict_proba, metrics, policy,
+record, tag, history). Baseline,
 in the same process on the same file: pyarrow.csv.read_csv(...).to_pandas(), the estimator's
 predict and predict_proba, and scikit-learn's functions for the same metrics (accuracy,
 binary/macro/weighted precision-recall-F1, confusion matrix, ROC AUC, average precision).
@@ -35,8 +36,8 @@ from threadpoolctl import threadpool_limits
 
 import registry
 from registry import RegistryClient
-from registry.uploads import read_table
-from registry.validation import default_threads
+from registry.validation.engine import default_threads
+from registry.validation.uploads import read_table
 
 FEATURES = 20
 MODELS = {

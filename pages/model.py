@@ -18,7 +18,7 @@ from registry.dashboard import (
 )
 from registry.dashboard.actions import PendingAction, fill_policy_form, request, request_policy
 from registry.dashboard.style import alias_badge, format_time, stage_badge, version_label
-from registry.validation_entities import MAX_WINDOW_DAYS, days_text
+from registry.validation.records import MAX_WINDOW_DAYS, days_text
 
 PAGE_SIZE = 25
 TABLE_METRICS = 5

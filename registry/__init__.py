@@ -34,7 +34,6 @@ from registry.errors import (
     ValidationInputError,
     ValidationRequiredError,
 )
-from registry.events import Event
 from registry.fluent import (
     ActiveRun,
     active_run,
@@ -56,6 +55,7 @@ from registry.fluent import (
     set_tracking_uri,
     start_run,
 )
+from registry.notifications.events import Event
 
 MlflowClient = RegistryClient
 _LAZY_MODULES = ("sklearn", "pyfunc", "models")

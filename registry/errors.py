@@ -56,7 +56,7 @@ class SchemaMismatchError(InvalidArgumentError):
 class ValidationInputError(InvalidArgumentError):
     """Test data cannot be used to validate a model; ``problems`` lists every reason.
 
-    Each problem is a ``registry.validation_entities.Problem`` (severity, column, message), so a
+    Each problem is a ``registry.validation.records.Problem`` (severity, column, message), so a
     UI can show them one by one; the message joins the errors.
     """
 

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from registry.client import RegistryClient
-from registry.client_runs import DEFAULT_EXPERIMENT
+from registry.client.datasets import describe
+from registry.client.model_uris import parse_runs_uri
+from registry.client.runs import DEFAULT_EXPERIMENT
 from registry.config import resolve_home
-from registry.datasets import describe
 from registry.entities import Metric, ModelVersion, Run
 from registry.errors import AlreadyExistsError, InvalidArgumentError
-from registry.uris import parse_runs_uri
 
 _state = threading.local()
 _clients: dict[Path, RegistryClient] = {}

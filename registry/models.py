@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.model_files import ColumnSpec, Signature
-from registry.model_files import infer_signature as _infer_inputs
+from registry.artifacts.model_files import ColumnSpec, Signature
+from registry.artifacts.model_files import infer_signature as _infer_inputs
 
 __all__ = ["ColumnSpec", "Signature", "infer_signature"]
 

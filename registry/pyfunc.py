@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from registry import fluent
-from registry.model_files import Manifest
-from registry.pyfunc_model import PyFuncModel
-from registry.uris import resolve_model
+from registry.artifacts.model_files import Manifest
+from registry.artifacts.pyfunc_model import PyFuncModel
+from registry.client.model_uris import resolve_model
 
 __all__ = ["PyFuncModel", "load_model"]
 

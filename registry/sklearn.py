@@ -9,17 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from registry import fluent
-from registry.artifacts import validate_artifact_path
-from registry.clock import now_ms
-from registry.entities import LoggedModel, ModelInfo
-from registry.model_files import (
+from registry.artifacts.blobs import validate_artifact_path
+from registry.artifacts.model_files import (
     FLAVOR,
     Manifest,
     Signature,
     load_sklearn_model,
     save_sklearn_model,
 )
-from registry.uris import resolve_model
+from registry.client.model_uris import resolve_model
+from registry.clock import now_ms
+from registry.entities import LoggedModel, ModelInfo
 
 __all__ = ["load_model", "log_model"]
 

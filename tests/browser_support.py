@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from registry.cli import dashboard_command
+from registry.cli.main import dashboard_command
 
 CHROMIUM = os.environ.get("REGISTRY_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

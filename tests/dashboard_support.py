@@ -20,7 +20,7 @@ CHURN = (
 
 
 def _manifest(sha: str, sklearn: str, extra_column: bool) -> str:
-    """Manifest JSON as registry.model_files writes it (format version 1)."""
+    """Manifest JSON as registry.artifacts.model_files writes it (format version 1)."""
     columns = [{"name": n, "dtype": t} for n, t in COLUMNS]
     if extra_column:
         columns.append({"name": "support_calls", "dtype": "int64"})

@@ -23,7 +23,7 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from registry import signing
+from registry.notifications import signing
 
 ENV = {
     "REGISTRY_WEBHOOK_ALLOW": "127.0.0.1",

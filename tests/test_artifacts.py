@@ -8,8 +8,8 @@ import stat
 
 import pytest
 
-from registry import artifacts
-from registry.artifacts import BlobStore, validate_artifact_path
+from registry.artifacts import blobs as artifacts
+from registry.artifacts.blobs import BlobStore, validate_artifact_path
 from registry.errors import IntegrityError, InvalidArgumentError, NotFoundError
 
 DATA = b"model bytes \x00\x01\x02" * 100

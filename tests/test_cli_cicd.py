@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from notify_support import ENV, Receiver, Script
 
-from registry.cli import main
+from registry.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 

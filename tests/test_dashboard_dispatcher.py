@@ -8,7 +8,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from registry import dispatcher
+from registry.notifications import dispatcher
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 

@@ -13,7 +13,7 @@ from sklearn.metrics import accuracy_score, root_mean_squared_error
 
 import registry
 from registry import RegistryClient
-from registry.cli import main
+from registry.cli.main import main
 from registry.demo import seed_demo
 
 pytestmark = pytest.mark.slow

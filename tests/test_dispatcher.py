@@ -14,7 +14,11 @@ import pytest
 from notify_support import ENV, Receiver, Script
 
 from registry import RegistryClient
-from registry.dispatcher import Dispatcher, start_background_dispatcher, stop_background_dispatchers
+from registry.notifications.dispatcher import (
+    Dispatcher,
+    start_background_dispatcher,
+    stop_background_dispatchers,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 

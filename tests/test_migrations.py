@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from registry import RegistryClient, RegistryError
-from registry.store.migrations import MIGRATIONS, Migration, apply_pending, current_version
+from registry.store.duckdb.migrations import MIGRATIONS, Migration, apply_pending, current_version
 
 
 def _schema(con) -> list[tuple]:

@@ -30,10 +30,9 @@ from sklearn.preprocessing import (
     StandardScaler,
 )
 
-from registry import model_files
-from registry.artifacts import BlobStore
-from registry.errors import ArtifactError, InvalidArgumentError, UntrustedTypeError
-from registry.model_files import (
+from registry.artifacts import model_files
+from registry.artifacts.blobs import BlobStore
+from registry.artifacts.model_files import (
     FORMAT_VERSION,
     TRUSTED_TYPES,
     ColumnSpec,
@@ -44,6 +43,7 @@ from registry.model_files import (
     load_sklearn_model,
     save_sklearn_model,
 )
+from registry.errors import ArtifactError, InvalidArgumentError, UntrustedTypeError
 
 X_CLF, Y_CLF = make_classification(n_samples=200, n_features=6, n_informative=4, random_state=0)
 X_3, Y_3 = make_classification(

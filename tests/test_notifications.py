@@ -8,9 +8,10 @@ from datetime import UTC
 import pytest
 from notify_support import ENV
 
-from registry import InvalidArgumentError, NotFoundError, signing
+from registry import InvalidArgumentError, NotFoundError
 from registry.entities import Change
-from registry.events import Event
+from registry.notifications import signing
+from registry.notifications.events import Event
 
 BASE = "http://registry.example:8501"
 

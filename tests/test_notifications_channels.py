@@ -7,8 +7,8 @@ import time
 import pytest
 from notify_support import ENV, Receiver, Script, SmtpSink
 
-from registry import signing
-from registry.dispatcher import Dispatcher
+from registry.notifications import signing
+from registry.notifications.dispatcher import Dispatcher
 
 
 @pytest.fixture(autouse=True)

@@ -11,9 +11,10 @@ import socket
 import pytest
 from notify_support import ENV, Receiver, Script
 
-from registry import InvalidArgumentError, egress
-from registry.dispatcher import Dispatcher
-from registry.notify_settings import parse_allow_list
+from registry import InvalidArgumentError
+from registry.notifications import egress
+from registry.notifications.dispatcher import Dispatcher
+from registry.notifications.settings import parse_allow_list
 
 
 @pytest.fixture(autouse=True)
@@ -131,7 +132,7 @@ def test_secrets_appear_in_no_log_event_or_listing(client, model, caplog):
         client.transition_model_version_stage(model, 1, "Staging")
         Dispatcher(client.store).drain(settle=True, timeout=5)
     secret = sub.secret
-    assert secret not in caplog.text and "registry.dispatcher" in caplog.text
+    assert secret not in caplog.text and "registry.notifications.dispatcher" in caplog.text
     assert secret not in repr(client.list_subscriptions())
     assert secret not in repr(client.get_delivery_log()) + repr(client.list_deliveries())
     assert secret not in repr(client.get_events()) + repr(client.get_history())

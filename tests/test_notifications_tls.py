@@ -8,7 +8,7 @@ import socket
 import pytest
 from notify_support import ENV, Receiver, SmtpSink, make_certificate, server_context
 
-from registry.dispatcher import Dispatcher
+from registry.notifications.dispatcher import Dispatcher
 
 HOST = "hooks.example.test"
 

@@ -16,8 +16,8 @@ from registry import (
     ValidationRequiredError,
 )
 from registry.clock import frozen_at, now_ms
-from registry.store.migrations import MIGRATIONS, apply_pending
-from registry.validation_entities import DAY_MS
+from registry.store.duckdb.migrations import MIGRATIONS, apply_pending
+from registry.validation.records import DAY_MS
 
 CLEAN, DRIFTED = sample_csv("churn_test.csv"), sample_csv("churn_drifted.csv")
 OVERRIDDEN = "model_version.validation_overridden"

@@ -11,10 +11,10 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 
-from registry.artifacts import BlobStore
+from registry.artifacts.blobs import BlobStore
+from registry.artifacts.model_files import save_sklearn_model
+from registry.artifacts.pyfunc_model import _CAST, _OK, PyFuncModel, _fit
 from registry.errors import SchemaMismatchError
-from registry.model_files import save_sklearn_model
-from registry.pyfunc_model import _CAST, _OK, PyFuncModel, _fit
 
 X, Y = make_classification(n_samples=200, n_features=3, n_informative=3, n_redundant=0)
 COLUMNS = ["a", "b", "c"]

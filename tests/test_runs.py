@@ -85,7 +85,7 @@ def test_log_input_records_dataframe_and_file(client, tmp_path):
 
 
 def test_same_data_same_digest_changed_data_new_digest():
-    from registry.datasets import describe
+    from registry.client.datasets import describe
 
     a = describe(pd.DataFrame({"x": [1, 2]}), "a")
     assert a.digest == describe(pd.DataFrame({"x": [1, 2]}), "b").digest
@@ -115,7 +115,7 @@ def test_runs_record_their_git_commit(tmp_path, home):
 
     env = {
         **os.environ,
-        "PYTHONPATH": str(registry.client.config.__file__).rsplit("/registry", 1)[0],
+        "PYTHONPATH": str(registry.client.facade.config.__file__).rsplit("/registry", 1)[0],
     }
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr

@@ -8,7 +8,7 @@ import pytest
 
 from registry.errors import FilterSyntaxError, InvalidArgumentError
 from registry.search import CompiledFilter, compile_filter, compile_order_by
-from registry.store.migrations import apply_pending
+from registry.store.duckdb.migrations import apply_pending
 
 M_TAG = "coalesce(m.tags[?] {}, FALSE)"
 V_TAG = "coalesce(v.tags[?] {}, FALSE)"

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from registry.errors import FilterSyntaxError
 from registry.search import CompiledFilter, compile_filter
-from registry.store.migrations import apply_pending
+from registry.store.duckdb.migrations import apply_pending
 
 FROM = {"model": "registered_models m", "version": "model_versions v"}
 # Compiled SQL is made of search.py's own words: no quotes, semicolons, dashes or user text.

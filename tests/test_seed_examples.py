@@ -15,8 +15,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
 import registry
+from registry.artifacts.model_files import save_sklearn_model
 from registry.entities import LoggedModel, RunInfo
-from registry.model_files import save_sklearn_model
 
 CLIENT_IMPORT = "from registry import RegistryClient as MlflowClient"
 IMPORTS = {

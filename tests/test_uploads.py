@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from validation_support import SAMPLE_DATA, churn_model, wrap
 
-from registry import uploads, validation
 from registry.errors import InvalidArgumentError, ValidationInputError
-from registry.uploads import MAX_UPLOAD_BYTES, read_table, read_upload
+from registry.validation import engine as validation
+from registry.validation import uploads
+from registry.validation.uploads import MAX_UPLOAD_BYTES, read_table, read_upload
 
 CHURN_BYTES = (SAMPLE_DATA / "churn_test.csv").read_bytes()
 SMALL = b"a,b,y\n1,2.5,0\n3,4.5,1\n5,6.5,0\n"

@@ -18,9 +18,9 @@ from validation_support import (
     wrap,
 )
 
-from registry import validation
 from registry.errors import InvalidArgumentError, ValidationInputError
-from registry.metrics import RESIDUAL_SAMPLE
+from registry.validation import engine as validation
+from registry.validation.metrics import RESIDUAL_SAMPLE
 
 CHURN = sample_csv("churn_test.csv")
 DEMAND = sample_csv("demand_test.csv")

@@ -6,8 +6,8 @@ import pytest
 from validation_support import churn_model, contract_model, demand_model, register
 
 from registry.errors import InvalidArgumentError, NotFoundError, PermissionDeniedError
-from registry.validation_entities import Rule
-from registry.validation_rules import parse_rule, parse_rules
+from registry.validation.records import Rule
+from registry.validation.rules import parse_rule, parse_rules
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,8 @@ from registry.errors import (
     PermissionDeniedError,
     ValidationInputError,
 )
-from registry.store import DuckDBStore
-from registry.uploads import read_table
+from registry.store.duckdb import DuckDBStore
+from registry.validation.uploads import read_table
 
 CHURN = sample_csv("churn_test.csv")
 FINISHED = "model_version.validation_finished"

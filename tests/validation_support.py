@@ -19,10 +19,10 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
 import registry.sklearn
-from registry.artifacts import BlobStore
+from registry.artifacts.blobs import BlobStore
+from registry.artifacts.model_files import save_sklearn_model
+from registry.artifacts.pyfunc_model import PyFuncModel
 from registry.demo.datasets import churn_split, demand_split
-from registry.model_files import save_sklearn_model
-from registry.pyfunc_model import PyFuncModel
 
 SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
 CHURN_TEXT = ["contract_type", "payment_method", "internet_service"]

@@ -18,8 +18,8 @@ from registry.dashboard.keys import (
     MODEL_POLICY_SEEN,
 )
 from registry.dashboard.style import shorten, stage_badge
-from registry.validation_entities import ValidationPolicy, days_text, rules_text
-from registry.validation_rules import parse_rules
+from registry.validation.records import ValidationPolicy, days_text, rules_text
+from registry.validation.rules import parse_rules
 
 
 @dataclass(frozen=True)

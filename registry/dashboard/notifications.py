@@ -15,7 +15,7 @@ import streamlit as st
 
 from registry import RegistryClient, RegistryError
 from registry.dashboard.style import shorten, to_utc
-from registry.subscriptions import Delivery, DeliveryAttempt, Subscription
+from registry.notifications.subscriptions import Delivery, DeliveryAttempt, Subscription
 
 # Session-state keys, prefixed by the page.
 NOTIFY_KIND = "notify_kind"

@@ -8,12 +8,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from registry import RegistryClient, RegistryError, roles
+from registry import RegistryClient, RegistryError
+from registry.client import roles
 from registry.dashboard.feedback import flash
 from registry.dashboard.filters import versions_of
 from registry.dashboard.session import acting
 from registry.dashboard.style import format_time
-from registry.validation_entities import ProductionGate
+from registry.validation.records import ProductionGate
 
 INBOX_FLASH = "inbox_flash"
 INBOX_ERROR = "inbox_error"

@@ -17,7 +17,7 @@ import streamlit as st
 
 from registry import RegistryClient, acting_as
 from registry.config import resolve_home
-from registry.dispatcher import start_background_dispatcher
+from registry.notifications.dispatcher import start_background_dispatcher
 
 
 @st.cache_resource(show_spinner=False)

@@ -15,7 +15,7 @@ from registry.dashboard.feedback import flash
 from registry.dashboard.filters import versions_of
 from registry.dashboard.session import acting
 from registry.errors import ValidationInputError
-from registry.uploads import read_upload
+from registry.validation.uploads import read_upload
 
 VALIDATE_SOURCE = "validate_source"
 VALIDATE_UPLOAD = "validate_upload"
@@ -79,8 +79,8 @@ def version_choices(
 
 def signature_columns(client: RegistryClient, name: str, version: int) -> list[str]:
     """The input columns of the version's model; empty when it has no logged model."""
-    from registry.model_files import Manifest
-    from registry.uris import resolve_model
+    from registry.artifacts.model_files import Manifest
+    from registry.client.model_uris import resolve_model
 
     try:
         logged = resolve_model(client, f"models:/{name}/{version}")

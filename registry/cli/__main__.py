@@ -1,0 +1,5 @@
+import sys
+
+from registry.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,101 @@
+"""The ``registry`` command.
+
+Exit codes, for CI/CD scripts: 0 success; 1 a registry error (the message is on stderr: a
+missing model, a refused transition, a busy registry...); 2 a usage error (unknown option,
+malformed name, stage or alias); 3 ``registry wait`` timed out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from registry.cli import cicd as cli_cicd
+from registry.cli import notifications as cli_notifications
+from registry.errors import InvalidArgumentError, RegistryError
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+
+def dashboard_command(port: int, *, headless: bool, local_only: bool = False) -> list[str]:
+    """The ``streamlit run app.py`` command line; ``local_only`` binds 127.0.0.1 and turns
+    off the file watcher (tests and benchmarks)."""
+    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port)]
+    command += ["--browser.gatherUsageStats", "false"]
+    if headless:
+        command += ["--server.headless", "true"]
+    if local_only:
+        command += ["--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]
+    return command
+
+
+def _ui(args: argparse.Namespace) -> int:
+    """Start the dashboard on the registry home."""
+    if not APP.exists():
+        print(
+            f"registry: dashboard not found at {APP}; run from a source checkout", file=sys.stderr
+        )
+        return 2
+    command = dashboard_command(args.port, headless=args.headless)
+    env = {**os.environ}
+    if args.home:
+        env["REGISTRY_HOME"] = str(Path(args.home).resolve())
+    return subprocess.call(command, env=env)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    """Fill the registry with the sample models (only when it is empty, unless --force)."""
+    from registry.client import RegistryClient
+    from registry.demo import seed_demo
+
+    client = RegistryClient(args.home)
+    if not args.force and len(client.search_registered_models(max_results=1)):
+        print(f"registry: {client.home} already has models; pass --force to add the demo anyway")
+        return 0
+    summary = seed_demo(client, Path(args.data_dir))
+    print(summary)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="registry", description="A fast, safe model registry.")
+    parser.add_argument(
+        "--home", help="registry home folder (default: $REGISTRY_HOME or ./mlregistry)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    ui = commands.add_parser("ui", help="start the dashboard")
+    ui.add_argument("--port", type=int, default=8501)
+    ui.add_argument("--headless", action="store_true", help="do not open a browser")
+    ui.set_defaults(run=_ui)
+    demo = commands.add_parser("demo", help="seed the registry with sample models and test data")
+    demo.add_argument("--force", action="store_true", help="seed even if models exist")
+    demo.add_argument(
+        "--data-dir", default=str(APP.parent / "sample_data"), help="where to write test CSVs"
+    )
+    demo.set_defaults(run=_demo)
+    cli_cicd.add_commands(commands)
+    cli_notifications.add_commands(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; returns its exit code (see the module docstring)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_:  # argparse: --help (0) or a usage error (2)
+        return exit_.code if isinstance(exit_.code, int) else cli_cicd.EXIT_USAGE
+    try:
+        return args.run(args)
+    except InvalidArgumentError as error:
+        print(f"registry: {error}", file=sys.stderr)
+        return cli_cicd.EXIT_USAGE
+    except RegistryError as error:
+        print(f"registry: {error}", file=sys.stderr)
+        return cli_cicd.EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

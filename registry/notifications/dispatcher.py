@@ -1,0 +1,361 @@
+"""The dispatcher: delivers outbox events to subscriptions, at least once.
+
+Each pass, in short transactions of its own: record the attempts that finished, turn new
+``changes`` rows into deliveries (moving the cursor stored in the registry, so a restart
+continues where the last run stopped), and claim due deliveries for free worker threads.
+Workers send outside any transaction; while they wait on the network the dispatcher lets go
+of the registry file. A failed attempt is retried after ``backoff_base * 2**(n-1)`` seconds
+(plus up to 10 % jitter) until ``max_attempts``, then the delivery is dead-lettered; a
+claim whose process died expires after the attempt's time limit plus ``claim_margin`` and
+the delivery is attempted again. A write never waits for a delivery: at most for one of the
+dispatcher's short transactions.
+
+Run it as ``registry dispatch`` or, inside the dashboard, ``start_background_dispatcher``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from registry import config
+from registry.clock import now_ms
+from registry.errors import RegistryBusyError
+from registry.notifications import channels
+from registry.notifications.settings import NotificationSettings
+from registry.notifications.subscriptions import AttemptResult, DeliveryJob, Outcome
+from registry.store.duckdb import DuckDBStore
+
+FORCED_LOOK = 30.0
+log = logging.getLogger("registry.notifications.dispatcher")
+
+
+def claim_until(now: int, settings: NotificationSettings) -> int:
+    """When a claim made at ``now`` (ms) expires: the attempt's time limit plus a margin."""
+    return now + int((settings.timeout + settings.claim_margin) * 1000)
+
+
+def backoff_seconds(attempt: int, settings: NotificationSettings) -> float:
+    """Seconds to wait after failed attempt number ``attempt`` (1-based) of a round."""
+    delay = min(settings.backoff_max, settings.backoff_base * 2 ** (attempt - 1))
+    return delay * (1 + random.uniform(0, 0.1))
+
+
+def decide(job: DeliveryJob, result: AttemptResult, settings: NotificationSettings) -> Outcome:
+    """Delivered, retried later, or dead (test events get a single attempt)."""
+    if result.ok:
+        return Outcome(job, result, "delivered", None)
+    if job.change is None or job.attempts_this_round >= settings.max_attempts:
+        return Outcome(job, result, "dead", None)
+    wait_ms = int(backoff_seconds(job.attempts_this_round, settings) * 1000)
+    return Outcome(job, result, "pending", now_ms() + wait_ms)
+
+
+class Dispatcher:
+    """Delivers the events of the registry behind ``store``; see the module docstring.
+
+    ``workers`` attempts run at once, at most ``per_subscription`` of them for one
+    subscription (so one hanging receiver cannot hold up the others)."""
+
+    def __init__(
+        self,
+        store: DuckDBStore,
+        settings: NotificationSettings | None = None,
+        *,
+        workers: int = 16,
+        per_subscription: int = 8,
+        batch: int = 1000,
+    ):
+        self.store = store
+        self.settings = settings or NotificationSettings.from_env()
+        self.workers = workers
+        self.per_subscription = per_subscription
+        self.batch = batch
+        self.stats: Counter[str] = Counter()
+        self._pool: ThreadPoolExecutor | None = None
+        self._done: queue.SimpleQueue[tuple[DeliveryJob, AttemptResult]] = queue.SimpleQueue()
+        self._ready: list[tuple[DeliveryJob, AttemptResult]] = []
+        self._in_flight: dict[int, int] = {}
+        self._due = {"expire": 0.0, "prune": 0.0, "look": 0.0}
+        self._next_retry_ms: int | None = None
+        self._watch = _FileWatch(store.database_path)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- running ------------------------------------------------------------------------------
+
+    def run(self, until: Callable[[], bool] | None = None) -> Counter[str]:
+        """Deliver until ``stop()`` is called, or until idle and ``until()`` says so. Waits
+        for the attempts under way before returning the counts of what happened."""
+        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="registry-delivery")
+        self._due = dict.fromkeys(self._due, 0.0)
+        self._in_flight.clear()  # unrecorded attempts of a failed run: their claims expire
+        try:
+            while not self._stop.is_set():
+                if not self._has_results() and not self._worth_a_look():
+                    if self._in_flight:
+                        self._wait_for_results()
+                    else:
+                        self._stop.wait(self.settings.poll_interval)
+                    continue
+                more = self._step()
+                if self._in_flight:
+                    self._wait_for_results()
+                elif not more:
+                    if until is not None and until():
+                        break
+                    wait = self._idle_wait()
+                    self._release()
+                    self._stop.wait(wait)
+        finally:
+            self._finish()
+        return self.stats
+
+    def drain(self, *, settle: bool = False, timeout: float | None = None) -> Counter[str]:
+        """Deliver every event so far and every due retry, then return. With ``settle``, also
+        wait out retries until no delivery is pending (or ``timeout`` seconds pass)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+
+        def idle() -> bool:
+            if deadline is not None and time.monotonic() > deadline:
+                return True
+            return not settle or not self.store.outbox_status()["pending"]
+
+        return self.run(until=idle)
+
+    def run_forever(self) -> Counter[str]:
+        """``run()`` until ``stop()``, surviving errors: a busy registry or a failed write is
+        logged and the loop starts again after a pause."""
+        while not self._stop.is_set():
+            try:
+                self.run()
+            except RegistryBusyError as error:
+                log.warning("%s; retrying in %.1f s", error, self._retry_wait())
+                self._stop.wait(self._retry_wait())
+            except Exception:
+                log.exception("the dispatcher failed; retrying in %.1f s", self._retry_wait())
+                self._stop.wait(self._retry_wait())
+        return self.stats
+
+    def start(self) -> Dispatcher:
+        """``run_forever()`` in a daemon thread."""
+        self._thread = threading.Thread(target=self.run_forever, name="registry-dispatcher")
+        self._thread.daemon = True
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Ask the loop to end and wait for it (and its attempts under way)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def is_alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # -- one pass -----------------------------------------------------------------------------
+
+    def _worth_a_look(self) -> bool:
+        """Whether the registry may hold work: its files changed since the last look, a retry
+        is due, or a while has passed. A stat costs nothing and takes no lock."""
+        if self._watch.changed() or self._is_due("look", FORCED_LOOK):
+            return True
+        return self._next_retry_ms is not None and now_ms() >= self._next_retry_ms
+
+    def _step(self) -> bool:
+        """Record, housekeep, fan out, claim. Returns whether more work may be ready now."""
+        self._watch.remember()
+        self._due["look"] = time.monotonic() + FORCED_LOOK
+        self._record()
+        self._housekeep()
+        _yield()
+        _read, created, more = self.store.fan_out_events(now_ms(), self.batch)
+        self.stats["deliveries created"] += created
+        _yield()
+        free = self.workers - len(self._in_flight)
+        if free <= 0:
+            return more
+        now = now_ms()
+        jobs = self.store.claim_deliveries(
+            now=now,
+            claim_until=claim_until(now, self.settings),
+            limit=free,
+            per_subscription=self.per_subscription,
+            busy=self._busy_subscriptions(),
+        )
+        assert self._pool is not None
+        for job in jobs:
+            self._in_flight[job.delivery_id] = job.subscription_id
+            self._pool.submit(self._attempt, job)
+        self._next_retry_ms = None  # whatever was due is claimed, or waits for a free worker
+        return more or len(jobs) == free
+
+    def _housekeep(self) -> None:
+        """Now and then: release expired claims, prune old delivered deliveries."""
+        if self._is_due("expire", max(1.0, self.settings.claim_margin / 2)):
+            expired = self.store.expire_claims(now_ms(), self.settings.max_attempts)
+            if expired:
+                log.warning("%s attempts were interrupted (claims expired); retrying", expired)
+        if self._is_due("prune", 3600.0) and self.settings.retention_days:
+            keep_ms = int(self.settings.retention_days * 86_400_000)
+            self.store.prune_deliveries(now_ms() - keep_ms)
+
+    def _is_due(self, task: str, every: float) -> bool:
+        now = time.monotonic()
+        if now < self._due[task]:
+            return False
+        self._due[task] = now + every
+        return True
+
+    def _attempt(self, job: DeliveryJob) -> None:
+        try:
+            result = channels.deliver(job, self.settings)
+        except Exception as error:  # a bug must not leave the delivery claimed forever
+            log.exception("delivery %s failed unexpectedly", job.delivery_id)
+            result = AttemptResult(False, error=f"internal error: {type(error).__name__}")
+        self._done.put((job, result))
+
+    def _has_results(self) -> bool:
+        return bool(self._ready) or not self._done.empty()
+
+    def _collect(self, wait: float) -> bool:
+        """Move finished attempts to the ready list, waiting up to ``wait`` s for the first."""
+        try:
+            self._ready.append(self._done.get(timeout=wait) if wait else self._done.get_nowait())
+        except queue.Empty:
+            return False
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._ready.append(self._done.get_nowait())
+        return True
+
+    def _record(self) -> None:
+        self._collect(0)
+        if not self._ready:
+            return
+        outcomes = [decide(job, result, self.settings) for job, result in self._ready]
+        self.store.record_attempts(outcomes, now_ms())
+        self._ready = []
+        for outcome in outcomes:
+            self._in_flight.pop(outcome.job.delivery_id, None)
+            self._count(outcome)
+
+    def _count(self, outcome: Outcome) -> None:
+        job, result = outcome.job, outcome.result
+        what = job.change.event if job.change else "registry.test"
+        if result.ok:
+            self.stats["delivered"] += 1
+            log.info(
+                "delivered %s (delivery %s, attempt %s): %s in %.0f ms",
+                *(what, job.delivery_id, job.attempt, result.status_code, result.latency_ms),
+            )
+            return
+        self.stats["failed attempts"] += 1
+        self.stats["dead"] += outcome.state == "dead"
+        dead = " (dead-lettered)" if outcome.state == "dead" else ""
+        log.warning(
+            "attempt %s at delivery %s (%s) failed: %s%s",
+            *(job.attempt, job.delivery_id, what, result.error, dead),
+        )
+
+    def _busy_subscriptions(self) -> list[int]:
+        counts = Counter(self._in_flight.values())
+        return [sub for sub, n in counts.items() if n >= self.per_subscription]
+
+    def _wait_for_results(self) -> None:
+        """Wait for attempts to finish, without the registry file (other processes may use
+        it meanwhile), gathering those that end close together into one write."""
+        if not self._collect(0):
+            self._release()
+            if not self._collect(self.settings.poll_interval):
+                return
+        window = time.monotonic() + 0.02
+        while len(self._ready) < len(self._in_flight) and time.monotonic() < window:
+            self._collect(max(0.001, window - time.monotonic()))
+
+    def _release(self) -> None:
+        self.store.lease.release()
+
+    def _idle_wait(self) -> float:
+        """Until the next poll, or sooner when a retry falls due before it."""
+        next_due = self._next_retry_ms = self.store.outbox_status()["next_due"]
+        if next_due is None:
+            return self.settings.poll_interval
+        return min(self.settings.poll_interval, max(0.005, (next_due - now_ms()) / 1000))
+
+    def _finish(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+        self._record()
+        self._release()
+
+    def _retry_wait(self) -> float:
+        return max(1.0, self.settings.poll_interval)
+
+
+def _yield() -> None:
+    """Let a writer of this process (a promotion) that waits for the registry's write lock
+    have it before the dispatcher's next transaction: Python's locks are not fair."""
+    time.sleep(0.001)
+
+
+class _FileWatch:
+    """The size and modification time of the registry file and its write-ahead log: every
+    commit changes one of them, and reading changes neither."""
+
+    def __init__(self, database: Path):
+        self._paths = (database, database.with_name(database.name + ".wal"))
+        self._seen: tuple | None = None
+
+    def _now(self) -> tuple:
+        found = []
+        for path in self._paths:
+            try:
+                info = path.stat()
+                found.append((info.st_size, info.st_mtime_ns))
+            except FileNotFoundError:
+                found.append(None)
+        return tuple(found)
+
+    def remember(self) -> None:
+        self._seen = self._now()
+
+    def changed(self) -> bool:
+        return self._seen is None or self._now() != self._seen
+
+
+_background: dict[Path, Dispatcher] = {}
+_background_lock = threading.Lock()
+
+
+def start_background_dispatcher(
+    home: str | os.PathLike[str] | None = None, **options
+) -> Dispatcher:
+    """Start (once per process and registry home) a dispatcher in a daemon thread; later calls
+    return the running one. ``options`` go to Dispatcher (settings, workers, ...)."""
+    path = config.resolve_home(home)
+    with _background_lock:
+        running = _background.get(path)
+        if running is not None and running.is_alive():
+            return running
+        store = DuckDBStore(path, busy_timeout=config.busy_timeout())
+        _background[path] = dispatcher = Dispatcher(store, **options).start()
+        return dispatcher
+
+
+def stop_background_dispatchers(timeout: float = 10.0) -> None:
+    """Stop every dispatcher this process started in the background (tests, shutdown)."""
+    with _background_lock:
+        running = list(_background.values())
+        _background.clear()
+    for dispatcher in running:
+        dispatcher.stop(timeout)

@@ -1,0 +1,199 @@
+"""Outgoing HTTP for webhooks and Slack, refusing what a server must not reach.
+
+A target URL is http or https, carries no credentials, and its host must resolve to a public
+address: loopback, private, link-local (cloud metadata such as 169.254.169.254), shared,
+multicast and reserved addresses are refused unless ``REGISTRY_WEBHOOK_ALLOW`` lists them.
+The check runs when the subscription is created and again at every delivery, and the
+connection goes to the address that passed the check (the Host header and TLS name stay the
+URL's host), so a DNS answer that changes in between cannot redirect it. Redirects are never
+followed; the response is read up to a cap.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from registry.errors import InvalidArgumentError
+from registry.notifications.settings import Network
+
+MAX_URL = 2048
+MAX_RESPONSE_READ = 64 * 1024
+MAX_EXCERPT = 500
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+_METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+
+
+class DeliveryError(Exception):
+    """A request that did not produce an HTTP response (refused, timed out, TLS, ...)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    scheme: str
+    host: str
+    port: int
+    path: str
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    excerpt: str
+    location: str | None = None
+
+
+def check_url(url: object) -> Target:
+    """The parts of an http(s) URL; raises InvalidArgumentError saying what is wrong."""
+    if not isinstance(url, str) or not url.strip():
+        raise InvalidArgumentError(f"Invalid URL {url!r}: expected http:// or https://...")
+    if len(url) > MAX_URL or any(c.isspace() or ord(c) < 32 for c in url):
+        raise InvalidArgumentError(
+            f"Invalid URL {url[:80]!r}: over {MAX_URL} characters or contains spaces"
+        )
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise InvalidArgumentError(f"Invalid URL {url!r}: only http and https are supported")
+    if not parts.hostname:
+        raise InvalidArgumentError(f"Invalid URL {url!r}: it names no host")
+    if parts.username is not None or parts.password is not None:
+        raise InvalidArgumentError(
+            "Invalid URL: it embeds credentials (user:password@); receivers authenticate "
+            "requests by their signature instead"
+        )
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise InvalidArgumentError(f"Invalid URL {url!r}: bad port") from None
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return Target(parts.scheme, parts.hostname, port, path)
+
+
+def refusal(address: Address, allow: Sequence[Network]) -> str | None:
+    """Why ``address`` may not be reached (None when it may)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    if any(address in network for network in allow):
+        return None
+    for reason, flag in (
+        ("a cloud metadata address", address in _METADATA),
+        ("a loopback address", address.is_loopback),
+        ("an unspecified address", address.is_unspecified),
+        ("a link-local address", address.is_link_local),
+        ("a private address", address.is_private),
+        ("a multicast address", address.is_multicast),
+        ("not a public address", not address.is_global),
+    ):
+        if flag:
+            return reason
+    return None
+
+
+def resolve(host: str, port: int, allow: Sequence[Network]) -> str:
+    """The address to connect to for ``host``: the first it resolves to that may be reached.
+    Raises InvalidArgumentError when it does not resolve or every address is refused."""
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as error:
+            raise InvalidArgumentError(f"Cannot resolve host {host!r}: {error}") from None
+        addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+    reasons = []
+    for address in addresses:
+        reason = refusal(address, allow)
+        if reason is None:
+            return str(address)
+        reasons.append(f"{address} is {reason}")
+    raise InvalidArgumentError(
+        f"Refused to send to {host!r}: {'; '.join(dict.fromkeys(reasons))}. Add the address "
+        "or its network to REGISTRY_WEBHOOK_ALLOW if this receiver is meant to be reached."
+    )
+
+
+def post(
+    url: str, body: bytes, headers: dict[str, str], *, timeout: float, allow: Sequence[Network]
+) -> Response:
+    """POST ``body`` to ``url`` within ``timeout`` seconds, following no redirect.
+
+    Raises InvalidArgumentError when the URL or its address is refused, DeliveryError when no
+    HTTP response arrived in time."""
+    target = check_url(url)
+    address = resolve(target.host, target.port, allow)
+    deadline = time.monotonic() + timeout
+    connection = _connection(target, address, timeout)
+    try:
+        connection.request("POST", target.path, body=body, headers=headers)
+        _set_remaining(connection, deadline)
+        response = connection.getresponse()
+        data = _read_capped(response, deadline, connection)
+        excerpt = data[:MAX_EXCERPT].decode("utf-8", errors="replace")
+        return Response(response.status, excerpt, response.getheader("Location"))
+    except TimeoutError:
+        raise DeliveryError(f"timed out after {timeout:g} s") from None
+    except ssl.SSLError as error:
+        raise DeliveryError(f"TLS error: {error.reason or error}") from None
+    except http.client.HTTPException as error:
+        raise DeliveryError(f"bad HTTP response: {type(error).__name__} {error}") from None
+    except OSError as error:
+        raise DeliveryError(f"{type(error).__name__}: {error.strerror or error}") from None
+    finally:
+        connection.close()
+
+
+def _connection(target: Target, address: str, timeout: float) -> http.client.HTTPConnection:
+    if target.scheme == "https":
+        return _PinnedHTTPS(target.host, target.port, address, timeout)
+    return _PinnedHTTP(target.host, target.port, address, timeout)
+
+
+def _set_remaining(connection: http.client.HTTPConnection, deadline: float) -> None:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError
+    if connection.sock is not None:
+        connection.sock.settimeout(remaining)
+
+
+def _read_capped(response, deadline: float, connection) -> bytes:
+    chunks, size = [], 0
+    while size < MAX_RESPONSE_READ:
+        _set_remaining(connection, deadline)
+        chunk = response.read1(MAX_RESPONSE_READ - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    """An HTTP connection to a checked address, sending the URL's host as Host."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float):
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    """An HTTPS connection to a checked address; the certificate must match the URL's host."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float):
+        self._tls = ssl.create_default_context()
+        super().__init__(host, port, timeout=timeout, context=self._tls)
+        self._address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)

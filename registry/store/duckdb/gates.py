@@ -1,0 +1,97 @@
+"""The Production gate: "Production requires a passing validation in the last N days".
+
+Checked inside the transaction that moves a version to Production (a direct transition or
+an approved request), so a validation recorded or a requirement changed meanwhile cannot
+slip past it. Also home of the validation-record row mapping the gate and
+``validations.py`` share (this module imports nothing from the other query modules).
+"""
+
+from __future__ import annotations
+
+import json
+
+from registry.errors import ValidationRequiredError
+from registry.store.duckdb.changes import NewChange
+from registry.validation.records import ProductionGate, RuleResult, ValidationRecord
+
+OVERRIDDEN = "model_version.validation_overridden"
+RECORD_COLUMNS = (
+    "r.id, r.model_name, r.version, r.data_name, r.data_sha256, r.num_rows, r.num_columns, "
+    "r.target, r.task, r.metrics, r.rule_results, r.passed, r.created_by, "
+    "r.creation_timestamp, r.duration_ms, r.model_sha256, r.details"
+)
+CURRENT_MODEL = (
+    "JOIN registered_models m ON m.name = r.model_name AND m.creation_timestamp = r.model_created"
+)
+
+
+def to_record(row: tuple) -> ValidationRecord:
+    results = tuple(RuleResult.from_dict(item) for item in json.loads(row[10]))
+    return ValidationRecord(
+        *row[:9],
+        metrics=json.loads(row[9]),
+        rule_results=results,
+        passed=row[11],
+        created_by=row[12],
+        creation_timestamp=row[13],
+        duration_ms=row[14],
+        model_sha256=row[15],
+        details=json.loads(row[16]),
+    )
+
+
+def read_gate(cur, name: str, version: int, now: int) -> ProductionGate:
+    """The model's requirement and the version's newest validation record."""
+    row = cur.execute(
+        "SELECT p.production_within_days FROM registered_models m JOIN validation_policies p "
+        "ON p.model_name = m.name AND p.model_created = m.creation_timestamp WHERE m.name = ?",
+        [name],
+    ).fetchone()
+    latest = cur.execute(
+        f"SELECT {RECORD_COLUMNS} FROM validation_records r {CURRENT_MODEL} "
+        "WHERE r.model_name = ? AND r.version = ? ORDER BY r.id DESC LIMIT 1",
+        [name, version],
+    ).fetchone()
+    within_days = row[0] if row else None
+    return ProductionGate(name, version, within_days, latest and to_record(latest), now)
+
+
+def _may_require(cur, name: str) -> bool:
+    """Whether a policy row under this name sets a requirement (it may be a deleted
+    namesake's: read_gate tells)."""
+    row = cur.execute(
+        "SELECT production_within_days FROM validation_policies WHERE model_name = ?", [name]
+    ).fetchone()
+    return row is not None and row[0] is not None
+
+
+def guard_production(
+    cur, name: str, version: int, override: str | None, now: int
+) -> list[NewChange]:
+    """Raise ValidationRequiredError when the gate is shut and there is no ``override``
+    reason; with one, return the history row recording what was overridden (none when
+    nothing was: the gate is open and the newest validation did not fail)."""
+    if override is None and not _may_require(cur, name):
+        return []  # the common case, in one cheap statement: no requirement
+    gate = read_gate(cur, name, version, now)
+    if override is None:
+        if gate.satisfied:
+            return []
+        raise ValidationRequiredError(
+            f"{gate.explain()} Validate it first (the Validate page, or "
+            "client.validate_model_version), or, as a reviewer, override with a comment "
+            "(override_validation=True)."
+        )
+    if not gate.needs_override:
+        return []
+    latest = gate.latest
+    payload = {
+        "within_days": gate.within_days,
+        "requirement_met": gate.satisfied,
+        "record_id": latest.id if latest else None,
+        "validation": latest.status if latest else None,
+    }
+    return [
+        NewChange(OVERRIDDEN, name, version, key="Production", old=payload["validation"],
+                  new="Production", comment=override, payload=payload)
+    ]  # fmt: skip

@@ -1,0 +1,254 @@
+"""SQL for registered models, their tags and aliases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry.entities import ModelVersion, PagedList, RegisteredModel
+from registry.errors import AlreadyExistsError, NotFoundError
+from registry.store.duckdb.changes import NewChange, now_ms, record
+from registry.store.duckdb.paging import search_page
+from registry.store.duckdb.versions import TAGS_PARAM, VERSION_COLUMNS, fetch_version, to_version
+
+_MODEL_COLUMNS = (
+    "m.name, m.creation_timestamp, m.last_updated_timestamp, m.description, m.tags, m.aliases"
+)
+# Tables whose rows belong to one model, by their model-name column: a rename moves them.
+# A delete removes the versions, the workflow rows and the policy; validation records stay
+# (they are immutable, and keyed by the model's creation time too, so a model created again
+# under the name starts clean).
+MODEL_KEYED = (
+    ("model_versions", "name"),
+    ("transition_requests", "model_name"),
+    ("version_comments", "model_name"),
+    ("validation_policies", "model_name"),
+    ("validation_records", "model_name"),
+)
+DELETED_WITH_MODEL = (
+    "model_versions",
+    "transition_requests",
+    "version_comments",
+    "validation_policies",
+)
+_REMOVE_KEY = "map_from_entries([e FOR e IN map_entries({column}) IF e.key != ?])"
+
+
+def _clear_leftovers(cur, new_name: str, created: int) -> None:
+    """Before a rename onto ``new_name``: drop a deleted namesake's policy (registries from
+    before deletes removed it) and refuse when its records would pass for this model's
+    (both models created in the same millisecond, as one import_models call does)."""
+    cur.execute("DELETE FROM validation_policies WHERE model_name = ?", [new_name])
+    clash = cur.execute(
+        "SELECT 1 FROM validation_records WHERE model_name = ? AND model_created = ? LIMIT 1",
+        [new_name, created],
+    ).fetchone()
+    if clash:
+        raise AlreadyExistsError(
+            f"Cannot rename to {new_name!r}: a deleted model of that name, created at the same "
+            "moment as this one, left validation records that would pass for this model's. "
+            "Choose another name."
+        )
+
+
+def model_not_found(name: str) -> NotFoundError:
+    return NotFoundError(f"Registered model {name!r} not found")
+
+
+def _latest_by_stage(cur, names: list[str]) -> dict[str, list[ModelVersion]]:
+    """The newest version in each stage, for every model in ``names``."""
+    if not names:
+        return {}
+    rows = cur.execute(
+        f"SELECT {VERSION_COLUMNS} FROM model_versions v "
+        f"WHERE v.name IN ({', '.join('?' * len(names))}) AND NOT v.deleted QUALIFY "
+        "row_number() OVER (PARTITION BY v.name, v.current_stage ORDER BY v.version DESC) = 1 "
+        "ORDER BY v.name, v.version",
+        names,
+    ).fetchall()
+    latest: dict[str, list[ModelVersion]] = {}
+    for row in rows:
+        latest.setdefault(row[0], []).append(to_version(row))
+    return latest
+
+
+def _to_model(row: tuple, latest: list[ModelVersion]) -> RegisteredModel:
+    return RegisteredModel(
+        *row[:4], tags=row[4] or {}, aliases=row[5] or {}, latest_versions=latest
+    )
+
+
+def fetch_model(cur, name: str, with_latest: bool = True) -> RegisteredModel:
+    row = cur.execute(f"SELECT {_MODEL_COLUMNS} FROM registered_models m WHERE m.name = ?", [name])
+    found = row.fetchone()
+    if found is None:
+        raise model_not_found(name)
+    latest = _latest_by_stage(cur, [name]).get(name, []) if with_latest else []
+    return _to_model(found, latest)
+
+
+class ModelQueries:
+    """Registered models, their tags and aliases."""
+
+    _lease: Any
+
+    def create_registered_model(
+        self, name: str, tags: dict[str, str], description: str | None, actor: str
+    ) -> RegisteredModel:
+        ts = now_ms()
+        with self._lease.transaction() as cur:
+            inserted = cur.execute(
+                "INSERT INTO registered_models (name, description, creation_timestamp, "
+                f"last_updated_timestamp, tags) VALUES (?, ?, ?, ?, {TAGS_PARAM}) "
+                "ON CONFLICT DO NOTHING RETURNING name",
+                [name, description, ts, ts, tags],
+            ).fetchone()
+            if inserted is None:
+                raise AlreadyExistsError(f"Registered model {name!r} already exists")
+            record(cur, actor, ts, [NewChange("registered_model.created", name, new=description)])
+        return RegisteredModel(name, ts, ts, description, tags=dict(tags))
+
+    def get_registered_model(self, name: str) -> RegisteredModel:
+        with self._lease.cursor() as cur:
+            return fetch_model(cur, name)
+
+    def rename_registered_model(self, name: str, new_name: str, actor: str) -> RegisteredModel:
+        ts = now_ms()
+        with self._lease.transaction() as cur:
+            model = fetch_model(cur, name, with_latest=False)
+            if cur.execute("SELECT 1 FROM registered_models WHERE name = ?", [new_name]).fetchone():
+                raise AlreadyExistsError(
+                    f"Cannot rename {name!r}: registered model {new_name!r} already exists"
+                )
+            _clear_leftovers(cur, new_name, model.creation_timestamp)
+            cur.execute(
+                "UPDATE registered_models SET name = ?, last_updated_timestamp = ? WHERE name = ?",
+                [new_name, ts, name],
+            )
+            for table, column in MODEL_KEYED:
+                cur.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", [new_name, name])
+            change = NewChange("registered_model.renamed", new_name, old=name, new=new_name)
+            record(cur, actor, ts, [change])
+            return fetch_model(cur, new_name)
+
+    def update_registered_model(
+        self, name: str, description: str | None, actor: str
+    ) -> RegisteredModel:
+        ts = now_ms()
+        with self._lease.transaction() as cur:
+            old = fetch_model(cur, name, with_latest=False)
+            cur.execute(
+                "UPDATE registered_models SET description = ?, last_updated_timestamp = ? "
+                "WHERE name = ?",
+                [description, ts, name],
+            )
+            change = NewChange(
+                "registered_model.description_changed", name, old=old.description, new=description
+            )
+            record(cur, actor, ts, [change])
+            return fetch_model(cur, name)
+
+    def delete_registered_model(self, name: str, actor: str) -> None:
+        ts = now_ms()
+        with self._lease.transaction() as cur:
+            fetch_model(cur, name, with_latest=False)
+            for table, column in MODEL_KEYED:
+                if table in DELETED_WITH_MODEL:
+                    cur.execute(f"DELETE FROM {table} WHERE {column} = ?", [name])
+            cur.execute("DELETE FROM registered_models WHERE name = ?", [name])
+            record(cur, actor, ts, [NewChange("registered_model.deleted", name)])
+
+    def set_registered_model_tag(self, name: str, key: str, value: str, actor: str) -> None:
+        ts = now_ms()
+        with self._lease.transaction() as cur:
+            old = fetch_model(cur, name, with_latest=False).tags.get(key)
+            cur.execute(
+                "UPDATE registered_models SET tags = map_concat(tags, map([?], [?])) "
+                "WHERE name = ?",
+                [key, value, name],
+            )
+            change = NewChange("registered_model.tag_set", name, key=key, old=old, new=value)
+            record(cur, actor, ts, [change])
+
+    def delete_registered_model_tag(self, name: str, key: str, actor: str) -> None:
+        ts = now_ms()
+        with self._lease.transaction() as cur:
+            old = fetch_model(cur, name, with_latest=False).tags.get(key)
+            if old is None:
+                return
+            cur.execute(
+                f"UPDATE registered_models SET tags = {_REMOVE_KEY.format(column='tags')} "
+                "WHERE name = ?",
+                [key, name],
+            )
+            change = NewChange("registered_model.tag_deleted", name, key=key, old=old)
+            record(cur, actor, ts, [change])
+
+    def set_registered_model_alias(self, name: str, alias: str, version: int, actor: str) -> None:
+        """Point ``alias`` at ``version``: the model's map is the truth, versions mirror it."""
+        ts = now_ms()
+        with self._lease.transaction() as cur:
+            old = fetch_model(cur, name, with_latest=False).aliases.get(alias)
+            fetch_version(cur, name, version)
+            cur.execute(
+                "UPDATE registered_models SET aliases = map_concat(aliases, map([?], [?])) "
+                "WHERE name = ?",
+                [alias, version, name],
+            )
+            cur.execute(
+                "UPDATE model_versions SET aliases = CASE WHEN version = $3 "
+                "THEN list_sort(list_distinct(list_append(aliases, $2))) "
+                "ELSE [a FOR a IN aliases IF a != $2] END "
+                "WHERE name = $1 AND (version = $3 OR version = $4)",
+                [name, alias, version, old if old is not None else version],
+            )
+            event = "registered_model.alias_moved" if old else "registered_model.alias_set"
+            change = NewChange(
+                event, name, version, key=alias, old=None if old is None else str(old),
+                new=str(version),
+            )  # fmt: skip
+            record(cur, actor, ts, [change])
+
+    def delete_registered_model_alias(self, name: str, alias: str, actor: str) -> None:
+        ts = now_ms()
+        with self._lease.transaction() as cur:
+            old = fetch_model(cur, name, with_latest=False).aliases.get(alias)
+            if old is None:
+                return
+            cur.execute(
+                f"UPDATE registered_models SET aliases = {_REMOVE_KEY.format(column='aliases')} "
+                "WHERE name = ?",
+                [alias, name],
+            )
+            cur.execute(
+                "UPDATE model_versions SET aliases = [a FOR a IN aliases IF a != $1] "
+                "WHERE name = $2 AND version = $3",
+                [alias, name, old],
+            )
+            change = NewChange("registered_model.alias_deleted", name, old, key=alias, old=str(old))
+            record(cur, actor, ts, [change])
+
+    def get_model_version_by_alias(self, name: str, alias: str) -> ModelVersion:
+        with self._lease.cursor() as cur:
+            row = cur.execute(
+                f"SELECT {VERSION_COLUMNS} FROM model_versions v WHERE v.name = ? "
+                "AND list_contains(v.aliases, ?) AND NOT v.deleted",
+                [name, alias],
+            ).fetchone()
+        if row is None:
+            raise NotFoundError(f"Registered model {name!r} has no alias {alias!r}")
+        return to_version(row)
+
+    def search_registered_models(
+        self,
+        filter_string: str | None,
+        max_results: int,
+        order_by: list[str] | None,
+        page_token: str | None,
+    ) -> PagedList[RegisteredModel]:
+        select = f"SELECT {_MODEL_COLUMNS} FROM registered_models m"
+        with self._lease.cursor() as cur:
+            page, token = search_page(
+                cur, select, "model", filter_string, order_by, max_results, page_token
+            )
+            latest = _latest_by_stage(cur, [row[0] for row in page])
+        return PagedList([_to_model(row, latest.get(row[0], [])) for row in page], token)

@@ -1,0 +1,400 @@
+"""SQL for notifications: subscriptions, deliveries, the delivery log and the outbox cursor.
+
+The dispatcher reads the outbox (``changes``) after its cursor and, in the same short
+transaction, creates one delivery per matching subscription and moves the cursor: a crash
+before the commit leaves both as they were, so no event is skipped and none is fanned out
+twice. An attempt is claimed (the delivery's state becomes ``sending`` until a deadline past
+the attempt's time limit) before it is sent, and logged after; a claim whose dispatcher died
+expires, is logged as interrupted, and the delivery is attempted again. Policy (retry or
+dead-letter, when) is the dispatcher's: these methods only apply it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from registry.entities import Change
+from registry.errors import NotFoundError
+from registry.notifications.subscriptions import (
+    Delivery,
+    DeliveryAttempt,
+    DeliveryJob,
+    Outcome,
+    Subscription,
+)
+from registry.store.duckdb.changes import to_change
+
+CURSOR = "dispatcher"
+INTERRUPTED = "interrupted: the attempt ended without a result (dispatcher stopped or timed out)"
+_SUBSCRIPTION = """
+SELECT s.id, s.kind, s.target, s.events, s.model_pattern, s.enabled, s.description,
+    s.created_by, s.creation_timestamp, s.last_updated_timestamp,
+    count(d.id) FILTER (WHERE d.state IN ('pending', 'sending')),
+    count(d.id) FILTER (WHERE d.state = 'delivered'),
+    count(d.id) FILTER (WHERE d.state = 'dead'),
+    max(d.updated_at) FILTER (WHERE d.attempts > 0),
+    arg_max_null(d.last_error, d.updated_at) FILTER (WHERE d.attempts > 0)
+FROM subscriptions s LEFT JOIN deliveries d ON d.subscription_id = s.id
+WHERE {where} GROUP BY ALL ORDER BY s.id
+"""
+_DELIVERY_COLUMNS = (
+    "d.id, d.subscription_id, d.change_id, d.event, d.model_name, d.version, d.state, "
+    "d.attempts, d.next_attempt_at, d.created_at, d.updated_at, d.last_status, "
+    "d.last_latency_ms, d.last_error"
+)
+_CHANGE_COLUMNS = (
+    "c.id, c.ts, c.actor, c.event, c.model_name, c.version, c.key, c.old_value, c.new_value, "
+    "c.comment, c.payload"
+)
+
+
+class NotificationQueries:
+    """Subscriptions, deliveries, the delivery log and the outbox cursor."""
+
+    _lease: Any
+
+    # -- subscriptions -----------------------------------------------------------------------
+
+    def create_subscription(self, spec: dict[str, Any], actor: str, ts: int) -> Subscription:
+        """Store a subscription (``spec``: kind, target, secret, events, model_pattern,
+        description); it receives events recorded after this moment."""
+        with self._lease.transaction() as cur:
+            row = cur.execute(
+                "INSERT INTO subscriptions (kind, target, secret, events, model_pattern, "
+                "description, created_by, creation_timestamp, last_updated_timestamp, "
+                "start_after_change) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                "(SELECT coalesce(max(id), 0) FROM changes)) RETURNING id",
+                [spec["kind"], spec["target"], spec["secret"], spec["events"],
+                 spec["model_pattern"], spec["description"], actor, ts, ts],
+            ).fetchone()  # fmt: skip
+            created = _fetch_subscription(cur, row[0])
+        return replace(created, secret=spec["secret"])
+
+    def list_subscriptions(self) -> list[Subscription]:
+        with self._lease.cursor() as cur:
+            rows = cur.execute(_SUBSCRIPTION.format(where="TRUE")).fetchall()
+        return [_to_subscription(row) for row in rows]
+
+    def get_subscription(self, subscription_id: int) -> Subscription:
+        with self._lease.cursor() as cur:
+            return _fetch_subscription(cur, subscription_id)
+
+    def set_subscription_enabled(self, subscription_id: int, enabled: bool, ts: int):
+        with self._lease.transaction() as cur:
+            cur.execute(
+                "UPDATE subscriptions SET enabled = ?, last_updated_timestamp = ? WHERE id = ?",
+                [enabled, ts, subscription_id],
+            )
+            return _fetch_subscription(cur, subscription_id)
+
+    def delete_subscription(self, subscription_id: int) -> None:
+        """Remove the subscription, its secret, its deliveries and their log."""
+        with self._lease.transaction() as cur:
+            _fetch_subscription(cur, subscription_id)
+            cur.execute(
+                "DELETE FROM delivery_attempts WHERE delivery_id IN "
+                "(SELECT id FROM deliveries WHERE subscription_id = ?)",
+                [subscription_id],
+            )
+            cur.execute("DELETE FROM deliveries WHERE subscription_id = ?", [subscription_id])
+            cur.execute("DELETE FROM subscriptions WHERE id = ?", [subscription_id])
+
+    # -- the outbox ----------------------------------------------------------------------------
+
+    def fan_out_events(self, now: int, limit: int = 1000) -> tuple[int, int, bool]:
+        """Create deliveries for up to ``limit`` events after the cursor and move it.
+        Returns (events read, deliveries created, whether more events wait)."""
+        with self._lease.transaction() as cur:
+            cursor, first, latest = cur.execute(
+                "SELECT coalesce((SELECT last_change_id FROM outbox_cursors WHERE name = ?), 0),"
+                " (SELECT min(start_after_change) FROM subscriptions WHERE enabled),"
+                " (SELECT coalesce(max(id), 0) FROM changes)",
+                [CURSOR],
+            ).fetchone()
+            if latest <= cursor:
+                return 0, 0, False
+            start = cursor if first is None else max(cursor, first)
+            upto = latest if first is None else _batch_end(cur, start, limit)
+            created = 0 if first is None or upto <= start else _insert_deliveries(
+                cur, start, upto, now
+            )  # fmt: skip
+            cur.execute(
+                "INSERT INTO outbox_cursors VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE "
+                "SET last_change_id = excluded.last_change_id, updated_at = excluded.updated_at",
+                [CURSOR, upto, now],
+            )
+        return upto - cursor, created, upto < latest
+
+    def outbox_status(self) -> dict[str, int | None]:
+        """cursor, latest_change, enabled_subscriptions, waiting_events (not yet fanned out
+        although a subscription may want them), and for enabled subscriptions the pending and
+        dead deliveries and next_due (ms of the earliest pending attempt)."""
+        with self._lease.cursor() as cur:
+            row = cur.execute(
+                "WITH o AS (SELECT coalesce((SELECT last_change_id FROM outbox_cursors "
+                "WHERE name = ?), 0) AS c, (SELECT min(start_after_change) FROM subscriptions "
+                "WHERE enabled) AS f) "
+                "SELECT (SELECT c FROM o), (SELECT coalesce(max(id), 0) FROM changes),"
+                " (SELECT count(*) FROM subscriptions WHERE enabled),"
+                " (SELECT count(*) FROM changes, o WHERE f IS NOT NULL AND id > greatest(c, f)),"
+                " count(*) FILTER (WHERE d.state IN ('pending', 'sending')),"
+                " count(*) FILTER (WHERE d.state = 'dead'),"
+                " min(d.next_attempt_at) FILTER (WHERE d.state IN ('pending', 'sending'))"
+                " FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id AND s.enabled",
+                [CURSOR],
+            ).fetchone()
+        keys = ("cursor", "latest_change", "enabled_subscriptions", "waiting_events", "pending")
+        return dict(zip((*keys, "dead", "next_due"), row, strict=True))
+
+    # -- attempts ------------------------------------------------------------------------------
+
+    def claim_deliveries(
+        self, *, now: int, claim_until: int, limit: int, per_subscription: int, busy: list[int]
+    ) -> list[DeliveryJob]:
+        """Claim up to ``limit`` due deliveries of enabled subscriptions, oldest first, at
+        most ``per_subscription`` of each and none of the ``busy`` subscriptions. Candidates
+        are read outside the write lock; the claim itself is one guarded UPDATE."""
+        with self._lease.cursor() as cur:
+            rows = cur.execute(
+                "SELECT d.id, d.attempts + 1, d.subscription_id, s.kind, s.target, s.secret, "
+                "coalesce(d.requested_by, s.created_by), d.attempts + 1 - d.round_start, "
+                f"{_CHANGE_COLUMNS} FROM deliveries d "
+                "JOIN subscriptions s ON s.id = d.subscription_id AND s.enabled "
+                "LEFT JOIN changes c ON c.id = d.change_id WHERE d.state = 'pending' "
+                "AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?",
+                [now, limit * 4],
+            ).fetchall()
+        picked = _fair_share(rows, limit, per_subscription, busy)
+        if not picked:
+            return []
+        with self._lease.transaction() as cur:
+            claimed = _mark_claimed(cur, [row[0] for row in picked], claim_until, now)
+        return [_to_job(row, now) for row in picked if row[0] in claimed]
+
+    def create_test_delivery(
+        self, subscription_id: int, actor: str, now: int, claim_until: int
+    ) -> DeliveryJob:
+        """A claimed delivery of a test event to the subscription (raises NotFoundError)."""
+        with self._lease.transaction() as cur:
+            found = cur.execute(
+                "SELECT kind, target, secret FROM subscriptions WHERE id = ?", [subscription_id]
+            ).fetchone()
+            if found is None:
+                raise NotFoundError(f"Subscription {subscription_id} not found")
+            row = cur.execute(
+                "INSERT INTO deliveries (subscription_id, event, state, attempts, "
+                "next_attempt_at, created_at, updated_at, requested_by) "
+                "VALUES (?, 'registry.test', 'sending', 1, ?, ?, ?, ?) RETURNING id",
+                [subscription_id, claim_until, now, now, actor],
+            ).fetchone()
+        kind, target, secret = found
+        return DeliveryJob(row[0], 1, subscription_id, kind, target, secret, None, actor,
+                           started_at=now)  # fmt: skip
+
+    def record_attempts(self, outcomes: list[Outcome], now: int) -> None:
+        """Log each attempt and move its delivery to the decided state (unless the delivery
+        was claimed again meanwhile, its claim having expired)."""
+        if not outcomes:
+            return
+        rows = [
+            [o.job.delivery_id, o.job.attempt, o.job.started_at, o.result.status_code,
+             o.result.latency_ms, o.result.error, o.result.response_excerpt, o.state,
+             o.next_attempt_at]
+            for o in outcomes
+        ]  # fmt: skip
+        types = ("BIGINT", "INTEGER", "BIGINT", "INTEGER", "DOUBLE", "VARCHAR", "VARCHAR")
+        row_sql = "(" + ", ".join(f"?::{t}" for t in (*types, "VARCHAR", "BIGINT")) + ")"
+        values = ", ".join([row_sql] * len(rows))
+        params = [value for row in rows for value in row]
+        columns = "id, attempt, started, status, latency, error, excerpt, state, next_at"
+        with self._lease.transaction() as cur:
+            cur.execute(
+                "INSERT INTO delivery_attempts (delivery_id, attempt, started_at, status_code, "
+                "latency_ms, error, response_excerpt, finished_at) SELECT id, attempt, started, "
+                f"status, latency, error, excerpt, ? FROM (VALUES {values}) v({columns}) "
+                "ON CONFLICT DO UPDATE SET status_code = excluded.status_code, "
+                "latency_ms = excluded.latency_ms, error = excluded.error, "
+                "response_excerpt = excluded.response_excerpt, finished_at = excluded.finished_at",
+                [now, *params],
+            )
+            cur.execute(
+                "UPDATE deliveries d SET state = v.state, next_attempt_at = v.next_at, "
+                "updated_at = ?, last_status = v.status, "
+                f"last_latency_ms = v.latency, last_error = v.error FROM (VALUES {values}) "
+                f"v({columns}) WHERE d.id = v.id AND d.attempts = v.attempt",
+                [now, *params],
+            )
+
+    def expire_claims(self, now: int, max_attempts: int) -> int:
+        """Release claims whose time ran out (their dispatcher died or stalled): log the
+        attempt as interrupted, and dead-letter the delivery if that was its last attempt.
+        Returns how many claims expired."""
+        with self._lease.transaction() as cur:
+            expired = cur.execute(
+                "INSERT INTO delivery_attempts (delivery_id, attempt, started_at, finished_at, "
+                "error) SELECT id, attempts, updated_at, ?, ? FROM deliveries "
+                "WHERE state = 'sending' AND next_attempt_at <= ? ON CONFLICT DO NOTHING",
+                [now, INTERRUPTED, now],
+            ).fetchone()[0]
+            cur.execute(
+                "UPDATE deliveries SET updated_at = ?, last_status = NULL, "
+                "last_latency_ms = NULL, last_error = ?, state = CASE WHEN attempts - "
+                "round_start >= CASE WHEN change_id IS NULL THEN 1 ELSE ? END THEN 'dead' "
+                "ELSE 'pending' END, next_attempt_at = CASE WHEN attempts - round_start >= "
+                "CASE WHEN change_id IS NULL THEN 1 ELSE ? END THEN NULL ELSE ? END "
+                "WHERE state = 'sending' AND next_attempt_at <= ?",
+                [now, INTERRUPTED, max_attempts, max_attempts, now, now],
+            )
+        return expired
+
+    def prune_deliveries(self, before: int) -> int:
+        """Delete delivered deliveries last updated before ``before`` (ms), with their log;
+        dead and pending ones stay. Returns how many were deleted."""
+        with self._lease.transaction() as cur:
+            cur.execute(
+                "DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries "
+                "WHERE state = 'delivered' AND updated_at < ?)",
+                [before],
+            )
+            return cur.execute(
+                "DELETE FROM deliveries WHERE state = 'delivered' AND updated_at < ?", [before]
+            ).fetchone()[0]
+
+    # -- the delivery log ----------------------------------------------------------------------
+
+    def list_deliveries(
+        self, subscription_id: int | None, state: str | None, limit: int
+    ) -> list[Delivery]:
+        where, params = _delivery_filter(subscription_id, state)
+        with self._lease.cursor() as cur:
+            rows = cur.execute(
+                f"SELECT {_DELIVERY_COLUMNS} FROM deliveries d WHERE {where} "
+                "ORDER BY d.id DESC LIMIT ?",
+                [*params, limit],
+            ).fetchall()
+        return [Delivery(*row) for row in rows]
+
+    def get_delivery(self, delivery_id: int) -> Delivery:
+        with self._lease.cursor() as cur:
+            return _fetch_delivery(cur, delivery_id)
+
+    def list_delivery_attempts(
+        self, delivery_id: int | None, subscription_id: int | None, limit: int
+    ) -> list[DeliveryAttempt]:
+        """The log, newest attempt first."""
+        where, params = _delivery_filter(subscription_id, None)
+        if delivery_id is not None:
+            where, params = f"{where} AND d.id = ?", [*params, delivery_id]
+        with self._lease.cursor() as cur:
+            rows = cur.execute(
+                "SELECT a.delivery_id, a.attempt, a.started_at, a.finished_at, a.status_code, "
+                "a.latency_ms, a.error, a.response_excerpt, d.subscription_id, d.event, "
+                "d.model_name, d.version, d.state FROM delivery_attempts a JOIN deliveries d "
+                f"ON d.id = a.delivery_id WHERE {where} "
+                "ORDER BY a.started_at DESC, a.delivery_id DESC, a.attempt DESC LIMIT ?",
+                [*params, limit],
+            ).fetchall()
+        return [DeliveryAttempt(*row) for row in rows]
+
+    def redeliver(self, delivery_id: int, actor: str, now: int) -> Delivery:
+        """Make a delivery due now with a fresh round of attempts (unless an attempt at it is
+        running right now). Raises NotFoundError."""
+        with self._lease.transaction() as cur:
+            _fetch_delivery(cur, delivery_id)
+            cur.execute(
+                "UPDATE deliveries SET state = 'pending', round_start = attempts, "
+                "next_attempt_at = ?, updated_at = ?, requested_by = ? "
+                "WHERE id = ? AND state != 'sending'",
+                [now, now, actor, delivery_id],
+            )
+            return _fetch_delivery(cur, delivery_id)
+
+
+def _batch_end(cur, start: int, limit: int) -> int:
+    row = cur.execute(
+        "SELECT coalesce(max(id), ?) FROM "
+        "(SELECT id FROM changes WHERE id > ? ORDER BY id LIMIT ?)",
+        [start, start, limit],
+    ).fetchone()
+    return row[0]
+
+
+def _insert_deliveries(cur, start: int, upto: int, now: int) -> int:
+    """One delivery per (event in (start, upto], enabled subscription that matches it)."""
+    row = cur.execute(
+        "INSERT INTO deliveries (subscription_id, change_id, event, model_name, version, "
+        "next_attempt_at, created_at, updated_at) SELECT s.id, c.id, c.event, c.model_name, "
+        "c.version, $now, $now, $now FROM changes c JOIN subscriptions s "
+        "ON c.id > s.start_after_change WHERE c.id > $start AND c.id <= $upto AND s.enabled "
+        "AND coalesce(c.model_name, '') GLOB s.model_pattern "
+        "AND list_bool_or([c.event GLOB p FOR p IN s.events]) ORDER BY c.id, s.id "
+        "ON CONFLICT DO NOTHING",
+        {"now": now, "start": start, "upto": upto},
+    ).fetchone()
+    return row[0] if row else 0
+
+
+def _fair_share(rows: list[tuple], limit: int, per_subscription: int, busy: list[int]) -> list:
+    """The first ``limit`` rows, at most ``per_subscription`` per subscription (column 2)."""
+    taken: dict[int, int] = {}
+    picked = []
+    for row in rows:
+        subscription = row[2]
+        if subscription in busy or taken.get(subscription, 0) >= per_subscription:
+            continue
+        taken[subscription] = taken.get(subscription, 0) + 1
+        picked.append(row)
+        if len(picked) == limit:
+            break
+    return picked
+
+
+def _mark_claimed(cur, ids: list[int], claim_until: int, now: int) -> set[int]:
+    """Claim those of ``ids`` still pending; returns the ids claimed."""
+    rows = cur.execute(
+        "UPDATE deliveries SET attempts = attempts + 1, state = 'sending', next_attempt_at = ?, "
+        "updated_at = ? WHERE list_contains(?, id) AND state = 'pending' RETURNING id",
+        [claim_until, now, ids],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def _to_job(row: tuple, started_at: int) -> DeliveryJob:
+    change: Change | None = to_change(row[8:]) if row[8] is not None else None
+    return DeliveryJob(
+        delivery_id=row[0], attempt=row[1], subscription_id=row[2], kind=row[3],
+        target=row[4], secret=row[5], change=change, created_by=row[6],
+        attempts_this_round=row[7], started_at=started_at,
+    )  # fmt: skip
+
+
+def _delivery_filter(subscription_id: int | None, state: str | None) -> tuple[str, list]:
+    conditions, params = ["TRUE"], []
+    if subscription_id is not None:
+        conditions.append("d.subscription_id = ?")
+        params.append(subscription_id)
+    if state is not None:
+        conditions.append("d.state = ?")
+        params.append(state)
+    return " AND ".join(conditions), params
+
+
+def _fetch_delivery(cur, delivery_id: int) -> Delivery:
+    row = cur.execute(
+        f"SELECT {_DELIVERY_COLUMNS} FROM deliveries d WHERE d.id = ?", [delivery_id]
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(f"Delivery {delivery_id} not found")
+    return Delivery(*row)
+
+
+def _fetch_subscription(cur, subscription_id: int) -> Subscription:
+    row = cur.execute(_SUBSCRIPTION.format(where="s.id = ?"), [subscription_id]).fetchone()
+    if row is None:
+        raise NotFoundError(f"Subscription {subscription_id} not found")
+    return _to_subscription(row)
+
+
+def _to_subscription(row: tuple) -> Subscription:
+    return Subscription(*row[:3], list(row[3]), *row[4:])

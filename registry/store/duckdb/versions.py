@@ -1,0 +1,283 @@
+"""SQL for model versions, their tags and stage transitions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import duckdb
+
+from registry.entities import ModelVersion, PagedList
+from registry.errors import InvalidStageTransitionError, NotFoundError
+from registry.store.duckdb.changes import NewChange, now_ms, record
+from registry.store.duckdb.gates import guard_production
+from registry.store.duckdb.paging import search_page
+
+VERSION_COLUMNS = (
+    "v.name, v.version, v.creation_timestamp, v.last_updated_timestamp, v.current_stage, "
+    "v.description, v.user_id, v.source, v.run_id, v.run_link, v.status, v.status_message, "
+    "v.tags, v.aliases"
+)
+_GET_VERSION = (
+    f"SELECT {VERSION_COLUMNS} FROM model_versions v "
+    "WHERE v.name = ? AND v.version = ? AND NOT v.deleted"
+)
+TAGS_PARAM = "?::MAP(VARCHAR, VARCHAR)"
+
+
+def to_version(row: tuple) -> ModelVersion:
+    """A ModelVersion from a row of VERSION_COLUMNS."""
+    return ModelVersion(*row[:12], tags=row[12] or {}, aliases=row[13] or [])
+
+
+def version_not_found(name: str, version: int) -> NotFoundError:
+    return NotFoundError(f"Model version {version} of registered model {name!r} not found")
+
+
+def fetch_version(cur: duckdb.DuckDBPyConnection, name: str, version: int) -> ModelVersion:
+    row = cur.execute(_GET_VERSION, [name, version]).fetchone()
+    if row is None:
+        raise version_not_found(name, version)
+    return to_version(row)
+
+
+class VersionQueries:
+    """Model versions: create, read, update, transition, search."""
+
+    _lease: Any
+
+    def create_model_version(
+        self,
+        name: str,
+        *,
+        source: str | None,
+        run_id: str | None,
+        tags: dict[str, str],
+        run_link: str | None,
+        description: str | None,
+        actor: str,
+    ) -> ModelVersion:
+        ts = now_ms()
+        with self._lease.transaction() as cur:
+            row = cur.execute(
+                "UPDATE registered_models SET next_version = next_version + 1, "
+                "last_updated_timestamp = ? WHERE name = ? RETURNING next_version - 1",
+                [ts, name],
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(f"Registered model {name!r} not found")
+            version = row[0]
+            cur.execute(
+                "INSERT INTO model_versions (name, version, creation_timestamp, "
+                "last_updated_timestamp, description, user_id, source, run_id, run_link, tags) "
+                f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, {TAGS_PARAM})",
+                [name, version, ts, ts, description, actor, source, run_id, run_link, tags],
+            )
+            payload = {"source": source, "run_id": run_id}
+            record(
+                cur, actor, ts, [NewChange("model_version.created", name, version, payload=payload)]
+            )
+        return ModelVersion(
+            name, version, ts, ts, "None", description, actor, source, run_id, run_link,
+            tags=dict(tags),
+        )  # fmt: skip
+
+    def get_model_version(self, name: str, version: int) -> ModelVersion:
+        with self._lease.cursor() as cur:
+            return fetch_version(cur, name, version)
+
+    def update_model_version(
+        self, name: str, version: int, description: str | None, actor: str
+    ) -> ModelVersion:
+        ts = now_ms()
+        with self._lease.transaction() as cur:
+            old = fetch_version(cur, name, version)
+            cur.execute(
+                "UPDATE model_versions SET description = ?, last_updated_timestamp = ? "
+                "WHERE name = ? AND version = ?",
+                [description, ts, name, version],
+            )
+            change = NewChange(
+                "model_version.description_changed", name, version,
+                old=old.description, new=description,
+            )  # fmt: skip
+            record(cur, actor, ts, [change])
+        return replace(old, description=description, last_updated_timestamp=ts)
+
+    def delete_model_version(self, name: str, version: int, actor: str) -> None:
+        ts = now_ms()
+        with self._lease.transaction() as cur:
+            old = fetch_version(cur, name, version)
+            cur.execute(
+                "UPDATE model_versions SET deleted = true, aliases = [], "
+                "last_updated_timestamp = ? WHERE name = ? AND version = ?",
+                [ts, name, version],
+            )
+            if old.aliases:
+                cur.execute(
+                    "UPDATE registered_models SET aliases = map_from_entries("
+                    "[e FOR e IN map_entries(aliases) IF e.value != ?]) WHERE name = ?",
+                    [version, name],
+                )
+            change = NewChange("model_version.deleted", name, version, old=old.current_stage)
+            record(cur, actor, ts, [change])
+
+    def transition_model_version_stage(
+        self,
+        name: str,
+        version: int,
+        stage: str,
+        archive_existing_versions: bool,
+        comment: str | None,
+        actor: str,
+        *,
+        gated: bool = True,
+        override: str | None = None,
+    ) -> ModelVersion:
+        with self._lease.transaction() as cur:
+            return apply_transition(
+                cur, name, version, stage, archive_existing_versions, comment, actor,
+                gated=gated, override=override,
+            )  # fmt: skip
+
+    def get_latest_versions(self, name: str, stages: list[str] | None) -> list[ModelVersion]:
+        stage_filter, params = "", [name]
+        if stages:
+            stage_filter = f"AND v.current_stage IN ({', '.join('?' * len(stages))})"
+            params += stages
+        sql = (
+            f"SELECT {VERSION_COLUMNS} FROM model_versions v "
+            f"WHERE v.name = ? AND NOT v.deleted {stage_filter} "
+            "QUALIFY row_number() OVER (PARTITION BY v.current_stage ORDER BY v.version DESC) = 1 "
+            "ORDER BY v.version"
+        )
+        with self._lease.cursor() as cur:
+            rows = cur.execute(sql, params).fetchall()
+            if not rows and not _model_exists(cur, name):
+                raise NotFoundError(f"Registered model {name!r} not found")
+        return [to_version(row) for row in rows]
+
+    def set_model_version_tag(self, name: str, version: int, key: str, value: str, actor: str):
+        ts = now_ms()
+        with self._lease.transaction() as cur:
+            old = _tag_value(cur, name, version, key)
+            cur.execute(
+                "UPDATE model_versions SET tags = map_concat(tags, map([?], [?])) "
+                "WHERE name = ? AND version = ?",
+                [key, value, name, version],
+            )
+            change = NewChange("model_version.tag_set", name, version, key=key, old=old, new=value)
+            record(cur, actor, ts, [change])
+
+    def delete_model_version_tag(self, name: str, version: int, key: str, actor: str) -> None:
+        ts = now_ms()
+        with self._lease.transaction() as cur:
+            old = _tag_value(cur, name, version, key)
+            if old is None:
+                return
+            cur.execute(
+                "UPDATE model_versions SET tags = map_from_entries("
+                "[e FOR e IN map_entries(tags) IF e.key != ?]) WHERE name = ? AND version = ?",
+                [key, name, version],
+            )
+            change = NewChange("model_version.tag_deleted", name, version, key=key, old=old)
+            record(cur, actor, ts, [change])
+
+    def search_model_versions(
+        self,
+        filter_string: str | None,
+        max_results: int,
+        order_by: list[str] | None,
+        page_token: str | None,
+    ) -> PagedList[ModelVersion]:
+        select = f"SELECT {VERSION_COLUMNS} FROM model_versions v"
+        with self._lease.cursor() as cur:
+            rows, token = search_page(
+                cur, select, "version", filter_string, order_by, max_results, page_token,
+                always="NOT v.deleted",
+            )  # fmt: skip
+        return PagedList([to_version(row) for row in rows], token)
+
+
+def apply_transition(
+    cur,
+    name: str,
+    version: int,
+    stage: str,
+    archive_existing_versions: bool,
+    comment: str | None,
+    actor: str,
+    *,
+    gated: bool = True,
+    override: str | None = None,
+) -> ModelVersion:
+    """Move a version to ``stage`` inside the caller's transaction, with its history rows;
+    with ``archive_existing_versions`` the versions in that stage move to Archived.
+
+    ``gated``: a move to Production checks the model's validation requirement (gates.py),
+    which ``override`` (a reviewer's reason) passes."""
+    if archive_existing_versions and stage not in ("Staging", "Production"):
+        raise InvalidStageTransitionError(
+            f"Cannot move version {version} of {name!r} to {stage!r} with "
+            "archive_existing_versions=True: only Staging and Production archive others"
+        )
+    ts = now_ms()
+    old = fetch_version(cur, name, version)
+    archived = sorted(
+        r[0]
+        for r in cur.execute(
+            "UPDATE model_versions SET current_stage = CASE WHEN version = $2 THEN $3 "
+            "ELSE 'Archived' END, last_updated_timestamp = $4 "
+            "WHERE name = $1 AND NOT deleted AND (version = $2 OR "
+            "($5 AND current_stage = $3)) RETURNING version",
+            [name, version, stage, ts, archive_existing_versions],
+        ).fetchall()
+        if r[0] != version
+    )
+    cur.execute(
+        "UPDATE registered_models SET last_updated_timestamp = ? WHERE name = ?", [ts, name]
+    )
+    record(cur, actor, ts, _transition_changes(old, stage, archived, comment))
+    if gated and stage == "Production":
+        record(cur, actor, ts, guard_production(cur, name, version, override, ts))
+    return replace(old, current_stage=stage, last_updated_timestamp=ts)
+
+
+def _tag_value(cur, name: str, version: int, key: str) -> str | None:
+    """The tag's current value (None if unset); raises NotFoundError for a missing version."""
+    row = cur.execute(
+        "SELECT tags[?] FROM model_versions WHERE name = ? AND version = ? AND NOT deleted",
+        [key, name, version],
+    ).fetchone()
+    if row is None:
+        raise version_not_found(name, version)
+    return row[0]
+
+
+def _transition_changes(
+    old: ModelVersion, stage: str, archived: list[int], comment: str | None
+) -> list[NewChange]:
+    """The history rows of one transition: the version moved, then each version archived."""
+    event = "model_version.stage_transitioned"
+    payload: dict[str, Any] = {"from_stage": old.current_stage, "to_stage": stage}
+    payload["run_id"] = old.run_id
+    if archived:
+        payload["archived_versions"] = archived
+    moved = NewChange(
+        event, old.name, old.version, old=old.current_stage, new=stage, comment=comment,
+        payload=payload,
+    )  # fmt: skip
+    return [moved] + [
+        NewChange(
+            event, old.name, number, old=stage, new="Archived",
+            comment=f"archived by the promotion of version {old.version}",
+            payload={"from_stage": stage, "to_stage": "Archived"},
+        )
+        for number in archived
+    ]  # fmt: skip
+
+
+def _model_exists(cur, name: str) -> bool:
+    return (
+        cur.execute("SELECT 1 FROM registered_models WHERE name = ?", [name]).fetchone() is not None
+    )
