@@ -81,7 +81,7 @@ def throughput(url: str, events: int, subscriptions: int) -> tuple[float, float,
     client.create_model_versions("bench", [{"source": f"runs:/r{i}/m"} for i in range(events)])
     client.release()
     started = time.perf_counter()
-    stats = Dispatcher(client.store).drain()
+    stats = Dispatcher(client._store).drain()
     took = time.perf_counter() - started
     delivered = stats["delivered"]
     assert delivered == events * subscriptions, stats

@@ -1,4 +1,5 @@
-"""A model registry that speaks MLflow's language, stored in one embedded DuckDB file.
+"""A model registry that speaks MLflow's language: an embedded DuckDB file for one person, a
+registry server for a team (``RegistryClient("http://host:8080")`` or ``REGISTRY_URI``).
 
 import registry as mlflow
 from registry import RegistryClient as MlflowClient
@@ -21,6 +22,7 @@ from registry.entities import (
 from registry.errors import (
     AlreadyExistsError,
     ArtifactError,
+    AuthenticationError,
     FilterSyntaxError,
     IntegrityError,
     InvalidArgumentError,
@@ -30,6 +32,7 @@ from registry.errors import (
     RegistryBusyError,
     RegistryError,
     SchemaMismatchError,
+    ServerUnavailableError,
     UntrustedTypeError,
     ValidationInputError,
     ValidationRequiredError,
@@ -72,6 +75,7 @@ __all__ = [
     "ActiveRun",
     "AlreadyExistsError",
     "ArtifactError",
+    "AuthenticationError",
     "Change",
     "Dataset",
     "Event",
@@ -92,6 +96,7 @@ __all__ = [
     "RegistryError",
     "Run",
     "SchemaMismatchError",
+    "ServerUnavailableError",
     "UntrustedTypeError",
     "ValidationInputError",
     "ValidationRequiredError",

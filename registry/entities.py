@@ -228,3 +228,19 @@ class Comment:
     @property
     def at(self) -> datetime | None:
         return to_datetime(self.created_at)
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    """A personal access token of a registry server; the secret itself is never stored."""
+
+    id: int
+    user: str
+    label: str | None
+    created_by: str
+    creation_timestamp: int
+    revoked_timestamp: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_timestamp is None

@@ -10,12 +10,17 @@
     ├── InvalidStageTransitionError   a stage change that the rules refuse
     │   └── ValidationRequiredError   Production needs a recent passing validation first
     ├── PermissionDeniedError         the acting user's role does not allow the action
+    ├── AuthenticationError           a registry server was called without a valid token
     ├── RegistryBusyError             another process held the registry file past the timeout
+    ├── ServerUnavailableError        a registry server could not be reached or failed
     └── ArtifactError                 a model file is unsafe to load
         ├── IntegrityError            its bytes no longer match the recorded sha256
         └── UntrustedTypeError        it contains types outside the trusted list
 
 Every message names the entity and its key, and says how to fix the problem where it can.
+Each class carries MLflow's ``error_code`` and the HTTP status a server answers it with, so
+MLflow code that branches on ``e.error_code`` works, and a server's error is raised in the
+caller's process as the same class with the same message.
 """
 
 from __future__ import annotations
@@ -24,17 +29,36 @@ from __future__ import annotations
 class RegistryError(Exception):
     """Base class of every error the registry raises on purpose."""
 
+    error_code = "INTERNAL_ERROR"
+    http_status = 500
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+    def get_http_status_code(self) -> int:
+        return self.http_status
+
 
 class NotFoundError(RegistryError):
     """The named entity does not exist."""
+
+    error_code = "RESOURCE_DOES_NOT_EXIST"
+    http_status = 404
 
 
 class AlreadyExistsError(RegistryError):
     """An entity with that name or key exists already."""
 
+    error_code = "RESOURCE_ALREADY_EXISTS"
+    http_status = 409
+
 
 class InvalidArgumentError(RegistryError, ValueError):
     """An argument was malformed; the message says which and why."""
+
+    error_code = "INVALID_PARAMETER_VALUE"
+    http_status = 400
 
 
 class FilterSyntaxError(InvalidArgumentError):
@@ -68,6 +92,9 @@ class ValidationInputError(InvalidArgumentError):
 class InvalidStageTransitionError(RegistryError):
     """The requested stage transition is not allowed."""
 
+    error_code = "INVALID_STATE"
+    http_status = 400
+
 
 class ValidationRequiredError(InvalidStageTransitionError):
     """The model requires a recent passing validation before a version enters Production,
@@ -77,6 +104,16 @@ class ValidationRequiredError(InvalidStageTransitionError):
 class PermissionDeniedError(RegistryError):
     """The acting user's role does not allow this action."""
 
+    error_code = "PERMISSION_DENIED"
+    http_status = 403
+
+
+class AuthenticationError(RegistryError):
+    """A registry server refused the request: no token, or one it does not know."""
+
+    error_code = "UNAUTHENTICATED"
+    http_status = 401
+
 
 class RegistryBusyError(RegistryError):
     """Another process kept the registry file locked past the timeout.
@@ -84,13 +121,26 @@ class RegistryBusyError(RegistryError):
     ``holder`` describes that process as far as it is known (program and PID).
     """
 
+    error_code = "TEMPORARILY_UNAVAILABLE"
+    http_status = 503
+
     def __init__(self, message: str, *, holder: str | None = None):
         super().__init__(message)
         self.holder = holder
 
 
+class ServerUnavailableError(RegistryError):
+    """A registry server could not be reached, timed out, or failed unexpectedly."""
+
+    error_code = "TEMPORARILY_UNAVAILABLE"
+    http_status = 503
+
+
 class ArtifactError(RegistryError):
     """A stored model file cannot be loaded safely."""
+
+    error_code = "INVALID_STATE"
+    http_status = 422
 
 
 class IntegrityError(ArtifactError):

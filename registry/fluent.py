@@ -12,6 +12,7 @@ from typing import Any
 
 from registry.client import RegistryClient
 from registry.client.datasets import describe
+from registry.client.facade import server_uri
 from registry.client.model_uris import parse_runs_uri
 from registry.client.runs import DEFAULT_EXPERIMENT
 from registry.config import resolve_home
@@ -24,21 +25,29 @@ _settings: dict[str, Any] = {"home": None, "experiment": DEFAULT_EXPERIMENT}
 
 
 def client() -> RegistryClient:
-    """The fluent API's client, for the home set by set_tracking_uri or REGISTRY_HOME."""
-    home = resolve_home(_settings["home"])
+    """The fluent API's client: for the registry set by set_tracking_uri, else
+    ``REGISTRY_URI`` (a server), else ``REGISTRY_HOME`` (a folder)."""
+    chosen = _settings["home"] or server_uri(None, None, None)
+    home = chosen if server_uri(chosen, None, None) else resolve_home(chosen)
     if home not in _clients:
         _clients[home] = RegistryClient(home)
     return _clients[home]
 
 
 def set_tracking_uri(uri: str | os.PathLike[str] | None) -> None:
-    """Use the registry in folder ``uri`` (MLflow's name for it) for the fluent API;
-    None goes back to ``REGISTRY_HOME`` (or ``./mlregistry``)."""
-    _settings["home"] = None if uri is None else str(RegistryClient(tracking_uri=str(uri)).home)
+    """Use the registry at ``uri`` for the fluent API: a registry server's
+    ``http(s)://`` address or a folder (MLflow's names for it). None goes back to
+    ``REGISTRY_URI``, else ``REGISTRY_HOME`` (or ``./mlregistry``)."""
+    if uri is None or server_uri(None, None, str(uri)):
+        _settings["home"] = None if uri is None else str(uri).rstrip("/")
+    else:
+        _settings["home"] = str(RegistryClient(tracking_uri=str(uri)).home)
 
 
 def get_tracking_uri() -> str:
-    return str(client().home)
+    """The fluent API's registry: a server's address or the home folder."""
+    the_client = client()
+    return getattr(the_client, "uri", None) or str(the_client.home)
 
 
 set_registry_uri = set_tracking_uri
@@ -100,7 +109,7 @@ def start_run(
     the_client = client()
     if run_id is not None:
         run = the_client.get_run(run_id)
-        the_client.store.end_run(run.info.run_id, "RUNNING", None)
+        the_client.update_run(run.info.run_id, "RUNNING")
     else:
         run_tags = dict(tags or {})
         if description:
@@ -183,7 +192,7 @@ def register_model(
     creating the registered model if needed."""
     run_id, path = parse_runs_uri(model_uri)
     the_client = client()
-    the_client.store.get_logged_model(run_id, path)
+    the_client.get_logged_model(run_id, path)
     with contextlib.suppress(AlreadyExistsError):
         the_client.create_registered_model(name)
     return the_client.create_model_version(

@@ -42,7 +42,7 @@ def log_model(
     try:
         client = fluent.client()
         manifest = save_sklearn_model(client.blobs, sk_model, input_example, signature)
-        client.store.save_logged_model(
+        client.log_model_file(
             LoggedModel(run_id, path, manifest.sha256, FLAVOR, manifest.to_json(),
                         now_ms())
         )  # fmt: skip

@@ -62,7 +62,7 @@ def _churn_run(client: RegistryClient, i: int, spec: tuple) -> str:
         ),
     )
     sha = f"{i + 10:x}" * 32
-    client.store.save_logged_model(
+    client._store.save_logged_model(
         LoggedModel(run_id, "model", sha, "sklearn", _manifest(sha, sklearn, i >= 3), 3_000)
     )
     client.set_terminated(run_id)

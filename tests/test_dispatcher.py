@@ -32,7 +32,7 @@ def notify_env(monkeypatch):
 
 
 def _drain(client, **options) -> dict:
-    return Dispatcher(client.store, **options).drain(settle=True, timeout=15)
+    return Dispatcher(client._store, **options).drain(settle=True, timeout=15)
 
 
 def test_a_failing_receiver_is_retried_with_growing_backoff(client, model, monkeypatch):
@@ -101,7 +101,7 @@ def test_disabled_subscriptions_skip_events_and_hold_pending_ones(client, model)
     with Receiver() as receiver:
         sub = client.create_subscription("webhook", receiver.url, ["model_version.stage_*"])
         client.transition_model_version_stage(model, 1, "Staging")
-        client.store.fan_out_events(int(time.time() * 1000))  # a pending delivery
+        client._store.fan_out_events(int(time.time() * 1000))  # a pending delivery
         client.disable_subscription(sub.id)
         client.transition_model_version_stage(model, 2, "Staging")  # skipped
         _drain(client)
@@ -138,7 +138,7 @@ def test_the_file_is_free_while_a_delivery_waits_on_the_network(client, model, h
         start_background_dispatcher(home)
         assert receiver.arrived.wait(10)
         time.sleep(0.5)  # the dispatcher's last look after claiming is over
-        lease = client.store.lease
+        lease = client._store.lease
         opens = lease.opens
         time.sleep(0.5)  # the delivery hangs: the dispatcher leaves the file alone meanwhile
         assert lease.opens == opens and not lease.is_open
@@ -169,7 +169,7 @@ def test_an_idle_dispatcher_leaves_the_file_alone_and_sees_other_writers(client,
         client.create_subscription("webhook", receiver.url, ["model_version.stage_*"])
         start_background_dispatcher(home)
         time.sleep(1.0)  # first looks done; the lease went idle and closed
-        lease = client.store.lease
+        lease = client._store.lease
         opens = lease.opens
         time.sleep(1.0)  # 20 polls: a stat each, no open
         assert lease.opens == opens and not lease.is_open

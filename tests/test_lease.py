@@ -85,11 +85,11 @@ def test_three_writer_processes_and_a_reader_lose_nothing(home, tmp_path):
 
 def test_idle_lease_is_released_so_another_process_can_open(client, home):
     client.create_registered_model("m")
-    assert client.store.lease.is_open
+    assert client._store.lease.is_open
     deadline = time.monotonic() + 5  # idle release is 0.25 s; a loaded machine delays it
-    while client.store.lease.is_open and time.monotonic() < deadline:
+    while client._store.lease.is_open and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not client.store.lease.is_open
+    assert not client._store.lease.is_open
     proc = _python(
         "import sys; from registry import RegistryClient; "
         "print(RegistryClient(sys.argv[1], busy_timeout=0.2).get_registered_model('m').name)",
@@ -151,10 +151,10 @@ def test_threads_share_the_lease(client):
 
 def test_batch_keeps_one_connection_open(client):
     client.create_registered_model("bulk")
-    opens_before = client.store.lease.opens
+    opens_before = client._store.lease.opens
     with client.batch():
         for _ in range(20):
             client.create_model_version("bulk", source="s")
         time.sleep(0.4)  # longer than the idle release: the batch must keep the file
         client.get_registered_model("bulk")
-    assert client.store.lease.opens - opens_before <= 1
+    assert client._store.lease.opens - opens_before <= 1

@@ -184,7 +184,7 @@ def test_bad_ids_and_states_are_refused(client):
 def test_a_subscription_receives_only_events_after_its_creation(client, model):
     client.create_subscription("webhook", "http://127.0.0.1:9/hook")
     client.transition_model_version_stage(model, 1, "Staging")
-    created, more = client.store.fan_out_events(int(time.time() * 1000))[1:]
+    created, more = client._store.fan_out_events(int(time.time() * 1000))[1:]
     assert created == 1 and more is False
     assert [d.event for d in client.list_deliveries()] == ["model_version.stage_transitioned"]
 
@@ -207,7 +207,7 @@ def test_filters_by_event_and_model_glob(client, model, events, models, expected
     client.set_model_version_tag(model, 4, "k", "v")
     client.transition_model_version_stage(model, 4, "Staging")
     client.set_registered_model_alias(model, "challenger", 4)
-    client.store.fan_out_events(int(time.time() * 1000))
+    client._store.fan_out_events(int(time.time() * 1000))
     assert len(client.list_deliveries()) == expected
 
 

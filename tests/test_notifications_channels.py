@@ -18,7 +18,7 @@ def notify_env(monkeypatch):
 
 
 def _dispatch(client) -> None:
-    Dispatcher(client.store).drain(settle=True, timeout=10)
+    Dispatcher(client._store).drain(settle=True, timeout=10)
 
 
 def test_a_webhook_receiver_verifies_the_signature_and_timestamp(client, model):

@@ -71,7 +71,7 @@ def test_the_address_is_checked_again_at_delivery(client, model, monkeypatch):
         client.create_subscription("webhook", receiver.url)
         monkeypatch.setenv("REGISTRY_WEBHOOK_ALLOW", "")  # the operator narrows the list
         client.transition_model_version_stage(model, 1, "Staging")
-        Dispatcher(client.store).drain()
+        Dispatcher(client._store).drain()
     assert receiver.requests == []
     [attempt] = client.get_delivery_log()
     assert "127.0.0.1 is a loopback address" in attempt.error and attempt.status_code is None
@@ -92,10 +92,10 @@ def test_the_connection_goes_to_the_checked_address_with_the_original_host(
     with Receiver() as receiver:
         client.create_subscription("webhook", f"http://hooks.example.test:{receiver.port}/in")
         client.transition_model_version_stage(model, 1, "Staging")
-        Dispatcher(client.store).drain()
+        Dispatcher(client._store).drain()
         answers["hooks.example.test"] = "10.9.9.9"  # the DNS answer changes: refused now
         client.transition_model_version_stage(model, 2, "Staging")
-        Dispatcher(client.store).drain()
+        Dispatcher(client._store).drain()
     [request] = receiver.requests
     assert request.headers["Host"] == f"hooks.example.test:{receiver.port}"
     assert request.path == "/in"
@@ -117,7 +117,7 @@ def test_response_excerpts_and_payloads_are_capped(client, model):
     with Receiver(Script(reply=b"x" * 200_000)) as receiver:
         client.create_subscription("webhook", receiver.url, ["model_version.description_changed"])
         client.update_model_version(model, 1, description="d" * 20_000)
-        Dispatcher(client.store).drain()
+        Dispatcher(client._store).drain()
     [request] = receiver.requests
     assert len(request.body) < 8_000
     assert len(request.json["payload"]["new_value"]) == 2000
@@ -130,7 +130,7 @@ def test_secrets_appear_in_no_log_event_or_listing(client, model, caplog):
     with Receiver(Script(statuses=[500])) as receiver:
         sub = client.create_subscription("webhook", receiver.url)
         client.transition_model_version_stage(model, 1, "Staging")
-        Dispatcher(client.store).drain(settle=True, timeout=5)
+        Dispatcher(client._store).drain(settle=True, timeout=5)
     secret = sub.secret
     assert secret not in caplog.text and "registry.notifications.dispatcher" in caplog.text
     assert secret not in repr(client.list_subscriptions())

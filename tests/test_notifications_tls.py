@@ -51,7 +51,7 @@ def test_a_certificate_for_another_name_is_refused(client, certificate, model, m
     with Receiver(tls=server_context(certificate)) as receiver:
         client.create_subscription("webhook", f"https://other.example.test:{receiver.port}/")
         client.transition_model_version_stage(model, 1, "Staging")
-        Dispatcher(client.store).drain()
+        Dispatcher(client._store).drain()
     assert receiver.requests == []
     [attempt] = client.get_delivery_log()
     assert attempt.error.startswith("TLS error: CERTIFICATE_VERIFY_FAILED")

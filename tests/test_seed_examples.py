@@ -154,11 +154,11 @@ def world(home, data, monkeypatch):
     """The names the examples assume: training code, data, and run abc123def456."""
     monkeypatch.setattr(registry.fluent, "_settings", {**registry.fluent._settings, "home": None})
     client = registry.RegistryClient(home)
-    client.store.create_run(RunInfo("abc123def456", "Default", "earlier run", "FINISHED", 0), {})
+    client._store.create_run(RunInfo("abc123def456", "Default", "earlier run", "FINISHED", 0), {})
     manifest = save_sklearn_model(
         client.blobs, LogisticRegression(C=0.5).fit(data.X_train, data.y_train), data.X_train
     )
-    client.store.save_logged_model(
+    client._store.save_logged_model(
         LoggedModel("abc123def456", "model", manifest.sha256, "sklearn", manifest.to_json(), 0)
     )
     return {

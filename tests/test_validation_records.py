@@ -68,7 +68,7 @@ def test_a_record_holds_what_was_validated(client, churn):
     assert record.metrics["accuracy"] > 0.85 and record.duration_ms >= 0
     assert (
         record.model_sha256
-        == client.store.get_logged_model(client.get_model_version(churn, 1).run_id, "model").sha256
+        == client._store.get_logged_model(client.get_model_version(churn, 1).run_id, "model").sha256
     )
     assert record.details["confusion_matrix"]["labels"] == [0, 1]
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from registry.cli import cicd as cli_cicd
 from registry.cli import notifications as cli_notifications
+from registry.cli import server as cli_server
 from registry.errors import InvalidArgumentError, RegistryError
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
@@ -62,8 +63,12 @@ def _demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="registry", description="A fast, safe model registry.")
-    parser.add_argument(
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
         "--home", help="registry home folder (default: $REGISTRY_HOME or ./mlregistry)"
+    )
+    where.add_argument(
+        "--uri", help="a registry server, http(s)://host:port (default: $REGISTRY_URI)"
     )
     commands = parser.add_subparsers(dest="command", required=True)
     ui = commands.add_parser("ui", help="start the dashboard")
@@ -78,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=_demo)
     cli_cicd.add_commands(commands)
     cli_notifications.add_commands(commands)
+    cli_server.add_commands(commands)
     return parser
 
 
@@ -87,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exit_:  # argparse: --help (0) or a usage error (2)
         return exit_.code if isinstance(exit_.code, int) else cli_cicd.EXIT_USAGE
+    if args.uri:
+        args.home = args.uri  # RegistryClient("http://...") is a server's client
     try:
         return args.run(args)
     except InvalidArgumentError as error:

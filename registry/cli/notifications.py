@@ -158,7 +158,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     """Deliver until interrupted (SIGINT/SIGTERM finish the attempts under way), or with
     --once until nothing is due."""
     client = RegistryClient(args.home)
-    dispatcher = Dispatcher(client.store, NotificationSettings.from_env(), workers=args.workers)
+    settings = NotificationSettings.from_env()
+    dispatcher = Dispatcher.for_home(client.home, settings=settings, workers=args.workers)
     with _logging(logging.WARNING if args.quiet else logging.INFO), _stop_on_signals(dispatcher):
         stats = dispatcher.drain() if args.once else dispatcher.run_forever()
     waiting = client.get_notification_status()["pending"]

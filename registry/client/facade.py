@@ -8,7 +8,6 @@ Each method checks its arguments before touching the store and records who acted
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 from collections.abc import Iterator
 from datetime import datetime
@@ -21,24 +20,34 @@ from registry.client.notifications import NotificationClient
 from registry.client.reviews import WorkflowClient
 from registry.client.roles import STAGE_ROLE
 from registry.client.runs import RunClient
+from registry.client.tokens import TokenClient
 from registry.client.validation import ValidationClient
 from registry.clock import now_ms
 from registry.entities import Change, ModelVersion, PagedList, RegisteredModel
 from registry.errors import InvalidArgumentError, InvalidStageTransitionError, NotFoundError
-from registry.store.duckdb import DuckDBStore
+from registry.store.contract import RegistryStore
 from registry.store.duckdb.paging import check_max_results
 
 MAX_MODEL_RESULTS = 1000
 MAX_VERSION_RESULTS = 200_000
 
 
-class RegistryClient(RunClient, NotificationClient, WorkflowClient, ValidationClient):
+class RegistryClient(RunClient, NotificationClient, WorkflowClient, ValidationClient, TokenClient):
     """A client for the registry in ``home`` (default: ``REGISTRY_HOME`` or ``./mlregistry``).
 
     ``user`` attributes this client's writes (default: the signed-in dashboard user,
     ``REGISTRY_USER``, or the OS login). ``tracking_uri`` / ``registry_uri`` are accepted as
     MLflow spells them: a local folder path (optionally ``file:``-prefixed) used as the home.
+    ``store`` hands the client a backend directly (the server and the contract tests do).
     """
+
+    def __new__(cls, home=None, **options: Any) -> RegistryClient:
+        uri_given = (home, options.get("registry_uri"), options.get("tracking_uri"))
+        if cls is RegistryClient and options.get("store") is None and server_uri(*uri_given):
+            from registry.client.remote import RemoteRegistryClient
+
+            return super().__new__(RemoteRegistryClient)
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -48,20 +57,29 @@ class RegistryClient(RunClient, NotificationClient, WorkflowClient, ValidationCl
         busy_timeout: float | None = None,
         tracking_uri: str | None = None,
         registry_uri: str | None = None,
+        store: RegistryStore | None = None,
+        token: str | None = None,
+        timeout: float | None = None,
     ):
+        self._user = check.actor(user) if user is not None else None
+        if store is not None:
+            self.home = getattr(store, "home", None)
+            self._store = store
+            return
+        from registry.store.duckdb import DuckDBStore
+
         chosen = home if home is not None else _home_from_uri(registry_uri or tracking_uri)
         self.home = config.resolve_home(chosen)
-        self._user = check.actor(user) if user is not None else None
         self._store = DuckDBStore(self.home, busy_timeout=config.busy_timeout(busy_timeout))
 
-    @property
-    def store(self) -> DuckDBStore:
-        return self._store
+    def get_acting_user(self) -> str:
+        """Who this client's writes are recorded as (on a server: the token's owner)."""
+        return self._actor()
 
-    @functools.cached_property
+    @property
     def blobs(self) -> BlobStore:
-        """The content-addressed model files under ``<home>/artifacts``."""
-        return BlobStore(self._store.artifacts_path)
+        """The registry's content-addressed model files."""
+        return self._store.blobs
 
     def _actor(self) -> str:
         return self._user or config.current_user()
@@ -71,12 +89,12 @@ class RegistryClient(RunClient, NotificationClient, WorkflowClient, ValidationCl
     @contextlib.contextmanager
     def batch(self) -> Iterator[RegistryClient]:
         """Keep the registry file open for the whole block: use it for bulk work."""
-        with self._store.lease.hold():
+        with self._store.hold():
             yield self
 
     def release(self) -> None:
         """Let other processes have the registry file now (unless a call is running)."""
-        self._store.lease.release()
+        self._store.release()
 
     # -- registered models -----------------------------------------------------------------
 
@@ -463,6 +481,30 @@ def _version_spec(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+_MLFLOW_ONLY = ("databricks", "sqlite:", "postgresql:", "mysql:", "mssql:", "uc:")
+
+
+def server_uri(home: object, registry_uri: str | None, tracking_uri: str | None) -> str | None:
+    """The registry server's URL when the arguments (else ``REGISTRY_URI``) name one."""
+    for value in (home, registry_uri, tracking_uri):
+        if value is not None:
+            return _http_uri(value)
+    if os.environ.get("REGISTRY_URI"):
+        return _http_uri(os.environ["REGISTRY_URI"])
+    return None
+
+
+def _http_uri(value: object) -> str | None:
+    text = os.fspath(value) if isinstance(value, os.PathLike) else value
+    if not isinstance(text, str):
+        raise InvalidArgumentError(f"A registry URI or folder is text, not {value!r}")
+    lowered = text.lower()
+    if lowered.startswith(("http://", "https://")):
+        return text
+    _home_from_uri(text)  # refuses what is neither a server nor a folder
+    return None
+
+
 def _home_from_uri(uri: str | None) -> str | None:
     if uri is None:
         return None
@@ -470,8 +512,9 @@ def _home_from_uri(uri: str | None) -> str | None:
         return uri[len("file://") :]
     if uri.startswith("file:"):
         return uri[len("file:") :]
-    if "://" in uri:
+    if "://" in uri or uri.lower().startswith(_MLFLOW_ONLY):
         raise InvalidArgumentError(
-            f"Unsupported tracking/registry URI {uri!r}: pass a local folder for the registry home"
+            f"Unsupported tracking/registry URI {uri!r}: pass a registry server's address "
+            "(http://host:port or https://...) or a local folder for an embedded registry"
         )
     return uri

@@ -79,5 +79,5 @@ def resolve_model(client: RegistryClient, uri: str) -> LoggedModel:
         uri = version.source  # type: ignore[assignment]
     if uri.startswith("runs:/"):
         run_id, path = parse_runs_uri(uri)
-        return client.store.get_logged_model(run_id, path)
+        return client.get_logged_model(run_id, path)
     raise InvalidArgumentError(f"Invalid model URI {uri!r}: expected one of {_FORMS}")

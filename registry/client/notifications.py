@@ -93,7 +93,7 @@ class NotificationClient:
         job = self._store.create_test_delivery(
             number, self._actor(), now, claim_until(now, settings)
         )
-        self._store.lease.release()
+        self._store.release()
         result = channels.deliver(job, settings)
         self._store.record_attempts([decide(job, result, settings)], now_ms())
         return self._store.get_delivery(job.delivery_id)

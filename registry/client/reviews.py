@@ -27,7 +27,7 @@ class WorkflowClient:
 
     def get_roles(self) -> dict[str, str]:
         """Every user with a role; empty when roles are not configured (everyone is admin)."""
-        key = self._store.database_path
+        key = self._store.key
         with _role_cache_lock:
             cached = _role_cache.get(key)
         if cached and time.monotonic() - cached[0] < _ROLE_CACHE_SECONDS:
@@ -68,7 +68,7 @@ class WorkflowClient:
             raise InvalidArgumentError("At least one admin must remain")
         self._store.set_role(user, new, self._actor())
         with _role_cache_lock:
-            _role_cache.pop(self._store.database_path, None)
+            _role_cache.pop(self._store.key, None)
 
     # -- transition requests -----------------------------------------------------------------
 

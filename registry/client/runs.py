@@ -8,9 +8,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from registry import arguments as check
+from registry.artifacts.blobs import validate_artifact_path
 from registry.clock import now_ms as _now
-from registry.entities import Dataset, Metric, PagedList, Run, RunInfo
-from registry.errors import InvalidArgumentError
+from registry.entities import Dataset, LoggedModel, Metric, PagedList, Run, RunInfo
+from registry.errors import InvalidArgumentError, NotFoundError
 from registry.store.duckdb.paging import check_max_results
 
 RUN_STATUSES = ("RUNNING", "FINISHED", "FAILED", "KILLED")
@@ -39,6 +40,7 @@ class RunClient:
     """Mixed into RegistryClient; relies on its ``_store`` and ``_actor()``."""
 
     _store: Any
+    blobs: Any
     _actor: Callable[[], str]
     _require: Callable[[str, str], str]
 
@@ -114,6 +116,31 @@ class RunClient:
         }
         self._store.log_batch(
             check_run_id(run_id), checked_metrics, checked_params, check.tags(_as_dict(tags))
+        )
+
+    def update_run(self, run_id: str, status: str | None = None) -> None:
+        """Set a run's status; ``RUNNING`` reopens an ended run (its end time is cleared)."""
+        status = (status or "RUNNING").upper()
+        if status not in RUN_STATUSES:
+            raise InvalidArgumentError(f"Invalid run status {status!r}; expected {RUN_STATUSES}")
+        self._require("editor", "updating a run")
+        end_time = None if status == "RUNNING" else _now()
+        self._store.end_run(check_run_id(run_id), status, end_time)
+
+    def log_model_file(self, logged: LoggedModel) -> None:
+        """Record a model file logged under a run; its bytes must already be in ``blobs``
+        (``registry.sklearn.log_model`` does both). Raises NotFoundError for a missing file."""
+        self._require("editor", "logging a model")
+        check_run_id(logged.run_id)
+        validate_artifact_path(logged.artifact_path)
+        if not self.blobs.exists(logged.sha256):
+            raise NotFoundError(f"Model file {logged.sha256} is not in the artifact store")
+        self._store.save_logged_model(logged)
+
+    def get_logged_model(self, run_id: str, artifact_path: str) -> LoggedModel:
+        """The model file logged under ``run_id`` at ``artifact_path``; raises NotFoundError."""
+        return self._store.get_logged_model(
+            check_run_id(run_id), validate_artifact_path(artifact_path)
         )
 
     def log_input(self, run_id: str, dataset: Dataset) -> None:

@@ -91,6 +91,12 @@ class Dispatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    @classmethod
+    def for_home(cls, home: str | os.PathLike[str] | None = None, **options) -> Dispatcher:
+        """A dispatcher for the embedded registry in ``home`` (default: REGISTRY_HOME)."""
+        path = config.resolve_home(home)
+        return cls(DuckDBStore(path, busy_timeout=config.busy_timeout()), **options)
+
     # -- running ------------------------------------------------------------------------------
 
     def run(self, until: Callable[[], bool] | None = None) -> Counter[str]:
@@ -283,7 +289,7 @@ class Dispatcher:
             self._collect(max(0.001, window - time.monotonic()))
 
     def _release(self) -> None:
-        self.store.lease.release()
+        self.store.release()
 
     def _idle_wait(self) -> float:
         """Until the next poll, or sooner when a retry falls due before it."""
@@ -347,8 +353,7 @@ def start_background_dispatcher(
         running = _background.get(path)
         if running is not None and running.is_alive():
             return running
-        store = DuckDBStore(path, busy_timeout=config.busy_timeout())
-        _background[path] = dispatcher = Dispatcher(store, **options).start()
+        _background[path] = dispatcher = Dispatcher.for_home(path, **options).start()
         return dispatcher
 
 

@@ -1,13 +1,19 @@
-"""Storage: the only package with SQL in it.
+"""The embedded backend: one DuckDB file plus an ``artifacts/`` folder in a registry home.
 
-``DuckDBStore`` is the embedded store every client uses by default. Its public methods are
-the store contract; a server-backed store implements the same methods.
+``DuckDBStore`` implements the store contract (``registry.store.contract``); each query module
+holds the SQL of one area. DuckDB lets one process at a time open the file, so the store
+reaches it through a lease (``lease.py``) that holds it only while this process works;
+``registry server`` holds it for the server's whole life instead (``keep_open``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+from collections.abc import Iterator
 from pathlib import Path
 
+from registry.artifacts.blobs import BlobStore
 from registry.config import ARTIFACTS_DIR, DATABASE_FILE
 from registry.store.duckdb.bulk import BulkQueries
 from registry.store.duckdb.changes import ChangeQueries
@@ -17,6 +23,7 @@ from registry.store.duckdb.migrations import apply_pending
 from registry.store.duckdb.models import ModelQueries
 from registry.store.duckdb.notifications import NotificationQueries
 from registry.store.duckdb.runs import RunQueries
+from registry.store.duckdb.tokens import TokenQueries
 from registry.store.duckdb.validations import ValidationQueries
 from registry.store.duckdb.versions import VersionQueries
 from registry.store.duckdb.workflow import WorkflowQueries
@@ -34,6 +41,7 @@ class DuckDBStore(
     NotificationQueries,
     WorkflowQueries,
     ValidationQueries,
+    TokenQueries,
 ):
     """A registry home: ``registry.duckdb`` plus ``artifacts/`` in one folder."""
 
@@ -41,11 +49,24 @@ class DuckDBStore(
         self.home = home
         self.database_path = home / DATABASE_FILE
         self.artifacts_path = home / ARTIFACTS_DIR
+        self.key = self.database_path
         self._lease = Lease.for_path(self.database_path, _prepare, busy_timeout=busy_timeout)
 
     @property
     def lease(self) -> Lease:
         return self._lease
+
+    @functools.cached_property
+    def blobs(self) -> BlobStore:
+        return BlobStore(self.artifacts_path)
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        with self._lease.hold():
+            yield
+
+    def release(self) -> None:
+        self._lease.release()
 
 
 def _prepare(con) -> None:

@@ -255,6 +255,19 @@ CREATE TABLE validation_policies (
 )
 """
 
+_TOKENS = """
+CREATE SEQUENCE token_id_seq;
+CREATE TABLE access_tokens (
+    id INTEGER PRIMARY KEY DEFAULT nextval('token_id_seq'),
+    token_hash VARCHAR NOT NULL UNIQUE,
+    user_name VARCHAR NOT NULL,
+    label VARCHAR,
+    created_by VARCHAR NOT NULL,
+    creation_timestamp BIGINT NOT NULL,
+    revoked_timestamp BIGINT
+)
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial registry schema", _statements(_INITIAL)),
     Migration(
@@ -276,6 +289,7 @@ MIGRATIONS: list[Migration] = [
         "validation: Production requires a recent passing validation (per model)",
         _statements("ALTER TABLE validation_policies ADD COLUMN production_within_days INTEGER"),
     ),
+    Migration(7, "server: personal access tokens, stored as hashes", _statements(_TOKENS)),
 ]
 
 

@@ -1,0 +1,86 @@
+"""Team commands of ``registry``: run a registry server, and manage its access tokens.
+
+``registry token create NAME`` works on the registry folder (``--home``) while no server
+holds it, which is how a fresh home gets its first admin, or through a running server
+(``--uri`` or ``REGISTRY_URI``) with an admin's token. The secret is printed once, on its
+own line, and stored only as a hash.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from registry import config
+from registry.client import RegistryClient
+from registry.client.roles import ROLES
+from registry.entities import to_datetime
+from registry.errors import PermissionDeniedError
+
+
+def add_commands(commands) -> None:
+    server = commands.add_parser("server", help="serve the registry over HTTP for a team")
+    server.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    server.add_argument("--port", type=int, default=8080)
+    server.add_argument(
+        "--no-dispatcher", action="store_true", help="do not deliver notifications here"
+    )
+    server.set_defaults(run=_server)
+
+    token = commands.add_parser("token", help="personal access tokens of a registry server")
+    actions = token.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create", help="issue a token (the secret is printed once)")
+    create.add_argument("name", help="the user the token acts as")
+    create.add_argument("--role", choices=ROLES, help="grant the user this role too")
+    create.add_argument("--label", help="what the token is for (e.g. 'ci runner')")
+    create.set_defaults(run=_create)
+    listing = actions.add_parser("list", help="list tokens (never their secrets)")
+    listing.set_defaults(run=_list)
+    revoke = actions.add_parser("revoke", help="revoke a token by its id")
+    revoke.add_argument("id", type=int)
+    revoke.set_defaults(run=_revoke)
+
+
+def _server(args: argparse.Namespace) -> int:
+    from registry.server.serve import serve
+
+    if args.uri:
+        print(
+            "registry: 'registry server' serves a folder: pass --home, not --uri", file=sys.stderr
+        )
+        return 2
+    home = Path(config.resolve_home(args.home))
+    return serve(home, args.host, args.port, dispatcher=not args.no_dispatcher)
+
+
+def _create(args: argparse.Namespace) -> int:
+    client = RegistryClient(args.home)
+    try:
+        token, secret = client.create_token(args.name, args.role, args.label)
+    except PermissionDeniedError as error:
+        if client.home is None:
+            raise
+        raise PermissionDeniedError(
+            f"{error} On a registry folder, commands act as REGISTRY_USER (else your login): "
+            "set it to an admin's name, or pass --uri with an admin's token."
+        ) from None
+    print(
+        f"Token {token.id} for {token.user} (shown once; store it somewhere safe):", file=sys.stderr
+    )
+    print(secret)
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    for token in RegistryClient(args.home).list_tokens():
+        state = "active" if token.active else f"revoked {to_datetime(token.revoked_timestamp)}"
+        created = to_datetime(token.creation_timestamp).strftime("%Y-%m-%d %H:%M")
+        print(f"{token.id:>4}  {token.user:<20} {state:<8} {created}  {token.label or ''}")
+    return 0
+
+
+def _revoke(args: argparse.Namespace) -> int:
+    token = RegistryClient(args.home).revoke_token(args.id)
+    print(f"Token {token.id} of {token.user} revoked")
+    return 0

@@ -1,0 +1,257 @@
+"""The client of a registry server: ``RegistryClient("http://host:8080", token=...)``.
+
+Every served method (``wire.api_methods``) is one ``POST /api/v1/<method>`` carrying its
+arguments; the server runs it as the token's owner and answers with the result or the
+error, raised here as the same class with the same message. The rest (``find_*``,
+``log_param``, validation on local data) is composed here from served methods, exactly as
+embedded. Reads are retried once on a dropped connection; writes never are.
+
+Model files travel through ``RemoteBlobs``: uploads are streamed from the bytes in hand,
+downloads are checked against their sha256 and cached locally by hash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import inspect
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from registry.artifacts.blobs import BlobStore
+from registry.client import wire
+from registry.client.facade import RegistryClient, server_uri
+from registry.errors import (
+    AuthenticationError,
+    IntegrityError,
+    InvalidArgumentError,
+    NotFoundError,
+    RegistryError,
+    ServerUnavailableError,
+)
+
+DEFAULT_TIMEOUT = 30.0
+_CHUNK = 1 << 20
+
+
+class Transport:
+    """One HTTP connection pool to one server, with the caller's token."""
+
+    def __init__(self, uri: str, token: str | None, timeout: float | None = None):
+        self.uri = uri.rstrip("/")
+        headers = {"user-agent": "registry-client"}
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        self._http = httpx.Client(
+            base_url=self.uri,
+            headers=headers,
+            timeout=httpx.Timeout(timeout or DEFAULT_TIMEOUT, connect=5.0),
+        )
+
+    def call(self, method: str, args: dict[str, Any]) -> Any:
+        body = wire.dumps({"args": args})
+        response = self._send(
+            "POST",
+            f"/api/v1/{method}",
+            retry=wire.is_read(method),
+            content=body,
+            headers={"content-type": "application/json"},
+        )
+        return wire.decode(response.json())["result"]
+
+    def _send(self, verb: str, path: str, *, retry: bool = False, **options) -> httpx.Response:
+        attempts = 2 if retry else 1
+        for attempt in range(attempts):
+            try:
+                response = self._http.request(verb, path, **options)
+            except httpx.TransportError as error:
+                if attempt + 1 < attempts and isinstance(
+                    error, httpx.RemoteProtocolError | httpx.ConnectError
+                ):
+                    continue
+                raise ServerUnavailableError(
+                    f"Registry server {self.uri} could not be reached ({type(error).__name__}: "
+                    f"{error}); check the address and that 'registry server' is running"
+                ) from None
+            break
+        if response.status_code >= 400 and verb != "HEAD":
+            raise _error_of(response, self.uri)
+        return response
+
+    def has_blob(self, sha: str) -> bool:
+        response = self._send("HEAD", f"/api/v1/blobs/{sha}", retry=True)
+        if response.status_code == 401:
+            raise _error_of(response, self.uri)
+        return response.status_code == 200
+
+    def upload_blob(self, sha: str, data: bytes) -> None:
+        chunks = (data[i : i + _CHUNK] for i in range(0, len(data), _CHUNK))
+        self._send("PUT", f"/api/v1/blobs/{sha}", content=chunks)
+
+    def download_blob(self, sha: str, into: Path) -> None:
+        """Stream the blob into the file ``into``, checking its hash."""
+        digest = hashlib.sha256()
+        try:
+            with self._http.stream("GET", f"/api/v1/blobs/{sha}") as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise _error_of(response, self.uri)
+                with open(into, "wb") as out:
+                    for chunk in response.iter_bytes(_CHUNK):
+                        digest.update(chunk)
+                        out.write(chunk)
+        except httpx.TransportError as error:
+            raise ServerUnavailableError(
+                f"Download of model file {sha} from {self.uri} failed: {error}"
+            ) from None
+        if digest.hexdigest() != sha:
+            raise IntegrityError(
+                f"Model file {sha} from {self.uri} arrived as {digest.hexdigest()}: refused"
+            )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __del__(self) -> None:
+        # A client dropped without close() should not leave sockets for the GC to warn about.
+        with contextlib.suppress(Exception):
+            self._http.close()
+
+
+def _error_of(response: httpx.Response, uri: str) -> RegistryError:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and "message" in body:
+        return wire.decode_error(body, response.status_code)
+    if response.status_code == 401:
+        return AuthenticationError(f"Registry server {uri} refused the request: set a token")
+    if response.status_code == 404:
+        return NotFoundError(f"{uri}{response.request.url.path} is not a registry server API")
+    return ServerUnavailableError(
+        f"Registry server {uri} answered {response.status_code}: {response.text[:200]}"
+    )
+
+
+class RemoteBlobs(BlobStore):
+    """The server's model files, seen through a local cache keyed by sha256."""
+
+    def __init__(self, transport: Transport, cache: Path):
+        super().__init__(cache)
+        self._transport = transport
+
+    def exists(self, sha: str) -> bool:
+        self.path(sha)  # checks the form of sha
+        return self._transport.has_blob(sha)
+
+    def put(self, data: bytes) -> str:
+        sha = super().put(data)
+        if not self._transport.has_blob(sha):
+            self._transport.upload_blob(sha, data)
+        return sha
+
+    def get(self, sha: str) -> bytes:
+        path = self.path(sha)
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".download-")
+            os.close(fd)
+            try:
+                self._transport.download_blob(sha, Path(tmp))
+                os.chmod(tmp, 0o444)
+                os.replace(tmp, path)
+            finally:
+                Path(tmp).unlink(missing_ok=True)
+        return super().get(sha)
+
+
+class RemoteSession:
+    """What the client asks of its store when the store is a server: files, no lease."""
+
+    def __init__(self, transport: Transport, cache: Path):
+        self.key = transport.uri
+        self.blobs = RemoteBlobs(transport, cache)
+
+    def hold(self):
+        return contextlib.nullcontext()
+
+    def release(self) -> None:
+        """Nothing to let go of: the server holds the registry."""
+
+
+class RemoteRegistryClient(RegistryClient):
+    """RegistryClient for a registry server; made by ``RegistryClient("http://...")``."""
+
+    def __init__(
+        self,
+        home: str | os.PathLike[str] | None = None,
+        *,
+        token: str | None = None,
+        timeout: float | None = None,
+        tracking_uri: str | None = None,
+        registry_uri: str | None = None,
+        **_embedded_only: Any,
+    ):
+        # ``user`` and ``busy_timeout`` mean nothing here: the server takes the actor from
+        # the token and holds the registry itself.
+        uri = server_uri(home, registry_uri, tracking_uri)
+        if uri is None:
+            raise InvalidArgumentError("A remote client needs an http(s):// registry URI")
+        self.home = None
+        self.uri = uri.rstrip("/")
+        self._user = None
+        token = token or os.environ.get("REGISTRY_TOKEN") or os.environ.get("MLFLOW_TRACKING_TOKEN")
+        self._transport = Transport(self.uri, token, timeout)
+        self._store = RemoteSession(self._transport, _cache_folder(self.uri))
+
+    def __repr__(self) -> str:
+        return f"RegistryClient({self.uri!r})"
+
+    def __reduce__(self):
+        # Spark and multiprocessing pickle clients: rebuild from the address (and the
+        # environment's token) rather than copying a connection pool.
+        return (RemoteRegistryClient, (self.uri,))
+
+    def _actor(self) -> str:
+        return self._acting_user
+
+    @functools.cached_property
+    def _acting_user(self) -> str:
+        return self._transport.call("get_acting_user", {})
+
+    def close(self) -> None:
+        self._transport.close()
+
+
+def _forwarder(name: str, method: Any):
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def forward(self: RemoteRegistryClient, *args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(self, *args, **kwargs)
+        arguments = dict(bound.arguments)
+        arguments.pop("self")
+        for parameter in signature.parameters.values():
+            if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+                arguments.pop(parameter.name, None)  # MLflow-only extras stay here
+        return self._transport.call(name, arguments)
+
+    return forward
+
+
+def _cache_folder(uri: str) -> Path:
+    base = os.environ.get("REGISTRY_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "registry"
+    )
+    label = hashlib.sha256(uri.encode()).hexdigest()[:16]
+    return Path(base) / label
+
+
+for _name, _method in wire.api_methods().items():
+    setattr(RemoteRegistryClient, _name, _forwarder(_name, _method))

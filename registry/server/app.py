@@ -1,0 +1,90 @@
+"""The server's application, assembled in one place.
+
+``GET /health`` answers 200 while the process serves; ``GET /ready`` also reads the store.
+Every RegistryError becomes its HTTP status with MLflow's error body (``error_code``,
+``message``); anything else is a 500 whose details stay in the server's log. One access log
+line per request: method, path, status, milliseconds, user (never a token).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from registry.client import wire
+from registry.errors import RegistryError
+from registry.server import files, rpc
+from registry.server.auth import TokenCheck
+
+access_log = logging.getLogger("registry.server.access")
+log = logging.getLogger("registry.server")
+
+
+def create_app(store) -> FastAPI:
+    """The application serving the registry behind ``store``."""
+    app = FastAPI(
+        title="registry",
+        summary="A model registry that speaks MLflow's language.",
+        version="1",
+    )
+    tokens = TokenCheck(store)
+    app.include_router(rpc.build_router(store, tokens))
+    app.include_router(files.build_router(store, tokens))
+
+    @app.get("/health", tags=["service"])
+    def health() -> dict[str, str]:
+        """200 while the server is up."""
+        return {"status": "ok"}
+
+    @app.get("/ready", tags=["service"])
+    def ready() -> JSONResponse:
+        """200 when the store answers, 503 otherwise."""
+        try:
+            store.get_roles()
+        except Exception as error:
+            log.warning("readiness check failed: %s", error)
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    @app.exception_handler(RegistryError)
+    def registry_error(request: Request, error: RegistryError) -> JSONResponse:
+        return JSONResponse(wire.encode_error(error), status_code=error.http_status)
+
+    @app.exception_handler(RequestValidationError)
+    def malformed_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(str(item.get("msg")) for item in error.errors()[:5])
+        body = {
+            "error_code": "INVALID_PARAMETER_VALUE",
+            "message": f"Malformed request to {request.url.path}: {problems}",
+            "error_class": "InvalidArgumentError",
+        }
+        return JSONResponse(body, status_code=400)
+
+    @app.exception_handler(Exception)
+    def unexpected_error(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error in %s %s", request.method, request.url.path)
+        body = {
+            "error_code": "INTERNAL_ERROR",
+            "message": "The registry server failed unexpectedly; its log has the details",
+        }
+        return JSONResponse(body, status_code=500)
+
+    @app.middleware("http")
+    async def log_access(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        access_log.info(
+            "%s %s %d %.1fms %s",
+            request.method,
+            request.url.path,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+            getattr(request.state, "user", "-"),
+        )
+        return response
+
+    return app

@@ -1,0 +1,60 @@
+"""The JSON API: ``POST /api/v1/<method>`` for every public client method.
+
+The body is ``{"args": {<argument name>: <value>}}`` in the form of ``registry.client.wire``;
+the answer is ``{"result": ...}``. Each call runs the client's method as the token's owner,
+so arguments, roles and the Production gate are checked here exactly as in a notebook:
+this layer holds no registry rules of its own.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Request, Response
+
+from registry.client import RegistryClient, wire
+from registry.errors import InvalidArgumentError
+
+PREFIX = "/api/v1"
+
+
+def build_router(store, tokens) -> APIRouter:
+    router = APIRouter(prefix=PREFIX, tags=["registry"])
+    for name, method in sorted(wire.api_methods().items()):
+        router.add_api_route(
+            f"/{name}",
+            _endpoint(name, inspect.signature(method), store, tokens),
+            methods=["POST"],
+            name=name,
+            summary=name.replace("_", " "),
+            description=inspect.getdoc(method) or "",
+            response_class=Response,
+        )
+    return router
+
+
+def _endpoint(name: str, signature: inspect.Signature, store, tokens):
+    def call(request: Request, payload: Annotated[Any, Body()] = None) -> Response:
+        user = tokens.user_of(request)
+        kwargs = _arguments(name, signature, payload)
+        client = RegistryClient(store=store, user=user)
+        result = getattr(client, name)(**kwargs)
+        return Response(wire.dumps({"result": result}), media_type="application/json")
+
+    call.__name__ = name
+    return call
+
+
+def _arguments(name: str, signature: inspect.Signature, payload: Any) -> dict[str, Any]:
+    """The decoded keyword arguments, checked against the method's parameters."""
+    payload = {} if payload is None else payload
+    args = payload.get("args", {}) if isinstance(payload, dict) else None
+    if not isinstance(args, dict):
+        raise InvalidArgumentError(f"{name}: the body must be {{'args': {{...}}}}")
+    kwargs = wire.decode(args)
+    try:
+        signature.bind(None, **kwargs)
+    except TypeError as error:
+        raise InvalidArgumentError(f"{name}: {error}") from None
+    return kwargs

@@ -1,0 +1,124 @@
+"""Registry servers for tests, on 127.0.0.1 and free ports.
+
+``ServerProcess`` runs the real ``registry server`` command in its own session (for
+end-to-end checks: kills, restarts, concurrent client processes); ``serve_in_thread`` runs
+the same application in this process on a fresh home, cheap enough for one per test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def registry_command(home: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "registry.cli", "--home", str(home), *args]
+
+
+def create_token(home: Path, name: str, role: str | None = "admin", admin: str = "") -> str:
+    """A token made by ``registry token create`` on the folder (no server may hold it),
+    acting as ``admin`` (REGISTRY_USER) once the folder has one."""
+    command = registry_command(home, "token", "create", name)
+    if role:
+        command += ["--role", role]
+    env = {**os.environ, "REGISTRY_USER": admin or name}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True, env=env)
+    return done.stdout.strip().splitlines()[-1]
+
+
+def wait_healthy(url: str, process: subprocess.Popen | None = None, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"registry server exited with {process.returncode}")
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"registry server at {url} did not become healthy in {timeout} s")
+
+
+@dataclass
+class ServerProcess:
+    """``registry server`` on a home, started and stopped by its PID."""
+
+    home: Path
+    log: Path
+    port: int = 0
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> ServerProcess:
+        self.port = self.port or free_port()
+        env = {**os.environ, "REGISTRY_DISPATCHER": "off", "PYTHONPATH": str(ROOT)}
+        command = registry_command(self.home, "server", "--port", str(self.port))
+        with open(self.log, "ab") as out:
+            self.process = subprocess.Popen(
+                command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            )
+        wait_healthy(self.url, self.process)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@contextlib.contextmanager
+def serve_in_thread(home: Path, user: str = "tester") -> Iterator[tuple[str, str]]:
+    """The server's application on ``home`` in a thread; yields (url, admin token)."""
+    import uvicorn
+
+    from registry import RegistryClient
+    from registry.server.app import create_app
+    from registry.store.duckdb import DuckDBStore
+
+    store = DuckDBStore(home, busy_timeout=15)
+    with store.hold():
+        _, token = RegistryClient(store=store, user=user).create_token(user, "admin")
+        port = free_port()
+        config = uvicorn.Config(
+            create_app(store), host="127.0.0.1", port=port, log_level="warning", access_log=False
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_healthy(url)
+            yield url, token
+        finally:
+            server.should_exit = True
+            thread.join(10)
