@@ -1,0 +1,150 @@
+"""ValidationStore: policies, records and the Production gate, on a real (tiny) model."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from registry import NotFoundError, ValidationRequiredError
+
+from .support import labelled, register_classifier, stages
+
+OVERRIDDEN = "model_version.validation_overridden"
+
+
+@pytest.fixture
+def clf(client) -> str:
+    """'clf': two versions of the tiny classifier, rule accuracy >= 0.9."""
+    client.create_registered_model("clf")
+    for _ in range(2):
+        register_classifier(client, "clf")
+    client.set_validation_policy("clf", "accuracy >= 0.9", comment="start strict")
+    return "clf"
+
+
+@pytest.fixture
+def gated(client, clf) -> str:
+    """'clf' whose Production requires a passing validation in the last 7 days."""
+    client.require_validation_for_production(clf, 7, comment="audit")
+    return clf
+
+
+def validate(client, version: int, *, flipped: bool = False):
+    data = labelled(flipped=flipped)
+    return client.validate_model_version("clf", version, data, "y", "flipped" if flipped else "ok")
+
+
+def test_a_policy_is_empty_until_set_and_replaced_whole(client, clf):
+    client.create_registered_model("plain")
+    assert client.get_validation_policy("plain").rules == ()
+    policy = client.get_validation_policy(clf)
+    assert ([str(r) for r in policy.rules], policy.comment, policy.updated_by) == (
+        ["accuracy >= 0.9"], "start strict", "tester",
+    )  # fmt: skip
+    client.set_validation_policy(clf, ["f1 >= 0.5", "precision >= 0.5"])
+    assert [str(r) for r in client.get_validation_policy(clf).rules] == [
+        "f1 >= 0.5", "precision >= 0.5",
+    ]  # fmt: skip
+    change = client.get_history(clf)[0]
+    assert (change.event, change.old_value) == (
+        "registered_model.validation_policy_changed", "accuracy >= 0.9",
+    )  # fmt: skip
+    assert "f1 >= 0.5" in change.new_value and "precision >= 0.5" in change.new_value
+
+
+def test_the_requirement_is_set_and_lifted(client, gated):
+    assert client.get_validation_policy(gated).production_within_days == 7
+    assert client.get_production_gate(gated, 1).required
+    client.require_validation_for_production(gated, None)
+    assert client.get_validation_policy(gated).production_within_days is None
+    assert [str(r) for r in client.get_validation_policy(gated).rules] == ["accuracy >= 0.9"]
+    client.transition_model_version_stage(gated, 1, "Production")
+
+
+def test_a_record_is_stored_tagged_and_listed_newest_first(client, clf):
+    passed = validate(client, 1).record
+    failed = validate(client, 1, flipped=True).record
+    assert (passed.status, failed.status) == ("passed", "failed")
+    assert client.get_validation_record(passed.id) == passed
+    assert passed.id != failed.id and passed.creation_timestamp <= failed.creation_timestamp
+    assert client.get_model_version(clf, 1).tags["validation"] == "failed"
+    assert [r.id for r in client.list_validation_records(clf)] == [failed.id, passed.id]
+    assert client.list_validation_records(clf, 2) == []
+    assert [c.event for c in client.get_history(clf, 1)][:2] == [
+        "model_version.validation_finished", "model_version.tag_set",
+    ]  # fmt: skip
+
+
+def test_records_outlive_their_model_but_not_into_a_namesake(client, clf):
+    record = validate(client, 1).record
+    client.delete_registered_model(clf)
+    assert client.get_validation_record(record.id) == record
+    client.create_registered_model(clf)
+    register_classifier(client, clf)
+    assert client.list_validation_records(clf) == []
+    assert client.get_validation_policy(clf).rules == ()
+
+
+def test_the_gate_refuses_a_version_never_validated(client, gated):
+    before = client.get_history(gated)
+    with pytest.raises(ValidationRequiredError, match=r"not met for 'clf' v1 \(never validated"):
+        client.transition_model_version_stage(gated, 1, "Production")
+    assert stages(client, gated) == {1: "None", 2: "None"}
+    assert client.get_history(gated) == before
+
+
+def test_a_pass_opens_the_gate_and_a_newer_failure_shuts_it(client, gated):
+    validate(client, 1)
+    assert client.get_production_gate(gated, 1).satisfied
+    assert not client.get_production_gate(gated, 2).satisfied
+    validate(client, 2)
+    validate(client, 2, flipped=True)
+    with pytest.raises(ValidationRequiredError, match="newest validation failed"):
+        client.transition_model_version_stage(gated, 2, "Production")
+    client.transition_model_version_stage(gated, 1, "Production")
+    assert stages(client, gated) == {1: "Production", 2: "None"}
+    assert not client.get_history(gated, events=[OVERRIDDEN])
+
+
+def test_an_override_is_recorded_with_its_reason(client, gated):
+    client.transition_model_version_stage(
+        gated, 1, "Production", comment="hotfix", override_validation=True
+    )
+    assert stages(client, gated)[1] == "Production"
+    (row,) = client.get_history(gated, events=[OVERRIDDEN])
+    assert (row.version, row.comment, row.actor) == (1, "hotfix", "tester")
+
+
+def test_an_approved_request_passes_the_gate_too(backend, gated):
+    request = backend.client("ana").request_transition(gated, 1, "Production")
+    with pytest.raises(ValidationRequiredError, match="'clf' v1"):
+        backend.client("rev").approve_transition_request(request.id)
+    assert backend.client().get_transition_requests(gated)[0].status == "pending"
+    validate(backend.client(), 1)
+    assert backend.client("rev").approve_transition_request(request.id).status == "approved"
+    assert stages(backend.client(), gated)[1] == "Production"
+
+
+def test_rollback_is_not_gated(client, clf):
+    validate(client, 1)
+    validate(client, 2)
+    client.transition_model_version_stage(clf, 1, "Production")
+    client.transition_model_version_stage(clf, 2, "Production", archive_existing_versions=True)
+    client.require_validation_for_production(clf, 7)
+    validate(client, 1, flipped=True)
+    assert client.rollback_production(clf).version == 1
+
+
+MISSING = {
+    "record": (lambda c: c.get_validation_record(99), "Validation record 99 not found"),
+    "policy": (lambda c: c.get_validation_policy("ghost"), "Registered model 'ghost' not found"),
+    "records": (lambda c: c.list_validation_records("ghost"), "Registered model 'ghost' not found"),
+    "gate": (lambda c: c.get_production_gate("clf", 9), "version 9 of registered model 'clf'"),
+}
+
+
+@pytest.mark.parametrize(("call", "fragment"), list(MISSING.values()), ids=list(MISSING))
+def test_missing_records_models_and_versions_are_named(client, clf, call, fragment):
+    with pytest.raises(NotFoundError, match=re.escape(fragment)):
+        call(client)
