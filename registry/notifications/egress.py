@@ -3,6 +3,9 @@
 A target URL is http or https, carries no credentials, and its host must resolve to a public
 address: loopback, private, link-local (cloud metadata such as 169.254.169.254), shared,
 multicast and reserved addresses are refused unless ``REGISTRY_WEBHOOK_ALLOW`` lists them.
+An IPv6 address that carries an IPv4 one (NAT64, 6to4, IPv4-mapped and the like) is judged
+as that IPv4 address; Teredo and local-use NAT64 addresses, whose IPv4 cannot be read
+reliably, are refused.
 The check runs when the subscription is created and again at every delivery, and the
 connection goes to the address that passed the check (the Host header and TLS name stay the
 URL's host), so a DNS answer that changes in between cannot redirect it. Redirects are never
@@ -28,6 +31,11 @@ MAX_RESPONSE_READ = 64 * 1024
 MAX_EXCERPT = 500
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 _METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+_IPV4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+_TEREDO = ipaddress.ip_network("2001::/32")
 
 
 class DeliveryError(Exception):
@@ -76,11 +84,23 @@ def check_url(url: object) -> Target:
 
 
 def refusal(address: Address, allow: Sequence[Network]) -> str | None:
-    """Why ``address`` may not be reached (None when it may)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    """Why ``address`` may not be reached (None when it may). An IPv6 address that carries an
+    IPv4 one (NAT64, 6to4, IPv4-mapped, -compatible or -translated) is judged as that IPv4
+    address, unless the allow list names the IPv6 address itself."""
     if any(address in network for network in allow):
         return None
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in _TEREDO:
+            # Teredo hides its server and client IPv4 addresses; nothing to judge it by.
+            return "a Teredo address"
+        if address in _NAT64_LOCAL:
+            # The operator picks where the IPv4 address sits inside this prefix (RFC 8215).
+            return "a local-use NAT64 address"
+        embedded = _embedded_ipv4(address)
+        if embedded is not None:
+            kind, ipv4 = embedded
+            reason = refusal(ipv4, allow)
+            return None if reason is None else f"{reason} ({kind} form of {ipv4})"
     for reason, flag in (
         ("a cloud metadata address", address in _METADATA),
         ("a loopback address", address.is_loopback),
@@ -92,6 +112,22 @@ def refusal(address: Address, allow: Sequence[Network]) -> str | None:
     ):
         if flag:
             return reason
+    return None
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> tuple[str, ipaddress.IPv4Address] | None:
+    """The kind of IPv6 form and the IPv4 address that ``address`` carries, if it carries one."""
+    low32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.ipv4_mapped:
+        return "IPv4-mapped", address.ipv4_mapped
+    if address in _IPV4_TRANSLATED:
+        return "IPv4-translated", low32
+    if address in _NAT64:
+        return "NAT64", low32
+    if address.sixtofour:
+        return "6to4", address.sixtofour
+    if address in _IPV4_COMPATIBLE and int(address) > 1:
+        return "IPv4-compatible", low32
     return None
 
 
