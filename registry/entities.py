@@ -240,6 +240,8 @@ class AccessToken:
     created_by: str
     creation_timestamp: int
     revoked_timestamp: int | None = None
+    delegate: bool = False
+    """May act for the people signed in to a dashboard (a dashboard's own token)."""
 
     @property
     def active(self) -> bool:

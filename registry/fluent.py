@@ -46,8 +46,7 @@ def set_tracking_uri(uri: str | os.PathLike[str] | None) -> None:
 
 def get_tracking_uri() -> str:
     """The fluent API's registry: a server's address or the home folder."""
-    the_client = client()
-    return getattr(the_client, "uri", None) or str(the_client.home)
+    return client().uri
 
 
 set_registry_uri = set_tracking_uri

@@ -211,3 +211,24 @@ def test_tokens_are_managed_through_the_server_by_admins_only(as_user, server):
 def test_missing_things_are_not_found_through_the_server(as_user):
     with pytest.raises(NotFoundError, match="Registered model 'ghost' not found"):
         as_user("vic").get_registered_model("ghost")
+
+
+def test_validation_runs_on_the_server_and_records_the_hash_it_saw(as_user):
+    from validation_support import demand_model, register, sample_csv
+
+    as_user("ada")
+    registry.set_tracking_uri(None)
+    version = register("demand-remote", demand_model())
+    client = registry.RegistryClient()
+    client.set_validation_policy("demand-remote", "rmse <= 1000")
+    data = sample_csv("demand_test.csv")
+    result = client.validate_model_version(
+        "demand-remote", version, data, "units_sold", "demand_test.csv", data_sha256="f" * 64
+    )
+    assert result.status in {"passed", "failed"}
+    assert result.record.created_by == "ada"
+    assert result.record.data_sha256 != "f" * 64  # the server hashes what it received
+    assert result.residuals is not None and len(result.residuals) > 0
+    stored = client.list_validation_records("demand-remote", version)
+    assert [r.id for r in stored] == [result.record.id]
+    assert client.get_model_version("demand-remote", version).tags["validation"] == result.status

@@ -34,6 +34,11 @@ def add_commands(commands) -> None:
     create.add_argument("name", help="the user the token acts as")
     create.add_argument("--role", choices=ROLES, help="grant the user this role too")
     create.add_argument("--label", help="what the token is for (e.g. 'ci runner')")
+    create.add_argument(
+        "--delegate",
+        action="store_true",
+        help="a dashboard's token: it may act for the people signed in to the dashboard",
+    )
     create.set_defaults(run=_create)
     listing = actions.add_parser("list", help="list tokens (never their secrets)")
     listing.set_defaults(run=_list)
@@ -57,7 +62,9 @@ def _server(args: argparse.Namespace) -> int:
 def _create(args: argparse.Namespace) -> int:
     client = RegistryClient(args.home)
     try:
-        token, secret = client.create_token(args.name, args.role, args.label)
+        token, secret = client.create_token(
+            args.name, args.role, args.label, delegate=args.delegate
+        )
     except PermissionDeniedError as error:
         if client.home is None:
             raise

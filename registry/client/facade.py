@@ -64,12 +64,14 @@ class RegistryClient(RunClient, NotificationClient, WorkflowClient, ValidationCl
         self._user = check.actor(user) if user is not None else None
         if store is not None:
             self.home = getattr(store, "home", None)
+            self.uri = str(self.home or store.key)
             self._store = store
             return
         from registry.store.duckdb import DuckDBStore
 
         chosen = home if home is not None else _home_from_uri(registry_uri or tracking_uri)
         self.home = config.resolve_home(chosen)
+        self.uri = str(self.home)
         self._store = DuckDBStore(self.home, busy_timeout=config.busy_timeout(busy_timeout))
 
     def get_acting_user(self) -> str:

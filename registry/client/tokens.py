@@ -34,10 +34,17 @@ class TokenClient:
     set_role: Callable[[str, str | None], None]
 
     def create_token(
-        self, user: str, role: str | None = None, label: str | None = None
+        self,
+        user: str,
+        role: str | None = None,
+        label: str | None = None,
+        *,
+        delegate: bool = False,
     ) -> tuple[AccessToken, str]:
         """Issue a token acting as ``user`` and return it with its secret (shown this once).
-        With ``role``, ``user`` is granted that role first."""
+        With ``role``, ``user`` is granted that role first. A ``delegate`` token (a
+        dashboard's own) may act for the people signed in to that dashboard, each with
+        their own role."""
         actor = self._require("admin", "creating an access token")
         user = check.actor(user)
         if label is not None and (not isinstance(label, str) or len(label) > MAX_LABEL):
@@ -47,7 +54,8 @@ class TokenClient:
             if self.get_roles().get(user) != role:
                 self.set_role(user, role)
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        return self._store.create_token(hash_token(secret), user, label, actor), secret
+        token = self._store.create_token(hash_token(secret), user, label, actor, bool(delegate))
+        return token, secret
 
     def list_tokens(self) -> list[AccessToken]:
         """Every token (never a secret), revoked ones included."""

@@ -168,3 +168,28 @@ def vars_of(cls: type) -> dict[str, Any]:
 def is_read(method_name: str) -> bool:
     """Whether calling it twice is harmless (so a client may retry it)."""
     return method_name.startswith(_READ_PREFIXES)
+
+
+# -- validation results (they hold a DataFrame) ---------------------------------------
+
+
+def validation_result_to_wire(result) -> dict[str, Any]:
+    """A ValidationResult as data (its residuals as a "split" table)."""
+    residuals = result.residuals
+    return {
+        "record": result.record,
+        "warnings": list(result.warnings),
+        "residuals": None if residuals is None else residuals.to_dict(orient="split"),
+    }
+
+
+def validation_result_from_wire(data: dict[str, Any]):
+    import pandas as pd
+
+    from registry.validation.engine import ValidationResult
+
+    split = data.get("residuals")
+    residuals = None
+    if split is not None:
+        residuals = pd.DataFrame(split["data"], index=split["index"], columns=split["columns"])
+    return ValidationResult(data["record"], tuple(data["warnings"]), residuals)

@@ -81,3 +81,10 @@ HISTORY_OFFSET = "history_offset"
 HISTORY_AT_MODEL = "history_at_model"
 HISTORY_AT_STAGE = "history_at_stage"
 HISTORY_AT_TIME = "history_at_time"
+
+# Signing in to a registry server (the whole app)
+SESSION_CLIENT = "session_client"
+SESSION_TOKEN = "session_token"
+SESSION_ERROR = "session_error"
+SESSION_SIGN_IN = "session_sign_in"
+SESSION_SIGN_OUT = "session_sign_out"

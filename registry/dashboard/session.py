@@ -1,10 +1,16 @@
 """The dashboard's client and one script run's use of the registry.
 
-``st.cache_resource`` shares one RegistryClient per registry home across sessions and threads:
-the client holds no connection between calls (the process-wide lease does, briefly), and the
-acting user lives in a context variable, so sharing it is safe. A script run attributes its
-writes to the signed-in user and lets go of the registry file when it ends, so a notebook in
-another process can write between two reruns.
+Embedded (``REGISTRY_HOME``): ``st.cache_resource`` shares one RegistryClient per home across
+sessions and threads; the client holds no connection between calls and the acting user lives
+in a context variable, so sharing it is safe. A script run attributes its writes to the
+signed-in user and lets go of the registry file when it ends, so a notebook in another
+process can write between two reruns.
+
+Against a registry server (``REGISTRY_URI``), the server decides who acts, so each browser
+session has a client of its own: with Streamlit's OIDC sign-in and a dashboard token made
+with ``registry token create dashboard --delegate`` in ``REGISTRY_TOKEN``, the client acts for
+the signed-in person; otherwise the person pastes a personal token once per browser session.
+Until then the dashboard shows only the sign-in form: nothing is read or written anonymously.
 """
 
 from __future__ import annotations
@@ -15,8 +21,9 @@ from collections.abc import Iterator
 
 import streamlit as st
 
-from registry import RegistryClient, acting_as
+from registry import AuthenticationError, RegistryClient, RegistryError, acting_as
 from registry.config import resolve_home
+from registry.dashboard import keys
 from registry.notifications.dispatcher import start_background_dispatcher
 
 
@@ -29,9 +36,33 @@ def _client_for(home: str) -> RegistryClient:
     return RegistryClient(home)
 
 
+@st.cache_resource(show_spinner=False)
+def _delegated_client(uri: str, person: str) -> RegistryClient:
+    """A client acting for one signed-in person with the dashboard's delegate token."""
+    from registry.client.remote import RemoteRegistryClient
+
+    return RemoteRegistryClient(uri, token=os.environ["REGISTRY_TOKEN"], acting_for=person)
+
+
+def server_uri() -> str | None:
+    """The registry server the dashboard talks to, if any (``REGISTRY_URI``, read lazily)."""
+    return os.environ.get("REGISTRY_URI") or None
+
+
 def client() -> RegistryClient:
-    """The shared client for the registry home in effect now (``REGISTRY_HOME`` read lazily)."""
-    return _client_for(str(resolve_home()))
+    """The client for this browser session; against a server with nobody signed in, the
+    sign-in form is shown and the script run stops."""
+    uri = server_uri()
+    if uri is None:
+        return _client_for(str(resolve_home()))
+    person = signed_in_user()
+    if person and os.environ.get("REGISTRY_TOKEN"):
+        return _delegated_client(uri, person)
+    personal = st.session_state.get(keys.SESSION_CLIENT)
+    if personal is None:
+        _sign_in_form(uri)
+        st.stop()
+    return personal
 
 
 def signed_in_user() -> str | None:
@@ -46,6 +77,52 @@ def signed_in_user() -> str | None:
     return info.get("email") or info.get("name") or None
 
 
+def acting_user(the_client: RegistryClient) -> str:
+    """Who this session's writes are recorded as."""
+    with acting_as(signed_in_user()):
+        return the_client.get_acting_user()
+
+
+def sign_out() -> None:
+    """Forget this browser session's personal token."""
+    st.session_state.pop(keys.SESSION_CLIENT, None)
+
+
+def _sign_in(uri: str) -> None:
+    from registry.client.remote import RemoteRegistryClient
+
+    token = (st.session_state.get(keys.SESSION_TOKEN) or "").strip()
+    st.session_state[keys.SESSION_TOKEN] = ""  # never kept in a widget
+    candidate = RemoteRegistryClient(uri, token=token)
+    try:
+        candidate.get_acting_user()
+    except AuthenticationError:
+        st.session_state[keys.SESSION_ERROR] = (
+            "That token is unknown or revoked. Ask an admin for one: "
+            "`registry token create YOUR-NAME`."
+        )
+        return
+    except RegistryError as error:
+        st.session_state[keys.SESSION_ERROR] = str(error)
+        return
+    st.session_state.pop(keys.SESSION_ERROR, None)
+    st.session_state[keys.SESSION_CLIENT] = candidate
+
+
+def _sign_in_form(uri: str) -> None:
+    st.title("Sign in to the registry")
+    st.caption(f":material/dns: Registry server `{uri}`")
+    st.write(
+        "Paste your personal access token. It is kept for this browser session only; "
+        "an admin issues one with `registry token create YOUR-NAME`."
+    )
+    error = st.session_state.get(keys.SESSION_ERROR)
+    if error:
+        st.error(error, icon=":material/lock:")
+    st.text_input("Access token", type="password", key=keys.SESSION_TOKEN)
+    st.button("Sign in", type="primary", key=keys.SESSION_SIGN_IN, on_click=_sign_in, args=(uri,))
+
+
 @contextlib.contextmanager
 def acting() -> Iterator[RegistryClient]:
     """Attribute the writes in the block to the signed-in user, keeping the registry file
@@ -58,8 +135,9 @@ def acting() -> Iterator[RegistryClient]:
 def script_run() -> Iterator[RegistryClient]:
     """Wrap a script run (or a dialog's own rerun): act as the signed-in user, and release
     the registry file at the end whatever happens."""
+    the_client = client()
     try:
-        with acting() as the_client:
+        with acting_as(signed_in_user()):
             yield the_client
     finally:
-        client().release()
+        the_client.release()

@@ -98,7 +98,7 @@ def data_problems(client: RegistryClient, name: str, versions: list[int], upload
     for version in versions:
         try:
             found[version] = _problems(
-                str(client.home), name, version, upload.sha256, target, client, upload.frame
+                client.uri, name, version, upload.sha256, target, client, upload.frame
             )
         except RegistryError as error:  # not cached: the registry may be busy, or changing
             found[version] = [str(error)], []

@@ -5,6 +5,7 @@
 - ``auth``: the caller from the request's bearer token;
 - ``rpc``: the JSON API, one endpoint per public client method (``/api/v1/<method>``);
 - ``files``: model files, streamed and hash-checked;
+- ``validations``: validation of a version on test data sent with the request;
 - ``serve``: ``registry server``: open the store for the server's life, run uvicorn and the
   notification dispatcher.
 """

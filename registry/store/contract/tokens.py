@@ -9,9 +9,10 @@ from registry.entities import AccessToken
 
 class TokenStore(Protocol):
     def create_token(
-        self, token_hash: str, user: str, label: str | None, actor: str
+        self, token_hash: str, user: str, label: str | None, actor: str, delegate: bool = False
     ) -> AccessToken:
-        """Store a token of ``user`` by the sha256 of its secret (history: token.created)."""
+        """Store a token of ``user`` by the sha256 of its secret (history: token.created);
+        a ``delegate`` token may act for the people signed in to a dashboard."""
         ...
 
     def find_token(self, token_hash: str) -> AccessToken | None:

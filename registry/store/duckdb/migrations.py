@@ -290,6 +290,11 @@ MIGRATIONS: list[Migration] = [
         _statements("ALTER TABLE validation_policies ADD COLUMN production_within_days INTEGER"),
     ),
     Migration(7, "server: personal access tokens, stored as hashes", _statements(_TOKENS)),
+    Migration(
+        8,
+        "server: tokens that may act for signed-in dashboard users",
+        _statements("ALTER TABLE access_tokens ADD COLUMN delegate BOOLEAN NOT NULL DEFAULT false"),
+    ),
 ]
 
 

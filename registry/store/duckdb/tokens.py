@@ -8,7 +8,7 @@ from registry.entities import AccessToken
 from registry.errors import NotFoundError
 from registry.store.duckdb.changes import NewChange, now_ms, record
 
-_COLUMNS = "id, user_name, label, created_by, creation_timestamp, revoked_timestamp"
+_COLUMNS = "id, user_name, label, created_by, creation_timestamp, revoked_timestamp, delegate"
 
 
 class TokenQueries:
@@ -17,14 +17,14 @@ class TokenQueries:
     _lease: Any
 
     def create_token(
-        self, token_hash: str, user: str, label: str | None, actor: str
+        self, token_hash: str, user: str, label: str | None, actor: str, delegate: bool = False
     ) -> AccessToken:
         ts = now_ms()
         with self._lease.transaction() as cur:
             row = cur.execute(
                 "INSERT INTO access_tokens (token_hash, user_name, label, created_by, "
-                f"creation_timestamp) VALUES (?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
-                [token_hash, user, label, actor, ts],
+                f"creation_timestamp, delegate) VALUES (?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
+                [token_hash, user, label, actor, ts, delegate],
             ).fetchone()
             record(cur, actor, ts, [NewChange("token.created", None, key=user, new=label)])
         return AccessToken(*row)
