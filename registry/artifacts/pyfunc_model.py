@@ -1,7 +1,8 @@
 """A loaded model with a uniform predict, checked against the model's input signature.
 
 Input checks cost a look at the column names and dtypes, never a pass over the rows: columns
-already in order and of the signature's dtypes reach the estimator uncopied.
+already in order and of the signature's dtypes reach the estimator uncopied. Only when the
+estimator refuses the input are its values looked at, to name the columns holding inf or -inf.
 
 Casting rules (input dtype -> signature dtype): bool and integers are cast into a float column,
 integers into a wider integer column, string-like columns (str, string, object) into a category
@@ -114,14 +115,25 @@ class PyFuncModel:
     def predict(self, data: Any) -> Any:
         """Predict on a DataFrame, a 2-D array, a 1-D array (one row) or a list of dicts.
 
-        Raises SchemaMismatchError listing every way ``data`` does not fit the signature.
+        Raises SchemaMismatchError listing every way ``data`` does not fit the signature,
+        or naming the columns with infinite values when the estimator cannot take them.
         """
-        return self._model.predict(self.prepare(data))
+        prepared = self.prepare(data)
+        try:
+            return self._model.predict(prepared)
+        except ValueError as error:
+            self._raise_for_infinite(prepared, error)
+            raise
 
     @available_if(lambda self: hasattr(self._model, "predict_proba"))
     def predict_proba(self, data: Any) -> Any:
         """Class probabilities, for estimators that have ``predict_proba``."""
-        return self._model.predict_proba(self.prepare(data))
+        prepared = self.prepare(data)
+        try:
+            return self._model.predict_proba(prepared)
+        except ValueError as error:
+            self._raise_for_infinite(prepared, error)
+            raise
 
     def prepare(self, data: Any) -> Any:
         """``data`` checked, reordered and cast for the estimator; unchanged without signature."""
@@ -198,6 +210,31 @@ class PyFuncModel:
             problem = f"columns {_quoted(self._names)}: expected {self._common}, got {array.dtype}"
             self._raise([problem])
         return array.astype(self._common) if verdict == _CAST else array
+
+    def _raise_for_infinite(self, prepared: Any, cause: ValueError) -> None:
+        """Raise SchemaMismatchError naming the columns of ``prepared`` that hold inf or -inf,
+        the likely reason the estimator raised ``cause``; return when there are none."""
+        if isinstance(prepared, pd.DataFrame):
+            names = [str(label) for label in prepared.columns]
+            columns = [prepared.iloc[:, i] for i in range(prepared.shape[1])]
+        elif isinstance(prepared, np.ndarray) and prepared.ndim == 2:
+            names = self._names or [str(i) for i in range(prepared.shape[1])]
+            columns = [pd.Series(prepared[:, i]) for i in range(prepared.shape[1])]
+        else:
+            return
+        found = []
+        for name, column in zip(names, columns, strict=True):
+            if _kind(column.dtype) == "float":
+                count = int(np.isinf(column.to_numpy(dtype=float, na_value=np.nan)).sum())
+                if count:
+                    found.append(f"column '{name}' ({count} row{'s' if count > 1 else ''})")
+        if found:
+            model = self._manifest.model_class
+            raise SchemaMismatchError(
+                f"input to model {self._manifest.sha256} ({model}) has infinite values in "
+                f"{', '.join(found)}; {model} cannot predict with them: replace them with "
+                "finite numbers or drop those rows"
+            ) from cause
 
     def _raise(self, problems: list[str]) -> None:
         if problems:

@@ -7,8 +7,9 @@ first data row after the header, as a spreadsheet user counts them.
 - The target: missing, empty in some or all rows, one value in every row (error).
 - Model inputs: missing (error), extra columns (warning: ignored), a dtype the model's
   signature cannot take, e.g. text in a numeric column (error, naming the rows), empty
-  values (error, or a warning when the model predicts with them), all empty (error), one
-  value in every row (warning).
+  values (error, or a warning when the model predicts with them), all empty (error),
+  infinite values such as inf, -inf or 1e999 (error, naming the rows), one value in every
+  row (warning).
 - Classes in the target that the model never saw (error).
 """
 
@@ -198,7 +199,7 @@ def _column_dtype(check: InputCheck, spec: ColumnSpec, column: pd.Series) -> pd.
             check.problems.append(
                 error(spec.name, f"{should} whole numbers ({spec.dtype}) but has {found}")
             )
-        elif not np.isnan(values).any():  # else the empty values are the problem to report
+        elif np.isfinite(values).all():  # else empty or infinite values are the problem
             check.conversions[spec.name] = column.astype(expected)
         return column
     check.problems.append(error(spec.name, f"{should} {spec.dtype} values but is {column.dtype}"))
@@ -212,6 +213,12 @@ def _column_values(check: InputCheck, name: str, column: pd.Series) -> None:
         return
     if empty.any():
         check.empty[name] = empty
+    if _kind(column.dtype) == "float":
+        infinite = np.isinf(column.to_numpy(dtype=float, na_value=np.nan))
+        if infinite.any():
+            found = f"infinite values in {_count(infinite)}: {_values_text(column, infinite)}"
+            fix = "replace them with finite numbers or drop those rows"
+            check.problems.append(error(name, f"the model input {name!r} has {found}; {fix}"))
     if len(column) > 1 and is_constant(column):
         value = column.dropna().iloc[0]
         message = f"the model input {name!r} is {shown_value(value)} in every row"
