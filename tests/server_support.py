@@ -99,15 +99,23 @@ class ServerProcess:
 @contextlib.contextmanager
 def serve_in_thread(home: Path, user: str = "tester") -> Iterator[tuple[str, str]]:
     """The server's application on ``home`` in a thread; yields (url, admin token)."""
+    from registry import RegistryClient
+
+    with serve_store_in_thread(home) as (url, store):
+        _, token = RegistryClient(store=store, user=user).create_token(user, "admin")
+        yield url, token
+
+
+@contextlib.contextmanager
+def serve_store_in_thread(home: Path) -> Iterator[tuple[str, object]]:
+    """The server's application on ``home`` in a thread; yields (url, its store)."""
     import uvicorn
 
-    from registry import RegistryClient
     from registry.server.app import create_app
     from registry.store.duckdb import DuckDBStore
 
     store = DuckDBStore(home, busy_timeout=15)
     with store.hold():
-        _, token = RegistryClient(store=store, user=user).create_token(user, "admin")
         port = free_port()
         config = uvicorn.Config(
             create_app(store), host="127.0.0.1", port=port, log_level="warning", access_log=False
@@ -118,7 +126,7 @@ def serve_in_thread(home: Path, user: str = "tester") -> Iterator[tuple[str, str
         url = f"http://127.0.0.1:{port}"
         try:
             wait_healthy(url)
-            yield url, token
+            yield url, store
         finally:
             server.should_exit = True
             thread.join(10)

@@ -3,9 +3,10 @@ and the remote client.
 
 Entities travel as their fields plus ``"$entity": <class name>`` (only the classes listed
 here decode, so a request cannot make the other side build anything else); ``PagedList`` as
-its items and token; ``datetime`` as ISO 8601. Errors travel as MLflow's error body
-(``error_code``, ``message``) plus the class name, and are raised again as that class with
-that message. NaN and infinities pass as JSON's common extensions (``NaN``, ``Infinity``).
+its items and token; tuples as ``{"$tuple": [...]}``; ``datetime`` as ISO 8601. Errors
+travel as MLflow's error body (``error_code``, ``message``) plus the class name, and are
+raised again as that class with that message. NaN and infinities pass as JSON's common
+extensions (``NaN``, ``Infinity``).
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ def encode(value: Any) -> Any:
         return {"$datetime": value.isoformat()}
     if isinstance(value, dict):
         return {str(key): encode(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return {"$tuple": [encode(item) for item in value]}
     if isinstance(value, Iterable) and not isinstance(value, bytes):
         return [encode(item) for item in value]
     raise TypeError(f"{type(value).__name__} cannot be sent to or from a registry server")
@@ -62,6 +65,8 @@ def decode(data: Any) -> Any:
         return [decode(item) for item in data]
     if not isinstance(data, dict):
         return data
+    if "$tuple" in data:
+        return tuple(decode(item) for item in data["$tuple"])
     if "$page" in data:
         return entities.PagedList([decode(item) for item in data["$page"]], data.get("token"))
     if "$datetime" in data:

@@ -2,13 +2,16 @@
 
 ``BACKENDS`` maps a name to a factory: given an empty folder, it opens a fresh registry and
 returns a ``Backend`` whose ``client(user)`` is a RegistryClient acting as ``user`` (None:
-REGISTRY_USER). Tests go through the client, as users do; a later "remote" backend returns
-clients that talk HTTP to a server, "postgres" one on a PostgreSQL store: one entry each.
+REGISTRY_USER). Tests go through the client, as users do. "remote" serves a DuckDB store
+from a registry server (the real application over HTTP on 127.0.0.1, in a thread) and its
+clients hold tokens of their users, made without granting roles, so that, as embedded with
+no roles configured, everyone may do everything.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +40,31 @@ def duckdb_backend(folder: Path) -> Iterator[Backend]:
     store.release()
 
 
+@contextlib.contextmanager
+def remote_backend(folder: Path) -> Iterator[Backend]:
+    from server_support import serve_store_in_thread
+
+    from registry.client.tokens import TOKEN_PREFIX, hash_token
+
+    clients: dict[str, RegistryClient] = {}
+    with serve_store_in_thread(folder / "home") as (url, store):
+
+        def client_for(user: str | None = None) -> RegistryClient:
+            user = user or os.environ["REGISTRY_USER"]
+            if user not in clients:
+                secret = f"{TOKEN_PREFIX}{user}-{len(clients)}-contract"
+                store.create_token(hash_token(secret), user, None, "contract-suite")
+                clients[user] = RegistryClient(url, token=secret)
+            return clients[user]
+
+        yield Backend("remote", store, client_for, dispatches=False)
+        for opened in clients.values():
+            opened.close()
+
+
 BACKENDS: dict[str, Callable[[Path], contextlib.AbstractContextManager[Backend]]] = {
     "duckdb": duckdb_backend,
+    "remote": remote_backend,
 }
 
 

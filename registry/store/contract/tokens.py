@@ -11,8 +11,9 @@ class TokenStore(Protocol):
     def create_token(
         self, token_hash: str, user: str, label: str | None, actor: str, delegate: bool = False
     ) -> AccessToken:
-        """Store a token of ``user`` by the sha256 of its secret (history: token.created);
-        a ``delegate`` token may act for the people signed in to a dashboard."""
+        """Store a token of ``user`` by the sha256 of its secret; a ``delegate`` token may
+        act for the people signed in to a dashboard. Tokens are not history rows (those are
+        events a webhook may receive): the token rows are their own record."""
         ...
 
     def find_token(self, token_hash: str) -> AccessToken | None:

@@ -1,4 +1,9 @@
-"""SQL for personal access tokens: only their sha256 is stored."""
+"""SQL for personal access tokens: only their sha256 is stored.
+
+Tokens stay out of the ``changes`` table: it is also the event outbox, and a token's
+creation must never reach a webhook. The token rows are their own record (who created each,
+when, when it was revoked).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from typing import Any
 
 from registry.entities import AccessToken
 from registry.errors import NotFoundError
-from registry.store.duckdb.changes import NewChange, now_ms, record
+from registry.store.duckdb.changes import now_ms
 
 _COLUMNS = "id, user_name, label, created_by, creation_timestamp, revoked_timestamp, delegate"
 
@@ -26,7 +31,6 @@ class TokenQueries:
                 f"creation_timestamp, delegate) VALUES (?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
                 [token_hash, user, label, actor, ts, delegate],
             ).fetchone()
-            record(cur, actor, ts, [NewChange("token.created", None, key=user, new=label)])
         return AccessToken(*row)
 
     def find_token(self, token_hash: str) -> AccessToken | None:
@@ -53,7 +57,4 @@ class TokenQueries:
             ).fetchone()
             if row is None:
                 raise NotFoundError(f"Access token {token_id} not found")
-            token = AccessToken(*row)
-            change = NewChange("token.revoked", None, key=token.user, old=token.label)
-            record(cur, actor, ts, [change])
-        return token
+        return AccessToken(*row)
