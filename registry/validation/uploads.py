@@ -7,12 +7,27 @@ Every refusal is a ValidationInputError whose message says what is wrong and how
 a file over the size limit, an empty file, a spreadsheet, archive or other binary file,
 text that is not UTF-8, a single column, rows with more fields than the header, no or one
 data row, and (given ``target``) a missing, empty or constant target column.
+
+A small file can decode to a huge table (Parquet compresses a column of zeros a thousandfold),
+so two budgets are checked before the table is built, and read from the environment at each
+call:
+
+| variable | default | what it limits |
+|---|---|---|
+| REGISTRY_UPLOAD_MAX_DECODED_MB | 1024 | the decoded size of a Parquet table (see below) |
+| REGISTRY_UPLOAD_MAX_CELLS | 50,000,000 | rows x columns of a CSV or Parquet table |
+
+A Parquet table's decoded size is taken from its metadata (per row group and column, the
+uncompressed size or the values times their width, whichever is larger) before anything is
+decoded, then again with its text columns' real lengths, measured on their dictionaries.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import math
+import os
 import re
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -29,9 +45,18 @@ from registry.validation.data_checks import error, frame_problems, raise_for_err
 from registry.validation.records import Problem
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+MAX_DECODED_MB = 1024
+MAX_CELLS = 50_000_000
 _SAMPLE_BYTES = 64 * 1024
 _SNIFF_LINES = 50
 _PIECE_BYTES = 16 * 1024 * 1024
+_WIDTHS = {"BOOLEAN": 1, "INT32": 4, "INT64": 8, "INT96": 8, "FLOAT": 4, "DOUBLE": 8}
+_TEXT_TYPES = (
+    pa.types.is_string,
+    pa.types.is_large_string,
+    pa.types.is_binary,
+    pa.types.is_large_binary,
+)
 _DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "'|'"}
 _CSV_FIX = "save the table as CSV (UTF-8) or Parquet"
 _NOT_A_TABLE = "the file is {}, not CSV or Parquet; "
@@ -138,12 +163,111 @@ def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n:,} bytes"
 
 
-def _read_parquet(data: bytes, name: str) -> pd.DataFrame:
+def _limit(variable: str, default: int) -> int:
+    """A positive number from environment ``variable``, else ``default``."""
     try:
-        table = pq.read_table(pa.BufferReader(data))
+        value = float(os.environ.get(variable, "").replace("_", "").replace(",", ""))
+    except ValueError:
+        return default
+    return int(value) if math.isfinite(value) and value >= 1 else default
+
+
+def _refuse_cells(name: str, rows: int, columns: int, about: str = "") -> None:
+    """Raise when ``rows`` x ``columns`` is over REGISTRY_UPLOAD_MAX_CELLS."""
+    most = _limit("REGISTRY_UPLOAD_MAX_CELLS", MAX_CELLS)
+    if rows * columns > most:
+        raise _refuse(
+            name,
+            f"the table has {about}{rows:,} rows x {columns:,} columns = {rows * columns:,} "
+            f"cells, over the limit of {most:,} (REGISTRY_UPLOAD_MAX_CELLS); upload a sample "
+            "of the rows, or raise REGISTRY_UPLOAD_MAX_CELLS",
+        )
+
+
+def _refuse_decoded(name: str, decoded: int) -> None:
+    """Raise when ``decoded`` bytes are over REGISTRY_UPLOAD_MAX_DECODED_MB."""
+    most = _limit("REGISTRY_UPLOAD_MAX_DECODED_MB", MAX_DECODED_MB) * 1024 * 1024
+    if decoded > most:
+        raise _refuse(
+            name,
+            f"the Parquet file decodes to at least {_size(decoded)}, over the {_size(most)} "
+            "limit (REGISTRY_UPLOAD_MAX_DECODED_MB); upload a sample of the rows or only the "
+            "columns needed, or raise REGISTRY_UPLOAD_MAX_DECODED_MB",
+        )
+
+
+def _read_parquet(data: bytes, name: str) -> pd.DataFrame:
+    """The table in Parquet ``data``, refused from its metadata when it decodes to more than
+    the budgets. Text columns are read dictionary-encoded first, so that a long value
+    repeated in every row is measured before it is spelled out."""
+    try:
+        file = pq.ParquetFile(pa.BufferReader(data))
+        schema = file.schema_arrow
+        nested = [f.name for f in schema if pa.types.is_nested(f.type)]
+        if nested:
+            shown = ", ".join(repr(n) for n in nested[:5])
+            why = "a test set holds flat columns of numbers, text or dates"
+            raise _refuse(name, f"columns hold lists or records: {shown}; {why}")
+        _refuse_cells(name, file.metadata.num_rows, file.metadata.num_columns)
+        text = [f.name for f in schema if any(is_text(f.type) for is_text in _TEXT_TYPES)]
+        sizes = _parquet_sizes(file)
+        _refuse_decoded(name, sum(sizes.values()))
+        table = pq.read_table(pa.BufferReader(data), read_dictionary=text)
+        _refuse_decoded(name, _decoded_with_text(table, text, sizes))
+        table = _spelled_out(table, schema, text)
     except (pa.ArrowException, OSError) as e:
         raise _refuse(name, f"the Parquet file cannot be read ({e}); write it again") from None
     return table.to_pandas(split_blocks=True, self_destruct=True)
+
+
+def _spelled_out(table: pa.Table, schema: pa.Schema, text: list[str]) -> pa.Table:
+    """``table`` with its dictionary-encoded ``text`` columns decoded to their file's types."""
+    for column in text:
+        field = schema.field(column)
+        chunks = [c.dictionary_decode().cast(field.type) for c in table.column(column).chunks]
+        at = table.schema.get_field_index(column)
+        table = table.set_column(at, field, pa.chunked_array(chunks, field.type))
+    return table
+
+
+def _parquet_sizes(file: pq.ParquetFile) -> dict[str, int]:
+    """The least each column decodes to by the metadata: per row group, its uncompressed size
+    or its values times their width (8 bytes a value for text), whichever is larger."""
+    meta, schema, sizes = file.metadata, file.schema_arrow, {}
+    widths = [_width(file, schema, c) for c in range(meta.num_columns)]
+    for g in range(meta.num_row_groups):
+        group = meta.row_group(g)
+        for c in range(group.num_columns):
+            chunk = group.column(c)
+            size = max(chunk.total_uncompressed_size, chunk.num_values * widths[c])
+            sizes[chunk.path_in_schema] = sizes.get(chunk.path_in_schema, 0) + size
+    return sizes
+
+
+def _width(file: pq.ParquetFile, schema: pa.Schema, c: int) -> int:
+    """The bytes a value of column ``c`` takes decoded: its Arrow type's width when fixed
+    (an int8 is stored as INT32), else by its Parquet type."""
+    column = file.schema.column(c)
+    at = schema.get_field_index(column.path)
+    if at >= 0:
+        try:
+            return max(1, schema.field(at).type.bit_width // 8)
+        except ValueError:  # not a fixed-width type
+            pass
+    if column.physical_type == "FIXED_LEN_BYTE_ARRAY":
+        return column.length
+    return _WIDTHS.get(column.physical_type, 8)
+
+
+def _decoded_with_text(table: pa.Table, text: list[str], sizes: dict[str, int]) -> int:
+    """The decoded size with text columns measured: 8 bytes a row plus their values' length."""
+    total = sum(size for name, size in sizes.items() if name not in text)
+    for name in text:
+        total += 8 * table.num_rows
+        for chunk in table.column(name).chunks:
+            lengths = pc.take(pc.binary_length(chunk.dictionary), chunk.indices)
+            total += pc.sum(lengths).as_py() or 0
+    return total
 
 
 def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, str, list[Problem]]:
@@ -165,6 +289,8 @@ def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, str, list[Problem]]
     if delimiter != usual:
         how = f"not {_DELIMITERS[usual]}: read with {delimiter!r}"
         notes.append(warning(None, f"the values are separated by {_DELIMITERS[delimiter]}, {how}"))
+    rows = data.count(b"\n") + (not data.endswith(b"\n")) - 1  # the header is no row
+    _refuse_cells(name, rows, len(header), "about ")
     try:
         frame = _parse_csv(data, name, delimiter, header)
     except _NotUtf8:
