@@ -74,18 +74,34 @@ def create_app(store) -> FastAPI:
         }
         return JSONResponse(body, status_code=500)
 
-    @app.middleware("http")
-    async def log_access(request: Request, call_next):
-        started = time.perf_counter()
-        response = await call_next(request)
-        access_log.info(
-            "%s %s %d %.1fms %s",
-            request.method,
-            request.url.path,
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-            getattr(request.state, "user", "-"),
-        )
-        return response
-
+    app.add_middleware(AccessLog)
     return app
+
+
+class AccessLog:
+    """One line per request: method, path, status, milliseconds, user (a plain ASGI
+    middleware: Starlette's ``BaseHTTPMiddleware`` costs a task per request)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_note(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            user = scope.get("state", {}).get("user", "-")
+            elapsed = (time.perf_counter() - started) * 1000
+            access_log.info(
+                "%s %s %d %.1fms %s", scope["method"], scope["path"], status, elapsed, user
+            )

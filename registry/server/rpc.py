@@ -9,9 +9,11 @@ this layer holds no registry rules of its own.
 from __future__ import annotations
 
 import inspect
-from typing import Annotated, Any
+import json
+from typing import Any
 
-from fastapi import APIRouter, Body, Request, Response
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from registry.client import RegistryClient, wire
 from registry.errors import InvalidArgumentError
@@ -30,25 +32,48 @@ def build_router(store, tokens) -> APIRouter:
             summary=name.replace("_", " "),
             description=inspect.getdoc(method) or "",
             response_class=Response,
+            openapi_extra=_BODY,
         )
     return router
 
 
+_BODY = {
+    "requestBody": {
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"args": {"type": "object", "description": "keyword arguments"}},
+                }
+            }
+        }
+    }
+}
+
+
 def _endpoint(name: str, signature: inspect.Signature, store, tokens):
-    def call(request: Request, payload: Annotated[Any, Body()] = None) -> Response:
+    def run(request: Request, body: bytes) -> bytes:
         user = tokens.user_of(request)
-        kwargs = _arguments(name, signature, payload)
+        kwargs = _arguments(name, signature, body)
         client = RegistryClient(store=store, user=user)
-        result = getattr(client, name)(**kwargs)
-        return Response(wire.dumps({"result": result}), media_type="application/json")
+        return wire.dumps({"result": getattr(client, name)(**kwargs)})
+
+    async def call(request: Request) -> Response:
+        # The body is parsed by wire.decode, not FastAPI; one hop to a worker thread runs
+        # the registry call.
+        content = await run_in_threadpool(run, request, await request.body())
+        return Response(content, media_type="application/json")
 
     call.__name__ = name
     return call
 
 
-def _arguments(name: str, signature: inspect.Signature, payload: Any) -> dict[str, Any]:
+def _arguments(name: str, signature: inspect.Signature, body: bytes) -> dict[str, Any]:
     """The decoded keyword arguments, checked against the method's parameters."""
-    payload = {} if payload is None else payload
+    try:
+        payload = json.loads(body) if body else {}
+    except ValueError:
+        raise InvalidArgumentError(f"{name}: the body is not JSON") from None
     args = payload.get("args", {}) if isinstance(payload, dict) else None
     if not isinstance(args, dict):
         raise InvalidArgumentError(f"{name}: the body must be {{'args': {{...}}}}")

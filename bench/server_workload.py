@@ -1,0 +1,125 @@
+"""One client's workload against a registry server, run by bench_server.py in the project's
+virtualenv (``--flavor registry``) or in MLflow's (``--flavor mlflow``): the same calls, only
+the import differs. Prints one JSON object: per call, the milliseconds of each timed call.
+
+    python bench/server_workload.py --flavor registry --uri http://127.0.0.1:8080 seed
+    python bench/server_workload.py --flavor mlflow --uri ... calls --calls 30
+    python bench/server_workload.py --flavor registry --uri ... create --model m --count 50
+
+It uses only the standard library and the client under test, so it runs in either venv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+MODELS = 100
+VERSIONS_PER_MODEL = 10
+
+
+def client_for(flavor: str, uri: str):
+    if flavor == "mlflow":
+        os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+        from mlflow import MlflowClient
+
+        return MlflowClient(tracking_uri=uri, registry_uri=uri)
+    from registry import RegistryClient
+
+    return RegistryClient(uri)
+
+
+def seed(client) -> dict[str, list[float]]:
+    """100 models x 10 versions, one call at a time (the 'create' figures come from here)."""
+    created = []
+    for m in range(MODELS):
+        name = f"model-{m}"
+        client.create_registered_model(name, tags={"team": f"team-{m % 10}"})
+        for v in range(VERSIONS_PER_MODEL):
+            started = time.perf_counter()
+            client.create_model_version(
+                name, source=f"s3://bucket/{name}/{v}", tags={"team": f"team-{m % 10}"}
+            )
+            created.append((time.perf_counter() - started) * 1000)
+        client.set_registered_model_alias(name, "champion", 1)
+        client.transition_model_version_stage(name, 2, "Production")
+    return {"create_model_version": created}
+
+
+def calls(client, count: int) -> dict[str, list[float]]:
+    """Each read and write of bench_registry.py, ``count`` times after 3 warm-ups."""
+    cases = {
+        "get_registered_model": lambda i: client.get_registered_model(f"model-{i % MODELS}"),
+        "get_model_version": lambda i: client.get_model_version(f"model-{i % MODELS}", 3),
+        "get_model_version_by_alias": lambda i: client.get_model_version_by_alias(
+            f"model-{i % MODELS}", "champion"
+        ),
+        "get_latest_versions Production": lambda i: client.get_latest_versions(
+            f"model-{i % MODELS}", stages=["Production"]
+        ),
+        "search_registered_models name LIKE": lambda i: client.search_registered_models(
+            f"name LIKE '%model-{i % 10}%'"
+        ),
+        "search_model_versions name=": lambda i: client.search_model_versions(
+            f"name='model-{i % MODELS}'"
+        ),
+        "search_model_versions tag": lambda i: client.search_model_versions(
+            f"tags.team = 'team-{i % 10}'"
+        ),
+        "set_model_version_tag": lambda i: client.set_model_version_tag(
+            f"model-{i % MODELS}", 4, "checked", str(i)
+        ),
+        "set_registered_model_alias": lambda i: client.set_registered_model_alias(
+            f"model-{i % MODELS}", "challenger", 5 + i % 3
+        ),
+        "transition (archive existing)": lambda i: client.transition_model_version_stage(
+            f"model-{i % MODELS}", 6 + i % 2, "Staging", archive_existing_versions=True
+        ),
+    }
+    timings = {}
+    for label, call in cases.items():
+        for i in range(3):
+            call(i)
+        samples = []
+        for i in range(count):
+            started = time.perf_counter()
+            call(i)
+            samples.append((time.perf_counter() - started) * 1000)
+        timings[label] = samples
+    return timings
+
+
+def create(client, model: str, count: int) -> dict[str, list[float]]:
+    """``count`` versions of ``model`` one after another (a concurrent client's share)."""
+    samples = []
+    for i in range(count):
+        started = time.perf_counter()
+        client.create_model_version(model, source=f"s3://bucket/{model}/c{i}")
+        samples.append((time.perf_counter() - started) * 1000)
+    return {"create": samples}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--flavor", choices=["registry", "mlflow"], required=True)
+    parser.add_argument("--uri", required=True)
+    parser.add_argument("phase", choices=["seed", "calls", "create"])
+    parser.add_argument("--calls", type=int, default=30)
+    parser.add_argument("--model", default="model-0")
+    parser.add_argument("--count", type=int, default=50)
+    args = parser.parse_args()
+    client = client_for(args.flavor, args.uri)
+    if args.phase == "seed":
+        result = seed(client)
+    elif args.phase == "calls":
+        result = calls(client, args.calls)
+    else:
+        result = create(client, args.model, args.count)
+    json.dump(result, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
