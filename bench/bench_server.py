@@ -160,15 +160,13 @@ def main() -> None:
         print("| versions created per second | registry server | mlflow server | ratio |")
         print("|---|---|---|---|")
         for clients in (1, args.clients):
-            mine = concurrent_rate(ours_python, "registry", server.url, token, clients,
-                                   args.per_client, "model-1")  # fmt: skip
-            other = (
-                concurrent_rate(
-                    theirs_python, "mlflow", mlflow.url, None, clients, args.per_client, "model-1"
-                )  # fmt: skip
-                if mlflow
-                else None
-            )
+            each = args.per_client
+            mine = concurrent_rate(ours_python, "registry", server.url, token, clients, each,
+                                   "model-1")  # fmt: skip
+            other = None
+            if mlflow:
+                other = concurrent_rate(theirs_python, "mlflow", mlflow.url, None, clients, each,
+                                        "model-1")  # fmt: skip
             ratio = f"{mine / other:.1f}x" if other else "-"
             print(f"| {clients} client(s) | {mine:.0f} | {other or 0:.0f} | {ratio} |")
     finally:
