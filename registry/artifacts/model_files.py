@@ -3,7 +3,8 @@
 A model is saved with ``skops.io.dumps`` (never pickle) and stored by its sha256; the manifest
 records the flavor, hash, size, class, input signature and library versions. Loading checks the
 hash, refuses types outside ``TRUSTED_TYPES`` plus the caller's ``trusted`` list, and checks the
-node arrays of trusted tree types before the model is handed out.
+node arrays of trusted tree types and the libsvm arrays of support vector machines before the
+model is handed out (registry.artifacts.node_checks).
 
 Format policy. ``FORMAT_VERSION`` covers the manifest and how the model bytes are encoded.
 - Adding an optional manifest field is not a format change: readers ignore fields they do not
@@ -226,9 +227,10 @@ def load_sklearn_model(
 ) -> Any:
     """Load the model a manifest describes; every call returns a fresh copy.
 
-    The first load in a process checks the hash, the types and the tree node arrays, and keeps
-    the model in memory; later loads of the unchanged file copy it instead (a changed file is
-    checked again). Raises NotFoundError, IntegrityError, UntrustedTypeError (listing the types
+    The first load in a process checks the hash, the types and the arrays that native code
+    reads unchecked (tree nodes, libsvm support vectors; see node_checks), and keeps the model
+    in memory; later loads of the unchanged file copy it instead (a changed file is checked
+    again). Raises NotFoundError, IntegrityError, UntrustedTypeError (listing the types
     outside ``TRUSTED_TYPES`` and ``trusted``) or ArtifactError.
     """
     if manifest.flavor != FLAVOR:

@@ -1,9 +1,12 @@
-"""Checks on the node arrays of tree models before anyone predicts with them.
+"""Checks on the node arrays of tree models and the arrays of support vector machines before
+anyone predicts with them.
 
 skops leaves ``sklearn.tree._tree.Tree``, HistGradientBoosting's ``TreePredictor`` and the
 neighbour trees untrusted on purpose: scikit-learn follows their indices without bounds
 checks, so a crafted file could crash the process or read memory it should not. The registry
-trusts these types (everyday models need them) only after these checks pass.
+trusts these types (everyday models need them) only after these checks pass. skops trusts
+SVC, NuSVC, SVR, NuSVR and OneClassSVM, yet libsvm walks their support vectors by the counts
+in ``_n_support`` and the lengths of the other arrays, unchecked; those are checked here too.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ def check_node_arrays(sha: str, model: Any) -> None:
     from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
     from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
     from sklearn.neighbors import BallTree, KDTree
+    from sklearn.svm._base import BaseLibSVM
     from sklearn.tree._tree import Tree
 
     for obj, owner in _walk(model):
@@ -41,6 +45,8 @@ def check_node_arrays(sha: str, model: Any) -> None:
             own = getattr(obj, "n_features_in_", None)
             widths = {getattr(e, "n_features_in_", None) for e in trees} - {own}
             problem = "trees of another width than its own" if widths else None
+        elif isinstance(obj, BaseLibSVM):
+            problem = _libsvm_problem(obj)
         else:
             continue
         if problem:
@@ -166,4 +172,82 @@ def _binary_tree_problem(tree: Any) -> str | None:
         return "metric weights of the wrong length"
     if state[12] is not None and len(state[12]) != n_samples:
         return "sample weights of the wrong length"
+    return None
+
+
+_LIBSVM_ARRAYS = (
+    "support_vectors_",
+    "_n_support",
+    "_dual_coef_",
+    "_intercept_",
+    "_probA",
+    "_probB",
+)
+
+
+def _libsvm_problem(svm: Any) -> str | None:
+    """What in a fitted SVM's arrays would make libsvm read past them (None: nothing).
+
+    libsvm takes the number of support vectors from ``support_``, the number of classes from
+    ``_n_support`` and reads the coefficients, intercepts and probabilities by those counts.
+    """
+    from sklearn.svm._base import LIBSVM_IMPL
+
+    if "support_" not in vars(svm):
+        return None  # not fitted: predicting raises NotFittedError
+    impl, shape = getattr(svm, "_impl", None), getattr(svm, "shape_fit_", None)
+    if (
+        any(not hasattr(svm, name) for name in _LIBSVM_ARRAYS)
+        or not (isinstance(impl, str) and impl in LIBSVM_IMPL)
+        or not (isinstance(shape, tuple) and len(shape) == 2)
+    ):
+        return "incomplete libsvm arrays or an unknown libsvm type"
+    support, counts, intercept = svm.support_, svm._n_support, svm._intercept_
+    flat = (support, counts, intercept, svm._probA, svm._probB)
+    if not all(isinstance(a, np.ndarray) and a.ndim == 1 for a in flat):
+        return "libsvm arrays that are not 1-D arrays"
+    n, classes = len(support), len(counts)
+    counts = counts.astype(np.int64)
+    if (counts < 0).any():
+        return "a negative support vector count"
+    if LIBSVM_IMPL.index(impl) < 2:  # classifiers: one count per class
+        if classes < 2 or counts.sum() != n:
+            return f"support vector counts that do not add up to its {n} support vectors"
+        known = len(getattr(svm, "classes_", ()))
+        if classes != known:
+            return f"support vector counts for {classes} classes where it has {known}"
+    elif classes != 2 or counts[0] != n:
+        return f"a support vector count that is not its {n} support vectors"
+    if n and not (support.min() >= 0 and support.max() < shape[0]):
+        return "support vector indices outside its training samples"
+    pairs = classes * (classes - 1) // 2
+    if len(intercept) != pairs or any(len(p) not in (0, pairs) for p in (svm._probA, svm._probB)):
+        return f"intercepts or probability parameters of another length than its {pairs} pairs"
+    return _libsvm_vectors_problem(svm, n, classes, shape[1])
+
+
+def _libsvm_vectors_problem(svm: Any, n: int, classes: int, width: int) -> str | None:
+    """Support vectors and dual coefficients must be (n, width) and (classes - 1, n)."""
+    from scipy import sparse
+
+    vectors, coef = svm.support_vectors_, svm._dual_coef_
+    if svm._sparse:
+        if not (sparse.issparse(vectors) and vectors.format == "csr" and sparse.issparse(coef)):
+            return "sparse support vectors that are not a CSR matrix"
+        try:
+            vectors.check_format(full_check=True)
+        except ValueError:
+            return "a malformed sparse support vector matrix"
+        if vectors.shape != (n, width) or coef.data.shape != ((classes - 1) * n,):
+            return "sparse support vectors or coefficients of the wrong shape"
+        return None
+    if not (isinstance(vectors, np.ndarray) and isinstance(coef, np.ndarray)):
+        return "support vectors or coefficients that are not arrays"
+    precomputed = callable(svm.kernel) or (
+        isinstance(svm.kernel, str) and svm.kernel == "precomputed"
+    )
+    if not precomputed and vectors.shape != (n, width):
+        return f"support vectors of shape {vectors.shape} where {(n, width)} is expected"
+    if coef.shape != (classes - 1, n):
+        return f"dual coefficients of shape {coef.shape} where {(classes - 1, n)} is expected"
     return None
