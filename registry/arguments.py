@@ -152,3 +152,16 @@ def actor(value: object) -> str:
     if not text or _CONTROL.search(text):
         raise InvalidArgumentError(f"Invalid user name {value!r}")
     return text
+
+
+def check_max_results(max_results: object, limit: int, what: str) -> int:
+    """``max_results`` of a search or listing, a whole number from 1 to ``limit``."""
+    if isinstance(max_results, bool) or not isinstance(max_results, int) or max_results < 1:
+        raise InvalidArgumentError(
+            f"Invalid max_results {max_results!r} for {what}: it must be a whole number >= 1"
+        )
+    if max_results > limit:
+        raise InvalidArgumentError(
+            f"Invalid max_results {max_results} for {what}: it must be at most {limit}"
+        )
+    return max_results

@@ -1,4 +1,8 @@
-"""Where the registry lives and who is acting: read lazily, never at import time."""
+"""Where the registry lives and who is acting: read lazily, never at import time.
+
+A registry is a folder (``REGISTRY_HOME``, default ``./mlregistry``) or a registry server
+(``REGISTRY_URI``, ``http(s)://host:port``); explicit arguments come first.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ import getpass
 import os
 from collections.abc import Iterator
 from pathlib import Path
+
+from registry.errors import InvalidArgumentError
 
 DEFAULT_HOME = "mlregistry"
 DATABASE_FILE = "registry.duckdb"
@@ -52,3 +58,44 @@ def acting_as(user: str | None) -> Iterator[None]:
         yield
     finally:
         _acting_user.reset(token)
+
+
+_MLFLOW_ONLY = ("databricks", "sqlite:", "postgresql:", "mysql:", "mssql:", "uc:")
+
+
+def server_uri(home: object, registry_uri: str | None, tracking_uri: str | None) -> str | None:
+    """The registry server's URL when the arguments (else ``REGISTRY_URI``) name one."""
+    for value in (home, registry_uri, tracking_uri):
+        if value is not None:
+            return _http_uri(value)
+    if os.environ.get("REGISTRY_URI"):
+        return _http_uri(os.environ["REGISTRY_URI"])
+    return None
+
+
+def _http_uri(value: object) -> str | None:
+    text = os.fspath(value) if isinstance(value, os.PathLike) else value
+    if not isinstance(text, str):
+        raise InvalidArgumentError(f"A registry URI or folder is text, not {value!r}")
+    lowered = text.lower()
+    if lowered.startswith(("http://", "https://")):
+        return text
+    home_from_uri(text)  # refuses what is neither a server nor a folder
+    return None
+
+
+def home_from_uri(uri: str | None) -> str | None:
+    """The folder a ``file:`` URI or a plain path names; raises InvalidArgumentError for
+    any other scheme (a registry is never a folder named after a URI)."""
+    if uri is None:
+        return None
+    if uri.startswith("file://"):
+        return uri[len("file://") :]
+    if uri.startswith("file:"):
+        return uri[len("file:") :]
+    if "://" in uri or uri.lower().startswith(_MLFLOW_ONLY):
+        raise InvalidArgumentError(
+            f"Unsupported tracking/registry URI {uri!r}: pass a registry server's address "
+            "(http://host:port or https://...) or a local folder for an embedded registry"
+        )
+    return uri

@@ -12,10 +12,9 @@ from typing import Any
 
 from registry.client import RegistryClient
 from registry.client.datasets import describe
-from registry.client.facade import server_uri
 from registry.client.model_uris import parse_runs_uri
 from registry.client.runs import DEFAULT_EXPERIMENT
-from registry.config import resolve_home
+from registry.config import resolve_home, server_uri
 from registry.entities import Metric, ModelVersion, Run
 from registry.errors import AlreadyExistsError, InvalidArgumentError
 

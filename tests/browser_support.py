@@ -108,7 +108,7 @@ def dashboard(home: Path, fill: Callable[[Path], None], user: str = "reviewer") 
     then serve the dashboard on it acting as ``user``; yields the base URL."""
     fill(home)
     port, log = free_port(), home.parent / "streamlit.log"
-    command = dashboard_command(port, headless=True, local_only=True)
+    command = dashboard_command(port, headless=True, watch=False)
     env = {
         **os.environ,
         "REGISTRY_HOME": str(home),

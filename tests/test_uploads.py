@@ -12,7 +12,7 @@ from validation_support import SAMPLE_DATA, churn_model, wrap
 
 from registry.errors import InvalidArgumentError, ValidationInputError
 from registry.validation import engine as validation
-from registry.validation import uploads
+from registry.validation import upload_csv
 from registry.validation.uploads import MAX_UPLOAD_BYTES, read_table, read_upload
 
 CHURN_BYTES = (SAMPLE_DATA / "churn_test.csv").read_bytes()
@@ -142,7 +142,7 @@ def test_arguments_are_checked():
 @pytest.fixture
 def small_pieces(monkeypatch):
     """Parse in pieces of 4 KB, as files over 16 MB are."""
-    monkeypatch.setattr(uploads, "_PIECE_BYTES", 4096)
+    monkeypatch.setattr(upload_csv, "_PIECE_BYTES", 4096)
 
 
 def test_pieces_read_like_one_pass(small_pieces):

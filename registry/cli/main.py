@@ -21,29 +21,45 @@ from registry.errors import InvalidArgumentError, RegistryError
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
 
-def dashboard_command(port: int, *, headless: bool, local_only: bool = False) -> list[str]:
-    """The ``streamlit run app.py`` command line; ``local_only`` binds 127.0.0.1 and turns
-    off the file watcher (tests and benchmarks)."""
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def dashboard_command(
+    port: int, *, headless: bool, host: str = "127.0.0.1", watch: bool = True
+) -> list[str]:
+    """The ``streamlit run app.py`` command line, listening on ``host`` only; ``watch=False``
+    turns off the file watcher (tests and benchmarks)."""
     command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port)]
-    command += ["--browser.gatherUsageStats", "false"]
+    command += ["--server.address", host, "--browser.gatherUsageStats", "false"]
     if headless:
         command += ["--server.headless", "true"]
-    if local_only:
-        command += ["--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]
+    if not watch:
+        command += ["--server.fileWatcherType", "none"]
     return command
 
 
 def _ui(args: argparse.Namespace) -> int:
-    """Start the dashboard on the registry home."""
+    """Start the dashboard on the registry home or server, on 127.0.0.1 unless told."""
     if not APP.exists():
         print(
             f"registry: dashboard not found at {APP}; run from a source checkout", file=sys.stderr
         )
         return 2
-    command = dashboard_command(args.port, headless=args.headless)
     env = {**os.environ}
-    if args.home:
+    if args.uri:
+        env["REGISTRY_URI"] = args.uri
+    elif args.home:
         env["REGISTRY_HOME"] = str(Path(args.home).resolve())
+    if args.host not in LOOPBACK and not env.get("REGISTRY_URI") and not args.open_to_anyone:
+        print(
+            f"registry: not serving the dashboard on {args.host}: on an embedded registry every "
+            "visitor would act as you, unchecked. Run 'registry server' and start the dashboard "
+            "with REGISTRY_URI set (people then sign in with their tokens), or pass "
+            "--open-to-anyone if everyone who can reach this address may do anything.",
+            file=sys.stderr,
+        )
+        return 2
+    command = dashboard_command(args.port, headless=args.headless, host=args.host)
     return subprocess.call(command, env=env)
 
 
@@ -74,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     ui = commands.add_parser("ui", help="start the dashboard")
     ui.add_argument("--port", type=int, default=8501)
     ui.add_argument("--headless", action="store_true", help="do not open a browser")
+    ui.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    ui.add_argument(
+        "--open-to-anyone",
+        action="store_true",
+        help="serve an embedded registry beyond this machine with no sign-in (unsafe)",
+    )
     ui.set_defaults(run=_ui)
     demo = commands.add_parser("demo", help="seed the registry with sample models and test data")
     demo.add_argument("--force", action="store_true", help="seed even if models exist")
@@ -93,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exit_:  # argparse: --help (0) or a usage error (2)
         return exit_.code if isinstance(exit_.code, int) else cli_cicd.EXIT_USAGE
-    if args.uri:
+    if args.uri and args.command != "ui":
         args.home = args.uri  # RegistryClient("http://...") is a server's client
     try:
         return args.run(args)

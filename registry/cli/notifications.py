@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 
 from registry.client import RegistryClient
 from registry.entities import to_datetime
+from registry.errors import InvalidArgumentError
 from registry.notifications.dispatcher import Dispatcher
 from registry.notifications.settings import NotificationSettings
 from registry.notifications.subscriptions import KINDS, STATES
@@ -158,6 +159,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     """Deliver until interrupted (SIGINT/SIGTERM finish the attempts under way), or with
     --once until nothing is due."""
     client = RegistryClient(args.home)
+    if client.home is None:
+        raise InvalidArgumentError(
+            f"{client.uri} is a registry server, and it delivers its own notifications; "
+            "'registry dispatch' runs beside an embedded registry (--home)"
+        )
     settings = NotificationSettings.from_env()
     dispatcher = Dispatcher.for_home(client.home, settings=settings, workers=args.workers)
     with _logging(logging.WARNING if args.quiet else logging.INFO), _stop_on_signals(dispatcher):

@@ -10,29 +10,30 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
 from registry import arguments as check
 from registry import config
+from registry.arguments import check_max_results
 from registry.artifacts.blobs import BlobStore
+from registry.client.history import HistoryClient
 from registry.client.notifications import NotificationClient
 from registry.client.reviews import WorkflowClient
 from registry.client.roles import STAGE_ROLE
 from registry.client.runs import RunClient
 from registry.client.tokens import TokenClient
 from registry.client.validation import ValidationClient
-from registry.clock import now_ms
-from registry.entities import Change, ModelVersion, PagedList, RegisteredModel
-from registry.errors import InvalidArgumentError, InvalidStageTransitionError, NotFoundError
+from registry.entities import ModelVersion, PagedList, RegisteredModel
+from registry.errors import InvalidArgumentError, NotFoundError
 from registry.store.contract import RegistryStore
-from registry.store.duckdb.paging import check_max_results
 
 MAX_MODEL_RESULTS = 1000
 MAX_VERSION_RESULTS = 200_000
 
 
-class RegistryClient(RunClient, NotificationClient, WorkflowClient, ValidationClient, TokenClient):
+class RegistryClient(
+    HistoryClient, RunClient, NotificationClient, WorkflowClient, ValidationClient, TokenClient
+):
     """A client for the registry in ``home`` (default: ``REGISTRY_HOME`` or ``./mlregistry``).
 
     ``user`` attributes this client's writes (default: the signed-in dashboard user,
@@ -43,7 +44,7 @@ class RegistryClient(RunClient, NotificationClient, WorkflowClient, ValidationCl
 
     def __new__(cls, home=None, **options: Any) -> RegistryClient:
         uri_given = (home, options.get("registry_uri"), options.get("tracking_uri"))
-        if cls is RegistryClient and options.get("store") is None and server_uri(*uri_given):
+        if cls is RegistryClient and options.get("store") is None and config.server_uri(*uri_given):
             from registry.client.remote import RemoteRegistryClient
 
             return super().__new__(RemoteRegistryClient)
@@ -69,7 +70,7 @@ class RegistryClient(RunClient, NotificationClient, WorkflowClient, ValidationCl
             return
         from registry.store.duckdb import DuckDBStore
 
-        chosen = home if home is not None else _home_from_uri(registry_uri or tracking_uri)
+        chosen = home if home is not None else config.home_from_uri(registry_uri or tracking_uri)
         self.home = config.resolve_home(chosen)
         self.uri = str(self.home)
         self._store = DuckDBStore(self.home, busy_timeout=config.busy_timeout(busy_timeout))
@@ -371,105 +372,6 @@ class RegistryClient(RunClient, NotificationClient, WorkflowClient, ValidationCl
             raise NotFoundError(f"Registered model {name!r} has no version in stage {stage!r}")
         return latest[0].version
 
-    # -- history -----------------------------------------------------------------------------
-
-    def get_history(
-        self,
-        name: str | None = None,
-        version: int | str | None = None,
-        *,
-        actor: str | None = None,
-        events: list[str] | None = None,
-        since: int | None = None,
-        until: int | None = None,
-        max_results: int = 100,
-        offset: int = 0,
-    ) -> list[Change]:
-        """Changes, newest first: of one model (and version), or of the whole registry."""
-        name = None if name is None else check.model_name(name)
-        number = None if version is None else check.version_number(version, name)
-        limit = check_max_results(max_results, 10_000, "get_history")
-        return self._store.search_changes(
-            model_name=name,
-            version=number,
-            actor=actor,
-            events=events,
-            since=since,
-            until=until,
-            limit=limit,
-            offset=offset,
-        )
-
-    def get_registry_summary(self, days: int = 7) -> dict[str, Any]:
-        """Headline counts: models, versions by stage, changes in the last ``days`` days."""
-        since = now_ms() - days * 86_400_000
-        return self._store.registry_summary(since)
-
-    def get_versions_in_stage_at(
-        self, name: str, stage: str, when: datetime | int
-    ) -> list[ModelVersion]:
-        """The versions of ``name`` that were in ``stage`` at ``when`` (aware datetime or ms)."""
-        if isinstance(when, datetime):
-            if when.tzinfo is None:
-                raise InvalidArgumentError("Pass a timezone-aware datetime (e.g. in UTC)")
-            when = int(when.timestamp() * 1000)
-        return self._store.versions_in_stage_at(check.model_name(name), check.stage(stage), when)
-
-    def rollback_production(self, name: str, comment: str | None = None) -> ModelVersion:
-        """Put back the version that was in Production before the current one, archiving
-        the current one. Raises InvalidStageTransitionError when there is none."""
-        target = self.find_rollback_target(name)
-        if target is None:
-            raise InvalidStageTransitionError(
-                f"Registered model {name!r} has no earlier Production version to roll back to"
-            )
-        # Not gated: it restores a version that served Production, and an incident must not
-        # wait for a fresh validation.
-        return self._transition(
-            target.name, target.version, "Production", True, comment or "rollback", False,
-            gated=False,
-        )  # fmt: skip
-
-    def find_rollback_target(self, name: str) -> ModelVersion | None:
-        """The version rollback_production would restore, or None when there is none."""
-        name = check.model_name(name)
-        version = self._store.rollback_target(name)
-        return None if version is None else self.find_model_version(name, version)
-
-    # -- batched reads for the dashboard ---------------------------------------------------
-
-    def count_registered_models(self, filter_string: str | None = None) -> int:
-        """How many models match ``filter_string`` (the grammar of search_registered_models)."""
-        return self._store.count_registered_models(filter_string)
-
-    def count_model_versions(self, filter_string: str | None = None) -> int:
-        """How many live versions match ``filter_string`` (as search_model_versions)."""
-        return self._store.count_model_versions(filter_string)
-
-    def get_latest_metrics(self, run_ids: list[str]) -> dict[str, dict[str, float]]:
-        """Each run's newest metric values, in one query: {run_id: {key: value}}."""
-        return self._store.latest_metrics([str(r) for r in dict.fromkeys(run_ids) if r])
-
-    def get_model_metric_keys(self, name: str) -> list[str]:
-        """The metric keys logged by the runs of ``name``'s versions."""
-        return self._store.model_metric_keys(check.model_name(name))
-
-    def get_model_metric_values(
-        self, name: str, key: str, max_results: int = 500
-    ) -> list[tuple[int, str, float]]:
-        """(version, stage, value of ``key``) for the newest versions whose run logged it."""
-        limit = check_max_results(max_results, 10_000, "get_model_metric_values")
-        return self._store.model_metric_values(check.model_name(name), check.tag_key(key), limit)
-
-    def get_model_tag_values(self, keys: list[str], max_results: int = 200) -> dict[str, list[str]]:
-        """Distinct values of the given registered-model tags (for filter choices)."""
-        limit = check_max_results(max_results, 10_000, "get_model_tag_values")
-        return self._store.model_tag_values([check.tag_key(k) for k in keys], limit)
-
-    def get_history_events(self) -> list[str]:
-        """The event names that occur in the history, sorted."""
-        return self._store.change_events()
-
 
 def _version_spec(item: dict[str, Any]) -> dict[str, Any]:
     """One version of a bulk import, checked like create_model_version's arguments."""
@@ -481,42 +383,3 @@ def _version_spec(item: dict[str, Any]) -> dict[str, Any]:
         "tags": check.tags(item.get("tags")),
         "description": check.description(item.get("description")),
     }
-
-
-_MLFLOW_ONLY = ("databricks", "sqlite:", "postgresql:", "mysql:", "mssql:", "uc:")
-
-
-def server_uri(home: object, registry_uri: str | None, tracking_uri: str | None) -> str | None:
-    """The registry server's URL when the arguments (else ``REGISTRY_URI``) name one."""
-    for value in (home, registry_uri, tracking_uri):
-        if value is not None:
-            return _http_uri(value)
-    if os.environ.get("REGISTRY_URI"):
-        return _http_uri(os.environ["REGISTRY_URI"])
-    return None
-
-
-def _http_uri(value: object) -> str | None:
-    text = os.fspath(value) if isinstance(value, os.PathLike) else value
-    if not isinstance(text, str):
-        raise InvalidArgumentError(f"A registry URI or folder is text, not {value!r}")
-    lowered = text.lower()
-    if lowered.startswith(("http://", "https://")):
-        return text
-    _home_from_uri(text)  # refuses what is neither a server nor a folder
-    return None
-
-
-def _home_from_uri(uri: str | None) -> str | None:
-    if uri is None:
-        return None
-    if uri.startswith("file://"):
-        return uri[len("file://") :]
-    if uri.startswith("file:"):
-        return uri[len("file:") :]
-    if "://" in uri or uri.lower().startswith(_MLFLOW_ONLY):
-        raise InvalidArgumentError(
-            f"Unsupported tracking/registry URI {uri!r}: pass a registry server's address "
-            "(http://host:port or https://...) or a local folder for an embedded registry"
-        )
-    return uri

@@ -9,7 +9,7 @@ Nothing here builds a file path: a URI resolves to a database row whose sha256 n
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from registry import arguments as check
 from registry.artifacts.blobs import validate_artifact_path
@@ -17,8 +17,20 @@ from registry.client.runs import check_run_id
 from registry.entities import STAGES, LoggedModel, ModelVersion
 from registry.errors import InvalidArgumentError, NotFoundError
 
-if TYPE_CHECKING:
-    from registry.client import RegistryClient
+
+class ModelLookup(Protocol):
+    """What resolving a URI asks of a client (RegistryClient has it all)."""
+
+    def get_model_version(self, name: str, version: int | str) -> ModelVersion: ...
+
+    def get_latest_versions(
+        self, name: str, stages: list[str] | None = None
+    ) -> list[ModelVersion]: ...
+
+    def get_model_version_by_alias(self, name: str, alias: str) -> ModelVersion: ...
+
+    def get_logged_model(self, run_id: str, artifact_path: str) -> LoggedModel: ...
+
 
 _FORMS = (
     "runs:/<run_id>/<path>, models:/<name>/<version>, models:/<name>/<stage>, "
@@ -36,7 +48,7 @@ def parse_runs_uri(uri: str) -> tuple[str, str]:
     return check_run_id(run_id), validate_artifact_path(path)
 
 
-def resolve_version(client: RegistryClient, uri: str) -> ModelVersion:
+def resolve_version(client: ModelLookup, uri: str) -> ModelVersion:
     """The model version a ``models:/`` URI names."""
     body = uri[len("models:/") :]
     if "/" in body:
@@ -65,7 +77,7 @@ def resolve_version(client: RegistryClient, uri: str) -> ModelVersion:
     return client.get_model_version_by_alias(check.model_name(name), check.alias(alias))
 
 
-def resolve_model(client: RegistryClient, uri: str) -> LoggedModel:
+def resolve_model(client: ModelLookup, uri: str) -> LoggedModel:
     """The logged model file a model URI names."""
     if not isinstance(uri, str):
         raise InvalidArgumentError(f"Model URI must be a string, got {type(uri).__name__}")

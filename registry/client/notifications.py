@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from registry.arguments import check_max_results
 from registry.clock import now_ms
 from registry.errors import InvalidArgumentError
 from registry.notifications import channels, egress
@@ -18,7 +19,6 @@ from registry.notifications.events import Event
 from registry.notifications.settings import NotificationSettings
 from registry.notifications.signing import new_secret
 from registry.notifications.subscriptions import Delivery, DeliveryAttempt, Subscription
-from registry.store.duckdb.paging import check_max_results
 
 MAX_DELIVERY_RESULTS = 10_000
 

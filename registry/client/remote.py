@@ -25,7 +25,8 @@ import httpx
 
 from registry.artifacts.blobs import BlobStore
 from registry.client import wire
-from registry.client.facade import RegistryClient, server_uri
+from registry.client.facade import RegistryClient
+from registry.config import server_uri
 from registry.errors import (
     AuthenticationError,
     IntegrityError,
@@ -130,9 +131,12 @@ class Transport:
         self._http.close()
 
     def __del__(self) -> None:
-        # A client dropped without close() should not leave sockets for the GC to warn about.
-        with contextlib.suppress(Exception):
+        # A client dropped without close() should not leave sockets for the GC to warn about
+        # (no contextlib here: at interpreter exit module globals may be gone already).
+        try:  # noqa: SIM105
             self._http.close()
+        except Exception:
+            pass
 
 
 def _error_of(response: httpx.Response, uri: str) -> RegistryError:

@@ -8,11 +8,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from registry import arguments as check
+from registry.arguments import check_max_results
 from registry.artifacts.blobs import validate_artifact_path
 from registry.clock import now_ms as _now
 from registry.entities import Dataset, LoggedModel, Metric, PagedList, Run, RunInfo
 from registry.errors import InvalidArgumentError, NotFoundError
-from registry.store.duckdb.paging import check_max_results
 
 RUN_STATUSES = ("RUNNING", "FINISHED", "FAILED", "KILLED")
 DEFAULT_EXPERIMENT = "Default"

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from registry import arguments as check
+from registry.arguments import check_max_results
 from registry.client.model_uris import resolve_model
 from registry.errors import ArtifactError, InvalidArgumentError, NotFoundError
-from registry.store.duckdb.paging import check_max_results
 from registry.validation.records import (
     MAX_WINDOW_DAYS,
     Problem,

@@ -29,18 +29,6 @@ def decode_token(token: str | None) -> int:
     return offset
 
 
-def check_max_results(max_results: object, limit: int, what: str) -> int:
-    if isinstance(max_results, bool) or not isinstance(max_results, int) or max_results < 1:
-        raise InvalidArgumentError(
-            f"Invalid max_results {max_results!r} for {what}: it must be a whole number >= 1"
-        )
-    if max_results > limit:
-        raise InvalidArgumentError(
-            f"Invalid max_results {max_results} for {what}: it must be at most {limit}"
-        )
-    return max_results
-
-
 def search_page(
     cur,
     select_from: str,

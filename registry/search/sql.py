@@ -1,0 +1,209 @@
+"""Filters and orderings compiled to parameterised SQL: user text only ever becomes ``?``
+parameters; identifiers come from the tables named here."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from registry.errors import FilterSyntaxError, InvalidArgumentError
+from registry.search.grammar import (
+    FIELDS,
+    KEY_ALIASES,
+    MAX_FILTER_LENGTH,
+    NULL_OPS,
+    BoolOp,
+    Comparison,
+    Not,
+    Parser,
+    Token,
+    fail,
+    show,
+    tokenize,
+)
+
+
+@dataclass(frozen=True)
+class CompiledFilter:
+    """A boolean SQL expression over row alias ``m`` or ``v``, its parameters, a sentence."""
+
+    sql: str
+    params: list
+    description: str
+
+
+_ROW = {"model": "m", "version": "v"}
+_ALIAS_SOURCE = {
+    "model": "unnest(map_keys(m.aliases)) AS a(alias) WHERE TRUE",
+    "version": "unnest(v.aliases) AS a(alias) WHERE TRUE",
+}
+_STAGE_SOURCE = "model_versions s WHERE s.name = m.name AND NOT s.deleted"
+
+
+def _predicate(expr: str, op: str, values: tuple) -> tuple[str, list]:
+    if op.endswith("IN"):
+        return f"{expr} {op} ({', '.join(['?'] * len(values))})", list(values)
+    return f"{expr} {op} ?", [values[0]]
+
+
+def _exists(source: str, expr: str, node: Comparison, params: list) -> tuple[str, list]:
+    if node.op in NULL_OPS:
+        negate = "NOT " if node.op == "IS NULL" else ""
+        return f"{negate}EXISTS (SELECT 1 FROM {source})", params
+    sql, values = _predicate(expr, node.op, node.values)
+    return f"EXISTS (SELECT 1 FROM {source} AND {sql})", params + values
+
+
+def _compile_comparison(node: Comparison, target: str) -> tuple[str, list]:
+    field = FIELDS[node.key]
+    if field.kind == "tag":
+        # The tag's value, NULL when unset: '!=' then means "set, to another value" (MLflow).
+        value = f"{_ROW[target]}.tags[?]"
+        if node.op in NULL_OPS:
+            return f"{value} {node.op}", [node.tag]
+        sql, params = _predicate(value, node.op, node.values)
+        return f"coalesce({sql}, FALSE)", [node.tag, *params]
+    if field.kind == "alias":
+        return _exists(_ALIAS_SOURCE[target], "a.alias", node, [])
+    if field.kind == "stage" and target == "model":
+        return _exists(_STAGE_SOURCE, "s.current_stage", node, [])
+    column = f"{_ROW[target]}.{field.column}"
+    if node.op in NULL_OPS:
+        return f"{column} {node.op}", []
+    sql, params = _predicate(column, node.op, node.values)
+    # A NULL column must not make NOT(...) NULL too: keep every condition true or false.
+    return (f"coalesce({sql}, FALSE)" if field.nullable else sql), params
+
+
+def _compile(node, target: str) -> tuple[str, list]:
+    if isinstance(node, Not):
+        sql, params = _compile(node.operand, target)
+        return f"NOT ({sql})", params
+    if isinstance(node, BoolOp):
+        parts, params = [], []
+        for child in node.operands:
+            sql, child_params = _compile(child, target)
+            parts.append(f"({sql})" if isinstance(child, BoolOp) else sql)
+            params += child_params
+        return f" {node.op} ".join(parts), params
+    return _compile_comparison(node, target)
+
+
+_OP_WORDS = {"IN": "is one of", "NOT IN": "is none of", "IS NULL": "is not set"}
+_OP_WORDS |= {"IS NOT NULL": "is set", "NOT LIKE": "not like", "NOT ILIKE": "not like (any case)"}
+_LIKE_SHAPES = {("%", "%"): "contains", ("", "%"): "starts with", ("%", ""): "ends with"}
+
+
+def _quote(value: str | int) -> str:
+    if isinstance(value, int):
+        return str(value)
+    return "“" + "".join(c if c.isprintable() else repr(c)[1:-1] for c in value) + "”"
+
+
+def _describe_comparison(node: Comparison) -> str:
+    field = FIELDS[node.key]
+    label = f"tag {_quote(node.tag)[1:-1]}" if node.tag is not None else field.label
+    if node.op in ("LIKE", "ILIKE"):
+        shape = re.fullmatch(r"(%?)([^%_]+)(%?)", node.values[0], re.DOTALL)
+        verb = _LIKE_SHAPES.get(shape.group(1, 3)) if shape else None
+        text = f"{verb} {_quote(shape.group(2))}" if verb else f"like {_quote(node.values[0])}"
+        return f"{label} {text}" + (" (any case)" if node.op == "ILIKE" else "")
+    values = ", ".join(_quote(value) for value in node.values)
+    return f"{label} {_OP_WORDS.get(node.op, node.op)} {values}".rstrip()
+
+
+def _describe(node) -> str:
+    if isinstance(node, Not):
+        inner = _describe(node.operand)
+        return f"not ({inner})" if isinstance(node.operand, BoolOp) else f"not {inner}"
+    if isinstance(node, BoolOp):
+        parts = [
+            f"({_describe(c)})" if isinstance(c, BoolOp) else _describe(c) for c in node.operands
+        ]
+        return f" {node.op.lower()} ".join(parts)
+    return _describe_comparison(node)
+
+
+def _check_target(target: str) -> None:
+    if target not in _ROW:
+        raise InvalidArgumentError(f"search target must be 'model' or 'version', got {target!r}")
+
+
+def _check_text(text: str) -> None:
+    if len(text) > MAX_FILTER_LENGTH:
+        raise FilterSyntaxError(
+            f"Invalid filter: it is {len(text)} characters long; the limit is {MAX_FILTER_LENGTH}",
+            position=MAX_FILTER_LENGTH,
+        )
+    if surrogate := re.search(r"[\ud800-\udfff]", text):  # DuckDB cannot encode these
+        tok = Token("bad", surrogate.group(), surrogate.start())
+        raise fail(tok, f"unexpected {show(tok)}")
+
+
+def compile_filter(filter_string: str | None, target: str) -> CompiledFilter:
+    """Compile an MLflow-style filter for ``target`` ("model" or "version").
+
+    Returns SQL over row alias ``m`` (registered_models) or ``v`` (model_versions). Raises
+    FilterSyntaxError, naming the offending token and its position, for anything else.
+    """
+    _check_target(target)
+    if filter_string is not None and not isinstance(filter_string, str):
+        raise FilterSyntaxError(f"Invalid filter: expected a string, got {type(filter_string)}")
+    if filter_string is None or not filter_string.strip(" \t\r\n"):
+        return CompiledFilter("TRUE", [], "all")
+    _check_text(filter_string)
+    node = Parser(tokenize(filter_string), target).parse()
+    sql, params = _compile(node, target)
+    return CompiledFilter(sql, params, _describe(node))
+
+
+_ORDER_KEYS = ("name", "version_number", "creation_timestamp", "last_updated_timestamp")
+_TIE_BREAKERS = {"model": (("name", "ASC"),), "version": (("name", "ASC"), ("version", "DESC"))}
+
+
+def _order_error(message: str, item: str, pos: int) -> FilterSyntaxError:
+    return FilterSyntaxError(f"Invalid order_by {item!r}: {message}", position=pos, token=item)
+
+
+def _order_term(item: str, target: str) -> tuple[str, str]:
+    """Return (column, direction) for one order_by item; position is relative to the item."""
+    if not isinstance(item, str):
+        raise FilterSyntaxError(f"Invalid order_by: items must be strings, got {type(item)}")
+    words = [(m.group(), m.start()) for m in re.finditer(r"[^ \t]+", item)]
+    if not words:
+        raise _order_error("empty item; expected '<key> [ASC|DESC]'", item, 0)
+    (key, pos), rest = words[0], words[1:]
+    field = FIELDS.get(KEY_ALIASES.get(key.lower(), key.lower()))
+    valid = [k for k in _ORDER_KEYS if target in FIELDS[k].targets]
+    if field is None or field.key not in _ORDER_KEYS:
+        message = f"unknown key {key!r} at position {pos}; valid keys: {', '.join(valid)}"
+        raise _order_error(message, item, pos)
+    if field.key not in valid:
+        message = f"key {key!r} at position {pos} only orders model versions"
+        raise _order_error(message, item, pos)
+    if rest and rest[0][0].upper() not in ("ASC", "DESC"):
+        message = f"expected ASC or DESC at position {rest[0][1]}, got {rest[0][0]!r}"
+        raise _order_error(message, item, rest[0][1])
+    if len(rest) > 1:
+        message = f"trailing input {rest[1][0]!r} at position {rest[1][1]}"
+        raise _order_error(message, item, rest[1][1])
+    return field.column, rest[0][0].upper() if rest else "ASC"
+
+
+def compile_order_by(order_by: list[str] | None, target: str) -> str:
+    """Return the text after ORDER BY: whitelisted columns, then a deterministic tie-breaker.
+
+    Items are "<key> [ASC|DESC]", case-insensitive; keys are name, creation_timestamp,
+    last_updated_timestamp (alias timestamp) and, for versions, version_number. Unknown keys,
+    duplicates or junk raise FilterSyntaxError, its position counted within the item.
+    """
+    _check_target(target)
+    row, terms, seen = _ROW[target], [], set()
+    for item in [order_by] if isinstance(order_by, str) else order_by or []:
+        column, direction = _order_term(item, target)
+        if column in seen:
+            raise _order_error(f"key {item.split()[0]!r} is ordered twice", item, 0)
+        seen.add(column)
+        terms.append(f"{row}.{column} {direction}")
+    terms += [f"{row}.{col} {way}" for col, way in _TIE_BREAKERS[target] if col not in seen]
+    return ", ".join(terms)

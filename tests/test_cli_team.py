@@ -1,0 +1,72 @@
+"""The team commands: tokens, --uri for every command, and the dashboard's listening address."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from server_support import serve_in_thread
+
+from registry import RegistryClient
+from registry.cli.main import dashboard_command, main
+
+
+def test_a_token_is_printed_once_on_its_own_line_and_stored_as_a_hash(home, capsys, monkeypatch):
+    assert main(["--home", str(home), "token", "create", "ada", "--role", "admin"]) == 0
+    monkeypatch.setenv("REGISTRY_USER", "ada")  # ada is the admin now
+    out = capsys.readouterr()
+    secret = out.out.strip()
+    assert secret.startswith("rgt_") and "\n" not in secret
+    assert "shown once" in out.err
+    assert main(["--home", str(home), "token", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "ada" in listing and secret not in listing
+    assert secret.encode() not in (home / "registry.duckdb").read_bytes()
+
+
+def test_a_non_admin_on_the_folder_is_told_how_to_act_as_an_admin(home, capsys, monkeypatch):
+    RegistryClient(home, user="ada").set_role("ada", "admin")
+    monkeypatch.setenv("REGISTRY_USER", "bob")
+    assert main(["--home", str(home), "token", "create", "bob"]) == 1
+    assert "set it to an admin's name" in capsys.readouterr().err
+
+
+def test_every_command_takes_uri_for_a_server(home, monkeypatch, capsys):
+    with serve_in_thread(home, user="ada") as (url, token):
+        client = RegistryClient(url, token=token)
+        client.create_registered_model("churn")
+        client.create_model_version("churn", source="s3://b/churn/1")
+        monkeypatch.setenv("REGISTRY_TOKEN", token)
+        code = main(["--uri", url, "promote", "churn", "1", "--stage", "Staging"])
+        assert code == 0, capsys.readouterr().err
+        assert client.get_model_version("churn", 1).current_stage == "Staging"
+        assert client.get_history("churn", 1)[0].actor == "ada"
+
+
+def test_the_server_command_serves_a_folder_not_a_uri(capsys):
+    assert main(["--uri", "http://127.0.0.1:1", "server"]) == 2
+    assert "pass --home" in capsys.readouterr().err
+
+
+def test_the_dashboard_listens_on_loopback_unless_told():
+    command = dashboard_command(8501, headless=True)
+    assert command[command.index("--server.address") + 1] == "127.0.0.1"
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10"])
+def test_an_embedded_dashboard_is_not_served_to_the_network_without_sign_in(
+    host, home, monkeypatch, capsys
+):
+    monkeypatch.delenv("REGISTRY_URI", raising=False)
+    started = []
+    monkeypatch.setattr(subprocess, "call", lambda *a, **k: started.append(a) or 0)
+    assert main(["--home", str(home), "ui", "--host", host, "--headless"]) == 2
+    assert started == []
+    assert "registry server" in capsys.readouterr().err
+    assert main(["--home", str(home), "ui", "--host", host, "--open-to-anyone"]) == 0
+    assert started[0][0][started[0][0].index("--server.address") + 1] == host
+
+
+def test_dispatch_is_for_an_embedded_registry(capsys):
+    assert main(["--uri", "http://127.0.0.1:1", "dispatch", "--once"]) == 2
+    assert "delivers its own notifications" in capsys.readouterr().err
