@@ -110,14 +110,6 @@ def test_rollback_without_an_earlier_version_is_refused(client, model):
         client.rollback_production(model)
 
 
-RENAME_GAP = pytest.mark.xfail(
-    raises=AssertionError,
-    strict=True,
-    reason="contract gap: a rename leaves the history rows under the old name, so the past "
-    "of the renamed model is not found (versions_in_stage_at, rollback_target)",
-)
-
-
 @pytest.fixture
 def renamed(client, model) -> int:
     """v1 in Production, then v2 (archiving v1), then 'churn' renamed 'churn-v2'; returns a
@@ -129,16 +121,22 @@ def renamed(client, model) -> int:
     return v1_era
 
 
-@RENAME_GAP
 def test_a_renamed_model_keeps_its_stage_history(client, renamed):
     at_v1 = client.get_versions_in_stage_at("churn-v2", "Production", renamed)
     assert [v.version for v in at_v1] == [1]
 
 
-@RENAME_GAP
 def test_a_renamed_model_can_roll_back(client, renamed):
     target = client.find_rollback_target("churn-v2")
     assert target is not None and target.version == 1
+    assert client.rollback_production("churn-v2").version == 1
+
+
+def test_a_new_model_under_an_old_name_does_not_inherit_its_past(client, renamed):
+    client.create_registered_model("churn")
+    client.create_model_version("churn", source="runs:/new/model")
+    assert client.find_rollback_target("churn") is None
+    assert client.get_versions_in_stage_at("churn", "Production", renamed) == []
 
 
 def test_summary_and_counts(client, model):

@@ -59,12 +59,6 @@ def test_inputs_are_recorded(client):
     ]  # fmt: skip
 
 
-@pytest.mark.xfail(
-    raises=AssertionError,
-    strict=True,
-    reason="contract gap: log_input says 'once per digest and context', but the same dataset "
-    "logged twice is recorded twice",
-)
 def test_the_same_input_is_recorded_once(client):
     run_id = client.create_run().info.run_id
     client.log_input(run_id, DATA)

@@ -24,7 +24,7 @@ class RunStore(Protocol):
         ...
 
     def log_input(self, run_id: str, dataset: Dataset) -> None:
-        """Record a dataset the run used (once per digest and context)."""
+        """Record a dataset the run used, once per name, digest and context."""
         ...
 
     def save_logged_model(self, model: LoggedModel) -> None:

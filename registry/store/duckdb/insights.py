@@ -8,12 +8,27 @@ from registry.entities import ModelVersion
 from registry.search import compile_filter
 from registry.store.duckdb.versions import VERSION_COLUMNS, to_version
 
+# The names a model had, newest first, each with the id of the change that renamed it away:
+# history rows keep the name of their time, and a rename moves only the live rows.
+_PAST_NAMES = """
+RECURSIVE past_names(name, until_id) AS (
+    SELECT $1::VARCHAR, 9223372036854775807::BIGINT
+    UNION ALL
+    SELECT r.old_value, r.id FROM past_names p, LATERAL (
+        SELECT id, old_value FROM changes
+        WHERE event = 'registered_model.renamed' AND new_value = p.name AND id < p.until_id
+        ORDER BY id DESC LIMIT 1
+    ) r
+)"""
+_OF_THIS_MODEL = "JOIN past_names p ON c.model_name = p.name AND c.id < p.until_id"
+
 _STAGE_AT = f"""
-WITH moves AS (
-    SELECT version, new_value AS stage,
-        row_number() OVER (PARTITION BY version ORDER BY id DESC) AS newest
-    FROM changes
-    WHERE model_name = $1 AND event = 'model_version.stage_transitioned' AND ts <= $2
+WITH {_PAST_NAMES},
+moves AS (
+    SELECT c.version, c.new_value AS stage,
+        row_number() OVER (PARTITION BY c.version ORDER BY c.id DESC) AS newest
+    FROM changes c {_OF_THIS_MODEL}
+    WHERE c.event = 'model_version.stage_transitioned' AND c.ts <= $2
 )
 SELECT {VERSION_COLUMNS}, NULL, NULL FROM model_versions v
 JOIN moves ON moves.version = v.version AND moves.newest = 1
@@ -41,10 +56,11 @@ WHERE v.name = $1 AND NOT v.deleted
 ORDER BY v.version DESC LIMIT $3
 """
 
-_ROLLBACK_TARGET = """
-SELECT c.version FROM changes c
-JOIN model_versions v ON v.name = c.model_name AND v.version = c.version
-WHERE c.model_name = $1 AND c.event = 'model_version.stage_transitioned'
+_ROLLBACK_TARGET = f"""
+WITH {_PAST_NAMES}
+SELECT c.version FROM changes c {_OF_THIS_MODEL}
+JOIN model_versions v ON v.name = $1 AND v.version = c.version
+WHERE c.event = 'model_version.stage_transitioned'
     AND c.new_value = 'Production' AND NOT v.deleted
     -- this version's own promotions, not those of a deleted model's namesake version
     AND c.ts >= v.creation_timestamp

@@ -71,13 +71,17 @@ class RunQueries:
                 )
 
     def log_input(self, run_id: str, dataset: Dataset) -> None:
+        """Record the dataset once per run, name, digest and context (as MLflow does)."""
         with self._lease.transaction() as cur:
             _require_run(cur, run_id)
             cur.execute(
-                "INSERT INTO run_inputs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO run_inputs SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS ("
+                "SELECT 1 FROM run_inputs WHERE run_id = ? AND name = ? "
+                "AND digest IS NOT DISTINCT FROM ? AND context IS NOT DISTINCT FROM ?)",
                 [run_id, dataset.name, dataset.context, dataset.source, dataset.digest,
                  dataset.num_rows, dataset.num_columns, dataset.size_bytes,
-                 json.dumps(dataset.schema)],
+                 json.dumps(dataset.schema), run_id, dataset.name, dataset.digest,
+                 dataset.context],
             )  # fmt: skip
 
     def save_logged_model(self, model: LoggedModel) -> None:
