@@ -3,11 +3,14 @@
 A blob is stored once under ``root/blobs/<sha[:2]>/<sha>``, read-only, where ``sha`` is the
 sha256 of its bytes. Reading a blob checks its hash, so a file changed on disk is never loaded
 silently. Checking costs a full hash, so each process remembers which files it has verified,
-by their ``os.stat`` fingerprint; a file whose fingerprint changed is hashed again.
+by their ``os.stat`` fingerprint; a file whose fingerprint changed is hashed again. Folders the
+store creates (the registry home among them, when the first model file comes before the
+database) are for their owner only (0700); folders that exist keep their modes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -48,6 +51,17 @@ def _remember(path: Path, fingerprint: tuple[int, ...] | None) -> None:
             _verified.pop(str(path), None)
         else:
             _verified[str(path)] = fingerprint
+
+
+def _make_private_dirs(folder: Path) -> None:
+    """Create ``folder`` and its missing parents, each new one for its owner only (0700)."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for new in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            new.mkdir(mode=0o700)
 
 
 def _is_remembered(path: Path, fingerprint: tuple[int, ...]) -> bool:
@@ -99,7 +113,7 @@ class BlobStore:
                 return sha
             except IntegrityError:
                 pass
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_private_dirs(path.parent)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as f:

@@ -7,14 +7,22 @@ another). While another process holds the file, opening retries with backoff and
 until ``busy_timeout``, then raises RegistryBusyError naming the holder.
 
 Threads share one connection through cursors; writes are serialised by a process lock.
+
+The file holds webhook secrets and token hashes, so a home the lease creates is readable by
+its owner only (0700) and so is a new ``registry.duckdb`` (0600); a folder that already exists
+keeps its mode. DuckDB writes its short-lived ``.wal`` with the process umask: the private home
+is what keeps it from other users.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import os
 import random
 import re
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -166,7 +174,9 @@ class Lease:
         return con
 
     def _connect_with_retry(self) -> duckdb.DuckDBPyConnection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _make_private_dirs(self.path.parent)
+        if not self.path.exists():
+            _create_private_database(self.path)
         deadline = time.monotonic() + self.busy_timeout
         delay = _BACKOFF_START
         while True:
@@ -209,6 +219,41 @@ class Lease:
         if self._con is not None:
             self._con.close()
             self._con = None
+
+
+def _make_private_dirs(folder: Path) -> None:
+    """Create ``folder`` and its missing parents, each new one for its owner only (0700);
+    folders that exist keep their modes."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for new in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            new.mkdir(mode=0o700)
+
+
+def _create_private_database(path: Path) -> None:
+    """Create an empty DuckDB file at ``path`` that only its owner can read (0600).
+
+    DuckDB creates files with the process umask and an fd opened while the file is readable
+    keeps reading it later, so it is made in a private folder beside ``path``, restricted
+    there and then linked into place; a file another process created meanwhile is kept.
+    """
+    folder = Path(tempfile.mkdtemp(prefix=".new-", dir=path.parent))
+    try:
+        fresh = folder / path.name
+        duckdb.connect(str(fresh)).close()
+        os.chmod(fresh, 0o600)
+        try:
+            os.link(fresh, path)
+        except FileExistsError:
+            pass
+        except OSError:  # no hard links on this file system
+            if not path.exists():
+                os.replace(fresh, path)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @atexit.register
