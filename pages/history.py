@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import streamlit as st
 
 from registry.dashboard import feedback, keys, links, session, tables, widgets
-from registry.dashboard.history import event_label
+from registry.dashboard.history import event_label, feed_changes, feed_models, feed_models_caption
 from registry.dashboard.style import STAGE_ORDER, format_time, stage_label, version_label
 
 PAGE_SIZE = 50
@@ -23,7 +23,7 @@ def _millis(day: date | None, end_of_day: bool = False) -> int | None:
 
 def feed_filters() -> dict:
     model_col, user_col, event_col, from_col, to_col = st.columns([2, 2, 3, 1.3, 1.3])
-    model = model_col.text_input("Model", key=keys.HISTORY_MODEL, placeholder="Exact name")
+    model = model_col.text_input("Model", key=keys.HISTORY_MODEL, placeholder="Part of a name")
     user = user_col.text_input("User", key=keys.HISTORY_USER, placeholder="Who did it")
     events = event_col.multiselect(
         "Action",
@@ -35,7 +35,7 @@ def feed_filters() -> dict:
     since = from_col.date_input("From (UTC)", value=None, key=keys.HISTORY_FROM)
     until = to_col.date_input("To (UTC)", value=None, key=keys.HISTORY_TO)
     return {
-        "name": model.strip() or None,
+        "name": model.strip(),
         "actor": user.strip() or None,
         "events": events or None,
         "since": _millis(since),
@@ -50,7 +50,12 @@ def feed() -> None:
         st.session_state[f"{keys.HISTORY_OFFSET}_scope"] = scope
         st.session_state[keys.HISTORY_OFFSET] = 0
     offset = st.session_state.get(keys.HISTORY_OFFSET, 0)
-    changes = client.get_history(**wanted, max_results=PAGE_SIZE + 1, offset=offset)
+    name = wanted.pop("name")
+    models = feed_models(client, name)
+    said = feed_models_caption(name, models)
+    if said:
+        st.caption(said)
+    changes = feed_changes(client, models, PAGE_SIZE + 1, offset, **wanted)
     if not changes:
         st.info("Nothing in the history matches these filters.", icon=":material/history:")
         return

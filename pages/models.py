@@ -8,8 +8,10 @@ from registry.dashboard.style import STAGE_ORDER, stage_label
 SORTS = {"Recently updated": ["last_updated_timestamp DESC"], "Name": ["name ASC"]}
 PAGE_SIZES = (25, 50, 100)
 SEARCH_HELP = (
-    "Filter grammar: `name LIKE 'churn%'`, `tags.team = 'growth'`, `current_stage = "
-    "'Production'`, `alias = 'champion'`, combined with AND / OR / NOT and parentheses."
+    "Plain words search the names: `churn` finds every model whose name contains "
+    '"churn" (any case). With a key or an operator it is the filter grammar: '
+    "`name LIKE 'churn%'`, `tags.team = 'growth'`, `current_stage = 'Production'`, "
+    "`alias = 'champion'`, combined with AND / OR / NOT and parentheses."
 )
 
 links.through_app(__file__)
@@ -36,7 +38,7 @@ def search_bar() -> tuple[filters.ModelFilter, str, int]:
         key=keys.MODELS_QUERY,
         icon=":material/search:",
         help=SEARCH_HELP,
-        placeholder="name LIKE 'churn%' AND tags.team = 'growth'",
+        placeholder="A name, or a filter: tags.team = 'growth' AND alias = 'champion'",
     )
     choices = client.get_model_tag_values(list(filters.QUICK_TAGS))
     stage_col, team_col, owner_col, sort_col, size_col = st.columns([2, 2, 2, 2, 1])

@@ -42,6 +42,10 @@ def search_and_open(page, base: str) -> None:
     search.press("Enter")
     settle(page)
     expect(page.get_by_text("Models where name starts with “ch” · 1 found")).to_be_visible()
+    search.fill("r")  # plain words search the names
+    search.press("Enter")
+    settle(page)
+    expect(page.get_by_text("Models where name contains “r” (any case) · 2 found")).to_be_visible()
     shot(page, "1-models-search")
     choose(page, "Open a model", "churn")
     expect(page.get_by_role("heading", name="churn", exact=True)).to_be_visible()

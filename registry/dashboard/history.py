@@ -1,7 +1,12 @@
-"""Reading the change log: event names for people, one-line summaries of a change."""
+"""Reading the change log: event names for people, one-line summaries of a change, and the
+History feed of the models whose name contains some text."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from registry import RegistryClient
+from registry.dashboard.filters import name_contains
 from registry.dashboard.style import shorten, stage_label
 from registry.entities import Change
 
@@ -68,3 +73,64 @@ def change_summary(change: Change) -> str:
     if kind == "created" and change.payload.get("source"):
         return f"from {shorten(change.payload['source'], 60)}"
     return shorten(new or old, 60)
+
+
+FEED_MODELS = 20  # models a name filter merges at most
+
+
+@dataclass(frozen=True)
+class FeedModels:
+    """Which models a History name filter selects: ``names`` None for every model; else the
+    models whose name contains the text (at most FEED_MODELS, most recently updated first)
+    out of ``matching``, or the text itself when no model contains it (a deleted model)."""
+
+    names: list[str] | None
+    matching: int = 0
+
+
+def feed_models(client: RegistryClient, text: str | None) -> FeedModels:
+    text = (text or "").strip()
+    if not text:
+        return FeedModels(None)
+    where = name_contains(text)
+    found = client.search_registered_models(
+        where, max_results=FEED_MODELS, order_by=["last_updated_timestamp DESC"]
+    )
+    if not found:
+        return FeedModels([text], 0)
+    return FeedModels([m.name for m in found], client.count_registered_models(where))
+
+
+def feed_changes(
+    client: RegistryClient, models: FeedModels, limit: int, offset: int, **wanted
+) -> list[Change]:
+    """Newest first, ``limit`` changes from ``offset`` on, of the models selected (merged
+    from each model's own newest changes, which is exact: the first offset + limit changes of
+    the merge are among the first offset + limit of each model)."""
+    if models.names is None or len(models.names) == 1:
+        name = None if models.names is None else models.names[0]
+        return client.get_history(name, **wanted, max_results=limit, offset=offset)
+    merged = [
+        change
+        for name in models.names
+        for change in client.get_history(name, **wanted, max_results=offset + limit)
+    ]
+    merged.sort(key=lambda c: (c.timestamp, c.id), reverse=True)
+    return merged[offset : offset + limit]
+
+
+def feed_models_caption(text: str, models: FeedModels) -> str | None:
+    """What a name filter matched, saying plainly when it had to stop."""
+    if models.names is None:
+        return None
+    if models.matching == 0:
+        return f"No model's name contains “{text}”: showing changes recorded under that name."
+    if models.matching == 1:
+        return None if models.names == [text] else f"Changes of {models.names[0]}."
+    shown = ", ".join(models.names)
+    if models.matching <= len(models.names):
+        return f"Changes of the {models.matching} models whose name contains “{text}”: {shown}."
+    return (
+        f"{models.matching} models' names contain “{text}”; this shows the {len(models.names)} "
+        f"most recently updated ({shown}). Type more of the name to reach the others."
+    )
