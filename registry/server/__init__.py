@@ -6,6 +6,9 @@
 - ``rpc``: the JSON API, one endpoint per public client method (``/api/v1/<method>``);
 - ``files``: model files, streamed and hash-checked;
 - ``validations``: validation of a version on test data sent with the request;
+- ``mlflow_api``: MLflow's model registry REST API (``/api/2.0/mlflow/...``), for MLflow's
+  own client, in the JSON shapes of ``mlflow_shapes``;
+- ``mlflow_artifacts``: ``models:/`` downloads for MLflow's client (``mlflow-artifacts:``);
 - ``serve``: ``registry server``: open the store for the server's life, run uvicorn and the
   notification dispatcher.
 """

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 
 from registry.client import wire
 from registry.errors import RegistryError
-from registry.server import files, rpc, validations
+from registry.server import files, mlflow_api, mlflow_artifacts, rpc, validations
 from registry.server.auth import TokenCheck
 
 access_log = logging.getLogger("registry.server.access")
@@ -35,6 +35,8 @@ def create_app(store) -> FastAPI:
     app.include_router(rpc.build_router(store, tokens))
     app.include_router(files.build_router(store, tokens))
     app.include_router(validations.build_router(store, tokens))
+    app.include_router(mlflow_api.build_router(store, tokens))
+    app.include_router(mlflow_artifacts.build_router(store, tokens))
 
     @app.get("/health", tags=["service"])
     def health() -> dict[str, str]:
