@@ -220,7 +220,7 @@ def test_a_registry_from_before_the_requirement_keeps_its_policies(tmp_path):
     con.execute("INSERT INTO validation_policies VALUES ('m', 1, '[]', 'kept', 'ann', 2)")
     apply_pending(con)
     assert con.execute("SELECT * FROM validation_policies").fetchall() == [
-        ("m", 1, "[]", "kept", "ann", 2, None)
+        ("m", 1, "[]", "kept", "ann", 2, None, None)  # no requirement, default protected aliases
     ]
 
 

@@ -16,6 +16,7 @@ from registry import arguments as check
 from registry import config
 from registry.arguments import check_max_results
 from registry.artifacts.blobs import BlobStore
+from registry.client.aliases import AliasClient
 from registry.client.history import HistoryClient
 from registry.client.notifications import NotificationClient
 from registry.client.reviews import WorkflowClient
@@ -32,7 +33,13 @@ MAX_VERSION_RESULTS = 200_000
 
 
 class RegistryClient(
-    HistoryClient, RunClient, NotificationClient, WorkflowClient, ValidationClient, TokenClient
+    AliasClient,
+    HistoryClient,
+    RunClient,
+    NotificationClient,
+    WorkflowClient,
+    ValidationClient,
+    TokenClient,
 ):
     """A client for the registry in ``home`` (default: ``REGISTRY_HOME`` or ``./mlregistry``).
 
@@ -172,26 +179,6 @@ class RegistryClient(
         self._store.delete_registered_model_tag(
             check.model_name(name), check.tag_key(key), self._require("editor", "deleting a tag")
         )
-
-    # -- aliases -----------------------------------------------------------------------------
-
-    def set_registered_model_alias(self, name: str, alias: str, version: int | str) -> None:
-        """Point ``alias`` at ``version``, moving it if it pointed elsewhere."""
-        name = check.model_name(name)
-        self._store.set_registered_model_alias(
-            name,
-            check.alias(alias),
-            check.version_number(version, name),
-            self._require("editor", "setting an alias"),
-        )
-
-    def delete_registered_model_alias(self, name: str, alias: str) -> None:
-        self._store.delete_registered_model_alias(
-            check.model_name(name), check.alias(alias), self._require("editor", "deleting an alias")
-        )
-
-    def get_model_version_by_alias(self, name: str, alias: str) -> ModelVersion:
-        return self._store.get_model_version_by_alias(check.model_name(name), check.alias(alias))
 
     # -- model versions ----------------------------------------------------------------------
 

@@ -168,6 +168,19 @@ class ValidationClient:
             name, within_days, check.comment(comment), actor
         )
 
+    def set_protected_aliases(
+        self, name: str, aliases: list[str], comment: str | None = None
+    ) -> ValidationPolicy:
+        """Name the aliases that serve like Production (default: ``champion``); an empty
+        list protects none. Admins only."""
+        actor = self._require("admin", "changing a validation policy")
+        if isinstance(aliases, str):
+            raise InvalidArgumentError("Pass the protected aliases as a list, e.g. ['champion']")
+        checked = tuple(dict.fromkeys(check.alias(a) for a in aliases))
+        return self._store.set_protected_aliases(
+            check.model_name(name), checked, check.comment(comment), actor
+        )
+
     def get_production_gate(self, name: str, version: int | str) -> ProductionGate:
         """Whether ``version`` may enter Production now under the model's requirement, with
         its newest validation; ``explain()`` says it in a sentence."""

@@ -101,6 +101,9 @@ class ValidationPolicy:
 
     ``production_within_days``: when set, a version enters Production only if its newest
     validation passed and is at most that many days old (see ProductionGate).
+    ``protected_aliases``: aliases that serve like Production (``models:/name@champion``), so
+    moving one needs what entering Production needs: the reviewer role and the requirement
+    met, or an override with a comment.
     """
 
     model_name: str
@@ -109,6 +112,7 @@ class ValidationPolicy:
     updated_by: str | None = None
     last_updated_timestamp: int | None = None
     production_within_days: int | None = None
+    protected_aliases: tuple[str, ...] = ("champion",)
 
     def __str__(self) -> str:
         return rules_text(self.rules)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from registry import NotFoundError, ValidationRequiredError
+from registry import NotFoundError, PermissionDeniedError, ValidationRequiredError
 
 from .support import labelled, register_classifier, stages
 
@@ -148,3 +148,47 @@ MISSING = {
 def test_missing_records_models_and_versions_are_named(client, clf, call, fragment):
     with pytest.raises(NotFoundError, match=re.escape(fragment)):
         call(client)
+
+
+def test_champion_is_protected_like_production(client, gated):
+    with pytest.raises(ValidationRequiredError, match="@champion is protected like Production"):
+        client.set_registered_model_alias(gated, "champion", 1)
+    assert client.get_registered_model(gated).aliases == {}
+    client.set_registered_model_alias(gated, "challenger", 1)  # not protected
+    validate(client, 2)
+    client.set_registered_model_alias(gated, "champion", 2, comment="passed on ok")
+    assert client.get_model_version_by_alias(gated, "champion").version == 2
+    moved = client.get_history(gated, events=["registered_model.alias_set"])[0]
+    assert (moved.key, moved.comment) == ("champion", "passed on ok")
+
+
+def test_a_protected_alias_can_be_overridden_with_a_recorded_reason(client, gated):
+    client.set_registered_model_alias(
+        gated, "champion", 1, comment="incident 42", override_validation=True
+    )
+    (row,) = client.get_history(gated, events=[OVERRIDDEN])
+    assert (row.key, row.version, row.comment) == ("@champion", 1, "incident 42")
+
+
+def test_the_model_names_its_protected_aliases(client, gated):
+    assert client.get_validation_policy(gated).protected_aliases == ("champion",)
+    client.set_protected_aliases(gated, ["prod", "prod-eu"], comment="two regions")
+    assert client.get_validation_policy(gated).protected_aliases == ("prod", "prod-eu")
+    client.set_registered_model_alias(gated, "champion", 1)  # no longer protected
+    with pytest.raises(ValidationRequiredError, match="@prod-eu"):
+        client.set_registered_model_alias(gated, "prod-eu", 1)
+    change = client.get_history(gated, events=["registered_model.validation_policy_changed"])[0]
+    assert (change.old_value, change.new_value) == ("champion", "prod, prod-eu")
+
+
+def test_moving_a_protected_alias_needs_a_reviewer(backend, gated):
+    admin = backend.client()
+    admin.set_role("tester", "admin")
+    admin.set_role("ed", "editor")
+    validate(admin, 1)
+    editor = backend.client("ed")
+    editor.set_registered_model_alias(gated, "staging-candidate", 1)
+    with pytest.raises(PermissionDeniedError, match="protected alias @champion needs the reviewer"):
+        editor.set_registered_model_alias(gated, "champion", 1)
+    with pytest.raises(PermissionDeniedError, match="reviewer"):
+        editor.delete_registered_model_alias(gated, "champion")

@@ -46,9 +46,21 @@ class ModelStore(Protocol):
         """Remove one tag; a missing tag is no error. Raises NotFoundError for the model."""
         ...
 
-    def set_registered_model_alias(self, name: str, alias: str, version: int, actor: str) -> None:
+    def set_registered_model_alias(
+        self,
+        name: str,
+        alias: str,
+        version: int,
+        actor: str,
+        *,
+        comment: str | None = None,
+        override: str | None = None,
+    ) -> None:
         """Point ``alias`` at a live ``version``, moving it if it pointed elsewhere
-        (history: ``registered_model.alias_moved`` with old -> new). Raises NotFoundError."""
+        (history: ``registered_model.alias_moved`` with old -> new and ``comment``). Moving
+        a protected alias (the policy's ``protected_aliases``) passes the Production gate,
+        unless ``override`` gives the reason (recorded). Raises NotFoundError,
+        ValidationRequiredError."""
         ...
 
     def delete_registered_model_alias(self, name: str, alias: str, actor: str) -> None:

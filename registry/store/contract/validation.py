@@ -30,6 +30,12 @@ class ValidationStore(Protocol):
         days before a version enters Production."""
         ...
 
+    def set_protected_aliases(
+        self, name: str, aliases: tuple[str, ...], comment: str | None, actor: str
+    ) -> ValidationPolicy:
+        """Name the aliases gated like Production (empty: none)."""
+        ...
+
     def get_production_gate(self, name: str, version: int) -> ProductionGate:
         """Whether the version may enter Production now, with its newest validation."""
         ...

@@ -15,6 +15,7 @@ from registry.store.duckdb.changes import NewChange
 from registry.validation.records import ProductionGate, RuleResult, ValidationRecord
 
 OVERRIDDEN = "model_version.validation_overridden"
+DEFAULT_PROTECTED = "champion"
 RECORD_COLUMNS = (
     "r.id, r.model_name, r.version, r.data_name, r.data_sha256, r.num_rows, r.num_columns, "
     "r.target, r.task, r.metrics, r.rule_results, r.passed, r.created_by, "
@@ -65,20 +66,33 @@ def _may_require(cur, name: str) -> bool:
     return row is not None and row[0] is not None
 
 
+def is_protected(cur, name: str, alias: str) -> bool:
+    """Whether moving ``alias`` of ``name`` is gated like entering Production."""
+    row = cur.execute(
+        "SELECT p.protected_aliases FROM registered_models m JOIN validation_policies p "
+        "ON p.model_name = m.name AND p.model_created = m.creation_timestamp WHERE m.name = ?",
+        [name],
+    ).fetchone()
+    protected = json.loads(row[0]) if row and row[0] is not None else [DEFAULT_PROTECTED]
+    return alias in protected
+
+
 def guard_production(
-    cur, name: str, version: int, override: str | None, now: int
+    cur, name: str, version: int, override: str | None, now: int, target: str = "Production"
 ) -> list[NewChange]:
     """Raise ValidationRequiredError when the gate is shut and there is no ``override``
     reason; with one, return the history row recording what was overridden (none when
-    nothing was: the gate is open and the newest validation did not fail)."""
+    nothing was: the gate is open and the newest validation did not fail). ``target`` is
+    "Production" or a protected alias (``@champion``)."""
     if override is None and not _may_require(cur, name):
         return []  # the common case, in one cheap statement: no requirement
     gate = read_gate(cur, name, version, now)
     if override is None:
         if gate.satisfied:
             return []
+        protected = "" if target == "Production" else f"{target} is protected like Production. "
         raise ValidationRequiredError(
-            f"{gate.explain()} Validate it first (the Validate page, or "
+            f"{protected}{gate.explain()} Validate it first (the Validate page, or "
             "client.validate_model_version), or, as a reviewer, override with a comment "
             "(override_validation=True)."
         )
@@ -92,6 +106,6 @@ def guard_production(
         "validation": latest.status if latest else None,
     }
     return [
-        NewChange(OVERRIDDEN, name, version, key="Production", old=payload["validation"],
-                  new="Production", comment=override, payload=payload)
+        NewChange(OVERRIDDEN, name, version, key=target, old=payload["validation"],
+                  new=target, comment=override, payload=payload)
     ]  # fmt: skip

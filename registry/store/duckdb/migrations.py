@@ -295,6 +295,11 @@ MIGRATIONS: list[Migration] = [
         "server: tokens that may act for signed-in dashboard users",
         _statements("ALTER TABLE access_tokens ADD COLUMN delegate BOOLEAN NOT NULL DEFAULT false"),
     ),
+    Migration(
+        9,
+        "validation: aliases protected like Production (JSON list; NULL is the default)",
+        _statements("ALTER TABLE validation_policies ADD COLUMN protected_aliases VARCHAR"),
+    ),
 ]
 
 

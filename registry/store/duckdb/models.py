@@ -7,6 +7,7 @@ from typing import Any
 from registry.entities import ModelVersion, PagedList, RegisteredModel
 from registry.errors import AlreadyExistsError, NotFoundError
 from registry.store.duckdb.changes import NewChange, now_ms, record
+from registry.store.duckdb.gates import guard_production, is_protected
 from registry.store.duckdb.paging import search_page
 from registry.store.duckdb.versions import TAGS_PARAM, VERSION_COLUMNS, fetch_version, to_version
 
@@ -183,12 +184,25 @@ class ModelQueries:
             change = NewChange("registered_model.tag_deleted", name, key=key, old=old)
             record(cur, actor, ts, [change])
 
-    def set_registered_model_alias(self, name: str, alias: str, version: int, actor: str) -> None:
-        """Point ``alias`` at ``version``: the model's map is the truth, versions mirror it."""
+    def set_registered_model_alias(
+        self,
+        name: str,
+        alias: str,
+        version: int,
+        actor: str,
+        *,
+        comment: str | None = None,
+        override: str | None = None,
+    ) -> None:
+        """Point ``alias`` at ``version``: the model's map is the truth, versions mirror it.
+        A protected alias passes the Production gate first (or records the override)."""
         ts = now_ms()
         with self._lease.transaction() as cur:
             old = fetch_model(cur, name, with_latest=False).aliases.get(alias)
             fetch_version(cur, name, version)
+            overridden = []
+            if old != version and is_protected(cur, name, alias):
+                overridden = guard_production(cur, name, version, override, ts, f"@{alias}")
             cur.execute(
                 "UPDATE registered_models SET aliases = map_concat(aliases, map([?], [?])) "
                 "WHERE name = ?",
@@ -204,9 +218,9 @@ class ModelQueries:
             event = "registered_model.alias_moved" if old else "registered_model.alias_set"
             change = NewChange(
                 event, name, version, key=alias, old=None if old is None else str(old),
-                new=str(version),
+                new=str(version), comment=comment,
             )  # fmt: skip
-            record(cur, actor, ts, [change])
+            record(cur, actor, ts, [*overridden, change])
 
     def delete_registered_model_alias(self, name: str, alias: str, actor: str) -> None:
         ts = now_ms()

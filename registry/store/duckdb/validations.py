@@ -32,24 +32,29 @@ def _fetch_policy(cur, name: str) -> tuple[int, ValidationPolicy]:
     """(the model's creation timestamp, its policy); raises NotFoundError for no model."""
     row = cur.execute(
         "SELECT m.creation_timestamp, p.rules, p.comment, p.updated_by, p.last_updated_timestamp, "
-        "p.production_within_days FROM registered_models m LEFT JOIN validation_policies p "
+        "p.production_within_days, p.protected_aliases "
+        "FROM registered_models m LEFT JOIN validation_policies p "
         "ON p.model_name = m.name AND p.model_created = m.creation_timestamp WHERE m.name = ?",
         [name],
     ).fetchone()
     if row is None:
         raise model_not_found(name)
     rules = tuple(Rule.from_dict(item) for item in json.loads(row[1] or "[]"))
-    return row[0], ValidationPolicy(name, rules, row[2], row[3], row[4], row[5])
+    policy = ValidationPolicy(name, rules, row[2], row[3], row[4], row[5])
+    if row[6] is not None:
+        policy = replace(policy, protected_aliases=tuple(json.loads(row[6])))
+    return row[0], policy
 
 
 def _write_policy(cur, created: int, policy: ValidationPolicy) -> None:
     cur.execute(
         "INSERT OR REPLACE INTO validation_policies (model_name, model_created, rules, comment, "
-        "updated_by, last_updated_timestamp, production_within_days) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "updated_by, last_updated_timestamp, production_within_days, protected_aliases) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
             policy.model_name, created, json.dumps([r.to_dict() for r in policy.rules]),
             policy.comment, policy.updated_by, policy.last_updated_timestamp,
-            policy.production_within_days,
+            policy.production_within_days, json.dumps(list(policy.protected_aliases)),
         ],
     )  # fmt: skip
 
@@ -108,6 +113,25 @@ class ValidationQueries:
                 key="production_within_days", old=_days(old.production_within_days),
                 new=_days(within_days), comment=comment,
                 payload={"old": old.production_within_days, "new": within_days},
+            )  # fmt: skip
+            record(cur, actor, ts, [change])
+        return policy
+
+    def set_protected_aliases(
+        self, name: str, aliases: tuple[str, ...], comment: str | None, actor: str
+    ) -> ValidationPolicy:
+        """Name the aliases that are gated like Production (history: the old and new list)."""
+        ts = now_ms()
+        with self._lease.transaction() as cur:
+            created, old = _fetch_policy(cur, name)
+            policy = replace(old, protected_aliases=tuple(aliases), comment=comment,
+                             updated_by=actor, last_updated_timestamp=ts)  # fmt: skip
+            _write_policy(cur, created, policy)
+            change = NewChange(
+                "registered_model.validation_policy_changed", name, key="protected_aliases",
+                old=", ".join(old.protected_aliases) or None, new=", ".join(aliases) or None,
+                comment=comment,
+                payload={"old": list(old.protected_aliases), "new": list(aliases)},
             )  # fmt: skip
             record(cur, actor, ts, [change])
         return policy
