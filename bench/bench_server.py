@@ -169,6 +169,9 @@ def main() -> None:
                                         "model-1")  # fmt: skip
             ratio = f"{mine / other:.1f}x" if other else "-"
             print(f"| {clients} client(s) | {mine:.0f} | {other or 0:.0f} | {ratio} |")
+        took = workload(ours_python, "registry", server.url, token, "bulk", "--model",
+                        "model-2", "--count", "10000")["bulk"][0]  # fmt: skip
+        print(f"| 1 client, create_model_versions of 10,000 | {10_000 / took * 1000:.0f} | - | - |")
     finally:
         server.stop()
         if mlflow:

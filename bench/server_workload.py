@@ -102,11 +102,19 @@ def create(client, model: str, count: int) -> dict[str, list[float]]:
     return {"create": samples}
 
 
+def bulk(client, model: str, count: int) -> dict[str, list[float]]:
+    """One ``create_model_versions`` call of ``count`` versions (the project's bulk path)."""
+    specs = [{"source": f"s3://bucket/{model}/b{i}"} for i in range(count)]
+    started = time.perf_counter()
+    client.create_model_versions(model, specs)
+    return {"bulk": [(time.perf_counter() - started) * 1000]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--flavor", choices=["registry", "mlflow"], required=True)
     parser.add_argument("--uri", required=True)
-    parser.add_argument("phase", choices=["seed", "calls", "create"])
+    parser.add_argument("phase", choices=["seed", "calls", "create", "bulk"])
     parser.add_argument("--calls", type=int, default=30)
     parser.add_argument("--model", default="model-0")
     parser.add_argument("--count", type=int, default=50)
@@ -116,6 +124,8 @@ def main() -> None:
         result = seed(client)
     elif args.phase == "calls":
         result = calls(client, args.calls)
+    elif args.phase == "bulk":
+        result = bulk(client, args.model, args.count)
     else:
         result = create(client, args.model, args.count)
     json.dump(result, sys.stdout)

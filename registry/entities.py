@@ -7,10 +7,10 @@ entity offers the same value as a timezone-aware datetime too.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 STAGES: tuple[str, ...] = ("None", "Staging", "Production", "Archived")
 
@@ -87,29 +87,27 @@ class Change:
         return to_datetime(self.timestamp)
 
 
-class PagedList(Sequence[T], Generic[T]):
-    """A page of results plus the opaque token for the next page (None on the last one)."""
+class PagedList(list[T]):
+    """A page of results (a list, as MLflow's PagedList is) plus the opaque ``token`` for the
+    next page (None on the last one)."""
 
-    def __init__(self, items: list[T], token: str | None = None):
-        self._items = list(items)
+    def __init__(self, items: Iterable[T] = (), token: str | None = None):
+        super().__init__(items)
         self.token = token
 
-    def __getitem__(self, index):  # type: ignore[override]
-        return self._items[index]
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __iter__(self) -> Iterator[T]:
-        return iter(self._items)
+    def to_list(self) -> list[T]:
+        """The items as a plain list."""
+        return list(self)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, PagedList):
-            return self._items == other._items and self.token == other.token
-        return self._items == other
+            return list.__eq__(self, other) and self.token == other.token
+        return list.__eq__(self, other)
+
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"PagedList({self._items!r}, token={self.token!r})"
+        return f"PagedList({list.__repr__(self)}, token={self.token!r})"
 
 
 @dataclass(frozen=True)

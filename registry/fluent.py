@@ -15,7 +15,7 @@ from registry.client.datasets import describe
 from registry.client.model_uris import parse_runs_uri
 from registry.client.runs import DEFAULT_EXPERIMENT
 from registry.config import resolve_home, server_uri
-from registry.entities import Metric, ModelVersion, Run
+from registry.entities import Metric, ModelVersion, RegisteredModel, Run
 from registry.errors import AlreadyExistsError, InvalidArgumentError
 
 _state = threading.local()
@@ -183,6 +183,42 @@ def get_run(run_id: str) -> Run:
     return client().get_run(run_id)
 
 
+def search_registered_models(
+    max_results: int | None = None,
+    filter_string: str | None = None,
+    order_by: list[str] | None = None,
+) -> list[RegisteredModel]:
+    """Every model matching ``filter_string`` (all pages), at most ``max_results``."""
+    search = client().search_registered_models
+    return _all_pages(search, _PAGE_SIZES[0], max_results, filter_string, order_by)
+
+
+def search_model_versions(
+    max_results: int | None = None,
+    filter_string: str | None = None,
+    order_by: list[str] | None = None,
+) -> list[ModelVersion]:
+    """Every version matching ``filter_string`` (all pages), at most ``max_results``."""
+    search = client().search_model_versions
+    return _all_pages(search, _PAGE_SIZES[1], max_results, filter_string, order_by)
+
+
+_PAGE_SIZES = (1000, 10_000)  # the largest pages of models and of versions
+
+
+def _all_pages(search, page_size: int, limit: int | None, filter_string, order_by) -> list:
+    found: list = []
+    token = None
+    while limit is None or len(found) < limit:
+        wanted = page_size if limit is None else min(page_size, limit - len(found))
+        page = search(filter_string, wanted, order_by, token)
+        found += page
+        token = page.token
+        if not token:
+            break
+    return found
+
+
 def register_model(
     model_uri: str, name: str, tags: dict[str, Any] | None = None, **_mlflow_only: Any
 ) -> ModelVersion:
@@ -241,6 +277,8 @@ __all__ = [
     "log_param",
     "log_params",
     "register_model",
+    "search_model_versions",
+    "search_registered_models",
     "set_experiment",
     "set_registry_uri",
     "set_tag",

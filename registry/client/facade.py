@@ -17,6 +17,7 @@ from registry import config
 from registry.arguments import check_max_results
 from registry.artifacts.blobs import BlobStore
 from registry.client.aliases import AliasClient
+from registry.client.copies import CopyClient
 from registry.client.history import HistoryClient
 from registry.client.notifications import NotificationClient
 from registry.client.reviews import WorkflowClient
@@ -34,6 +35,7 @@ MAX_VERSION_RESULTS = 200_000
 
 class RegistryClient(
     AliasClient,
+    CopyClient,
     HistoryClient,
     RunClient,
     NotificationClient,

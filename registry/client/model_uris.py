@@ -32,6 +32,7 @@ class ModelLookup(Protocol):
     def get_logged_model(self, run_id: str, artifact_path: str) -> LoggedModel: ...
 
 
+MAX_COPY_DEPTH = 10
 _FORMS = (
     "runs:/<run_id>/<path>, models:/<name>/<version>, models:/<name>/<stage>, "
     "models:/<name>/latest or models:/<name>@<alias>"
@@ -81,9 +82,11 @@ def resolve_model(client: ModelLookup, uri: str) -> LoggedModel:
     """The logged model file a model URI names."""
     if not isinstance(uri, str):
         raise InvalidArgumentError(f"Model URI must be a string, got {type(uri).__name__}")
-    if uri.startswith("models:/"):
+    for _ in range(MAX_COPY_DEPTH):  # a copied version's source names the original
+        if not uri.startswith("models:/"):
+            break
         version = resolve_version(client, uri)
-        if not (version.source or "").startswith("runs:/"):
+        if not (version.source or "").startswith(("runs:/", "models:/")):
             raise NotFoundError(
                 f"Version {version.version} of {version.name!r} has no model file here "
                 f"(its source is {version.source!r})"

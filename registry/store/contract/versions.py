@@ -49,8 +49,9 @@ class VersionStore(Protocol):
         ...
 
     def delete_model_version(self, name: str, version: int, actor: str) -> None:
-        """Delete the version: it leaves a tombstone (its number is never reused) and its
-        aliases are removed. Raises NotFoundError."""
+        """Delete the version: it leaves a tombstone (its number is never reused), its
+        aliases are removed and the model's ``last_updated_timestamp`` moves (as in MLflow).
+        Raises NotFoundError."""
         ...
 
     def transition_model_version_stage(

@@ -113,12 +113,12 @@ class VersionQueries:
                 "last_updated_timestamp = ? WHERE name = ? AND version = ?",
                 [ts, name, version],
             )
-            if old.aliases:
-                cur.execute(
-                    "UPDATE registered_models SET aliases = map_from_entries("
-                    "[e FOR e IN map_entries(aliases) IF e.value != ?]) WHERE name = ?",
-                    [version, name],
-                )
+            cur.execute(
+                "UPDATE registered_models SET last_updated_timestamp = ?, aliases = "
+                "map_from_entries([e FOR e IN map_entries(aliases) IF e.value != ?]) "
+                "WHERE name = ?",
+                [ts, version, name],
+            )
             change = NewChange("model_version.deleted", name, version, old=old.current_stage)
             record(cur, actor, ts, [change])
 
