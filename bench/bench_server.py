@@ -5,7 +5,7 @@
 
 Starts ``registry server`` and ``mlflow server`` on 127.0.0.1, seeds both with 100 models x
 10 versions through their clients (one call at a time), then alternates the workload of
-``server_workload.py`` between them for ``--rounds`` rounds and prints, per call, p50 and
+``workload.py`` between them for ``--rounds`` rounds and prints, per call, p50 and
 p95 over loopback and the ratio of medians (MLflow's / ours), then versions created per
 second by 1 and by ``--clients`` concurrent client processes. MLflow runs from its own
 virtualenv, built once under ~/.cache/registry-bench (``--mlflow-venv`` to choose another).
@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-WORKLOAD = ROOT / "bench" / "server_workload.py"
+WORKLOAD = ROOT / "bench" / "workload.py"
 MLFLOW = "mlflow==3.17.2"
 DEFAULT_VENV = Path.home() / ".cache" / "registry-bench" / "mlflow-3.17.2"
 sys.path.insert(0, str(ROOT / "tests"))

@@ -1,10 +1,11 @@
-"""One client's workload against a registry server, run by bench_server.py in the project's
+"""One client's workload, run by bench_server.py and compare_mlflow.py in the project's
 virtualenv (``--flavor registry``) or in MLflow's (``--flavor mlflow``): the same calls, only
-the import differs. Prints one JSON object: per call, the milliseconds of each timed call.
+the import differs. ``--uri`` is a server's address, a registry folder, or MLflow's
+``sqlite:///...``. Prints one JSON object: per call, the milliseconds of each timed call.
 
-    python bench/server_workload.py --flavor registry --uri http://127.0.0.1:8080 seed
-    python bench/server_workload.py --flavor mlflow --uri ... calls --calls 30
-    python bench/server_workload.py --flavor registry --uri ... create --model m --count 50
+    python bench/workload.py --flavor registry --uri http://127.0.0.1:8080 seed
+    python bench/workload.py --flavor mlflow --uri ... calls --calls 30
+    python bench/workload.py --flavor registry --uri ... create --model m --count 50
 
 It uses only the standard library and the client under test, so it runs in either venv.
 """
@@ -110,15 +111,48 @@ def bulk(client, model: str, count: int) -> dict[str, list[float]]:
     return {"bulk": [(time.perf_counter() - started) * 1000]}
 
 
+def models(flavor: str, count: int) -> dict[str, list[float]]:
+    """log_model + register, and load + predict, of a LogisticRegression on 1,000 x 20."""
+    import numpy as np
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    if flavor == "mlflow":
+        import mlflow
+        import mlflow.sklearn as flavor_module
+    else:
+        import registry as mlflow
+        import registry.sklearn as flavor_module
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame(rng.random((1000, 20)), columns=[f"f{i}" for i in range(20)])
+    model = LogisticRegression().fit(x, (x["f0"] > 0.5).astype(int))
+    logged, loaded = [], []
+    for i in range(count):
+        started = time.perf_counter()
+        with mlflow.start_run():
+            flavor_module.log_model(
+                model, name="model", registered_model_name="bench-model", input_example=x.head()
+            )
+        logged.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        mlflow.pyfunc.load_model(f"models:/bench-model/{i + 1}").predict(x)
+        loaded.append((time.perf_counter() - started) * 1000)
+    return {"log_model + register": logged, "load_model + predict": loaded}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--flavor", choices=["registry", "mlflow"], required=True)
     parser.add_argument("--uri", required=True)
-    parser.add_argument("phase", choices=["seed", "calls", "create", "bulk"])
+    parser.add_argument("phase", choices=["seed", "calls", "create", "bulk", "models"])
     parser.add_argument("--calls", type=int, default=30)
     parser.add_argument("--model", default="model-0")
     parser.add_argument("--count", type=int, default=50)
     args = parser.parse_args()
+    if args.phase == "models":
+        os.environ["MLFLOW_TRACKING_URI" if args.flavor == "mlflow" else "REGISTRY_URI"] = args.uri
+        json.dump(models(args.flavor, args.count), sys.stdout)
+        return
     client = client_for(args.flavor, args.uri)
     if args.phase == "seed":
         result = seed(client)
