@@ -84,6 +84,11 @@ class RegistryClient(
         self.uri = str(self.home)
         self._store = DuckDBStore(self.home, busy_timeout=config.busy_timeout(busy_timeout))
 
+    def __reduce__(self):
+        # Spark and multiprocessing pickle clients: rebuild from the home, never copy the
+        # connection (the other process opens the file itself).
+        return (RegistryClient, (self.home,), {"_user": self._user})
+
     def get_acting_user(self) -> str:
         """Who this client's writes are recorded as (on a server: the token's owner)."""
         return self._actor()

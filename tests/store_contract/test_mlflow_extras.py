@@ -82,3 +82,12 @@ def test_fluent_searches_walk_every_page(client, model, monkeypatch):
     client.create_registered_model("other")
     client.create_registered_model("third")
     assert [m.name for m in registry.search_registered_models()] == [model, "other", "third"]
+
+
+def test_clients_can_be_pickled_for_other_processes(client, model):
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(client))
+    assert copy.uri == client.uri
+    if copy.home is not None:  # remote copies take their token from REGISTRY_TOKEN
+        assert copy.get_model_version(model, 2).source == "runs:/r2/model"
