@@ -75,10 +75,12 @@ def workload(python: Path, flavor: str, uri: str, token: str | None, *args: str)
     env.pop("REGISTRY_HOME", None)
     if token:
         env["REGISTRY_TOKEN"] = token
-    done = subprocess.run(
-        [str(python), str(WORKLOAD), "--flavor", flavor, "--uri", uri, *args],
-        capture_output=True, text=True, env=env, check=False,
-    )  # fmt: skip
+    # In a scratch folder: MLflow writes ./mlruns beside a sqlite store.
+    with tempfile.TemporaryDirectory(prefix="workload-") as scratch:
+        done = subprocess.run(
+            [str(python), str(WORKLOAD), "--flavor", flavor, "--uri", uri, *args],
+            capture_output=True, text=True, env=env, check=False, cwd=scratch,
+        )  # fmt: skip
     if done.returncode != 0:
         raise RuntimeError(f"{flavor} workload failed: {done.stderr[-2000:]}")
     return json.loads(done.stdout)
