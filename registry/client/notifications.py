@@ -2,6 +2,10 @@
 
 Events themselves need no call: every write records its event in the outbox, and a
 dispatcher (``registry dispatch``, or the dashboard's background thread) delivers them.
+
+Editors create subscriptions (their own) and pause, resume, test and delete their own;
+admins manage everyone's and redeliver. Each change is recorded in the history as a
+``subscription.*`` event, with the target masked and never the secret.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from typing import Any
 
 from registry.arguments import check_max_results
 from registry.clock import now_ms
-from registry.errors import InvalidArgumentError
+from registry.errors import InvalidArgumentError, PermissionDeniedError
 from registry.notifications import channels, egress
 from registry.notifications import subscriptions as check
 from registry.notifications.dispatcher import claim_until, decide
@@ -24,10 +28,13 @@ MAX_DELIVERY_RESULTS = 10_000
 
 
 class NotificationClient:
-    """Mixed into RegistryClient; relies on its ``_store`` and ``_actor()``."""
+    """Mixed into RegistryClient; relies on its ``_store``, ``_actor()``, ``_require()`` and
+    ``get_role()``."""
 
     _store: Any
     _actor: Callable[[], str]
+    _require: Callable[[str, str], str]
+    get_role: Callable[..., str]
 
     def create_subscription(
         self,
@@ -44,8 +51,10 @@ class NotificationClient:
         ``kind`` is ``webhook`` (any http(s) URL; requests are signed), ``slack`` (an
         incoming-webhook URL) or ``email`` (addresses, comma-separated or a list). For a
         webhook the returned subscription carries its signing ``secret``: it is shown this
-        once and never again. Raises InvalidArgumentError for a malformed or refused target
+        once and never again. Editors and above; the subscription is theirs. Raises
+        PermissionDeniedError, or InvalidArgumentError for a malformed or refused target
         (URLs that resolve to non-public addresses need REGISTRY_WEBHOOK_ALLOW)."""
+        actor = self._require("editor", "creating a subscription")
         kind = check.kind(kind)
         if kind == "email":
             target = check.recipients(target)
@@ -60,7 +69,7 @@ class NotificationClient:
             "model_pattern": check.model_pattern(model_pattern),
             "description": check.description(description),
         }
-        return self._store.create_subscription(spec, self._actor(), now_ms())
+        return self._store.create_subscription(spec, actor, now_ms())
 
     def list_subscriptions(self) -> list[Subscription]:
         """Every subscription with its delivery counts (never its secret)."""
@@ -71,28 +80,46 @@ class NotificationClient:
         return self._store.get_subscription(check.subscription_id(subscription_id))
 
     def enable_subscription(self, subscription_id: int | str) -> Subscription:
-        """Resume sending: new events, and deliveries that waited while it was disabled."""
-        number = check.subscription_id(subscription_id)
-        return self._store.set_subscription_enabled(number, True, now_ms())
+        """Resume sending: new events, and deliveries that waited while it was disabled.
+        Its creator (an editor) or an admin; raises PermissionDeniedError, NotFoundError."""
+        number, actor = self._own_subscription(subscription_id, "resuming")
+        return self._store.set_subscription_enabled(number, True, actor, now_ms())
 
     def disable_subscription(self, subscription_id: int | str) -> Subscription:
-        """Pause sending: events meanwhile are skipped, pending deliveries wait."""
-        number = check.subscription_id(subscription_id)
-        return self._store.set_subscription_enabled(number, False, now_ms())
+        """Pause sending: events meanwhile are skipped, pending deliveries wait. Its creator
+        (an editor) or an admin; raises PermissionDeniedError, NotFoundError."""
+        number, actor = self._own_subscription(subscription_id, "pausing")
+        return self._store.set_subscription_enabled(number, False, actor, now_ms())
 
     def delete_subscription(self, subscription_id: int | str) -> None:
-        """Remove it with its secret, deliveries and delivery log (raises NotFoundError)."""
-        self._store.delete_subscription(check.subscription_id(subscription_id))
+        """Remove it with its secret, deliveries and delivery log. Its creator (an editor) or
+        an admin; raises PermissionDeniedError, NotFoundError."""
+        number, actor = self._own_subscription(subscription_id, "deleting")
+        self._store.delete_subscription(number, actor, now_ms())
+
+    def _own_subscription(self, subscription_id: int | str, doing: str) -> tuple[int, str]:
+        """The subscription's number and the acting user, who must hold the editor role and
+        have created it, or be an admin. Raises PermissionDeniedError, NotFoundError."""
+        number = check.subscription_id(subscription_id)
+        actor = self._require("editor", f"{doing} a subscription")
+        role = self.get_role(actor)
+        if role != "admin":
+            owner = self._store.get_subscription(number).created_by
+            if owner != actor:
+                raise PermissionDeniedError(
+                    f"Subscription {number} belongs to {owner!r}; user {actor!r} has role "
+                    f"{role!r}, and {doing} someone else's subscription needs the admin role"
+                )
+        return number, actor
 
     def send_test_event(self, subscription_id: int | str) -> Delivery:
         """Send a ``registry.test`` event now, once, and return the delivery (``state``
-        delivered or dead; the attempt is in the delivery log). Raises NotFoundError."""
-        number = check.subscription_id(subscription_id)
+        delivered or dead; the attempt is in the delivery log). Its creator (an editor) or
+        an admin; raises PermissionDeniedError, NotFoundError."""
+        number, actor = self._own_subscription(subscription_id, "sending a test event to")
         settings = NotificationSettings.from_env()
         now = now_ms()
-        job = self._store.create_test_delivery(
-            number, self._actor(), now, claim_until(now, settings)
-        )
+        job = self._store.create_test_delivery(number, actor, now, claim_until(now, settings))
         self._store.release()
         result = channels.deliver(job, settings)
         self._store.record_attempts([decide(job, result, settings)], now_ms())
@@ -128,8 +155,10 @@ class NotificationClient:
 
     def redeliver(self, delivery_id: int | str) -> Delivery:
         """Queue a delivery again now with a fresh round of attempts (for a dead one, or to
-        resend a delivered one). Raises NotFoundError."""
-        return self._store.redeliver(check.delivery_id(delivery_id), self._actor(), now_ms())
+        resend a delivered one). Admins only; raises PermissionDeniedError, NotFoundError."""
+        number = check.delivery_id(delivery_id)
+        actor = self._require("admin", "redelivering")
+        return self._store.redeliver(number, actor, now_ms())
 
     def get_events(self, after_id: int = 0, max_results: int = 100) -> list[Event]:
         """Events recorded after ``after_id``, oldest first: a pull feed of the outbox."""

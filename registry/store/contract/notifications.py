@@ -16,7 +16,8 @@ from registry.notifications.subscriptions import (
 class NotificationStore(Protocol):
     def create_subscription(self, spec: dict[str, Any], actor: str, ts: int) -> Subscription:
         """Store a subscription (``spec``: kind, target, secret, events, model_pattern,
-        description); it receives the events recorded after ``ts``."""
+        description), recorded as ``subscription.created`` (target masked, never the secret);
+        it receives the events recorded after that."""
         ...
 
     def list_subscriptions(self) -> list[Subscription]:
@@ -28,13 +29,15 @@ class NotificationStore(Protocol):
         ...
 
     def set_subscription_enabled(
-        self, subscription_id: int, enabled: bool, ts: int
+        self, subscription_id: int, enabled: bool, actor: str, ts: int
     ) -> Subscription:
-        """Pause or resume; events recorded while paused are skipped. Raises NotFoundError."""
+        """Pause or resume; events recorded while paused are skipped. A change is recorded
+        as ``subscription.enabled``/``.disabled`` by ``actor``. Raises NotFoundError."""
         ...
 
-    def delete_subscription(self, subscription_id: int) -> None:
-        """Remove it with its secret, deliveries and their log. Raises NotFoundError."""
+    def delete_subscription(self, subscription_id: int, actor: str, ts: int) -> None:
+        """Remove it with its secret, deliveries and their log, recorded as
+        ``subscription.deleted``. Raises NotFoundError."""
         ...
 
     def create_test_delivery(
@@ -66,7 +69,8 @@ class NotificationStore(Protocol):
         ...
 
     def redeliver(self, delivery_id: int, actor: str, now: int) -> Delivery:
-        """Make the delivery due now with a fresh round of attempts. Raises NotFoundError."""
+        """Make the delivery due now with a fresh round of attempts, recorded as
+        ``subscription.redelivered``. Raises NotFoundError."""
         ...
 
     def outbox_status(self) -> dict[str, int | None]:

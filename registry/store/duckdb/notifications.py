@@ -1,4 +1,5 @@
-"""SQL for notifications: subscriptions, deliveries, the delivery log and the outbox cursor.
+"""SQL for notifications: deliveries, the delivery log and the outbox cursor (subscriptions
+themselves: ``subscriptions.py``).
 
 The dispatcher reads the outbox (``changes``) after its cursor and, in the same short
 transaction, creates one delivery per matching subscription and moves the cursor: a crash
@@ -11,33 +12,20 @@ dead-letter, when) is the dispatcher's: these methods only apply it.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from registry.entities import Change
 from registry.errors import NotFoundError
-from registry.notifications.subscriptions import (
-    Delivery,
-    DeliveryAttempt,
-    DeliveryJob,
-    Outcome,
-    Subscription,
+from registry.notifications.subscriptions import Delivery, DeliveryAttempt, DeliveryJob, Outcome
+from registry.store.duckdb.changes import record, to_change
+from registry.store.duckdb.subscriptions import (
+    SubscriptionQueries,
+    fetch_subscription,
+    subscription_change,
 )
-from registry.store.duckdb.changes import to_change
 
 CURSOR = "dispatcher"
 INTERRUPTED = "interrupted: the attempt ended without a result (dispatcher stopped or timed out)"
-_SUBSCRIPTION = """
-SELECT s.id, s.kind, s.target, s.events, s.model_pattern, s.enabled, s.description,
-    s.created_by, s.creation_timestamp, s.last_updated_timestamp,
-    count(d.id) FILTER (WHERE d.state IN ('pending', 'sending')),
-    count(d.id) FILTER (WHERE d.state = 'delivered'),
-    count(d.id) FILTER (WHERE d.state = 'dead'),
-    max(d.updated_at) FILTER (WHERE d.attempts > 0),
-    arg_max_null(d.last_error, d.updated_at) FILTER (WHERE d.attempts > 0)
-FROM subscriptions s LEFT JOIN deliveries d ON d.subscription_id = s.id
-WHERE {where} GROUP BY ALL ORDER BY s.id
-"""
 _DELIVERY_COLUMNS = (
     "d.id, d.subscription_id, d.change_id, d.event, d.model_name, d.version, d.state, "
     "d.attempts, d.next_attempt_at, d.created_at, d.updated_at, d.last_status, "
@@ -49,56 +37,10 @@ _CHANGE_COLUMNS = (
 )
 
 
-class NotificationQueries:
+class NotificationQueries(SubscriptionQueries):
     """Subscriptions, deliveries, the delivery log and the outbox cursor."""
 
     _lease: Any
-
-    # -- subscriptions -----------------------------------------------------------------------
-
-    def create_subscription(self, spec: dict[str, Any], actor: str, ts: int) -> Subscription:
-        """Store a subscription (``spec``: kind, target, secret, events, model_pattern,
-        description); it receives events recorded after this moment."""
-        with self._lease.transaction() as cur:
-            row = cur.execute(
-                "INSERT INTO subscriptions (kind, target, secret, events, model_pattern, "
-                "description, created_by, creation_timestamp, last_updated_timestamp, "
-                "start_after_change) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                "(SELECT coalesce(max(id), 0) FROM changes)) RETURNING id",
-                [spec["kind"], spec["target"], spec["secret"], spec["events"],
-                 spec["model_pattern"], spec["description"], actor, ts, ts],
-            ).fetchone()  # fmt: skip
-            created = _fetch_subscription(cur, row[0])
-        return replace(created, secret=spec["secret"])
-
-    def list_subscriptions(self) -> list[Subscription]:
-        with self._lease.cursor() as cur:
-            rows = cur.execute(_SUBSCRIPTION.format(where="TRUE")).fetchall()
-        return [_to_subscription(row) for row in rows]
-
-    def get_subscription(self, subscription_id: int) -> Subscription:
-        with self._lease.cursor() as cur:
-            return _fetch_subscription(cur, subscription_id)
-
-    def set_subscription_enabled(self, subscription_id: int, enabled: bool, ts: int):
-        with self._lease.transaction() as cur:
-            cur.execute(
-                "UPDATE subscriptions SET enabled = ?, last_updated_timestamp = ? WHERE id = ?",
-                [enabled, ts, subscription_id],
-            )
-            return _fetch_subscription(cur, subscription_id)
-
-    def delete_subscription(self, subscription_id: int) -> None:
-        """Remove the subscription, its secret, its deliveries and their log."""
-        with self._lease.transaction() as cur:
-            _fetch_subscription(cur, subscription_id)
-            cur.execute(
-                "DELETE FROM delivery_attempts WHERE delivery_id IN "
-                "(SELECT id FROM deliveries WHERE subscription_id = ?)",
-                [subscription_id],
-            )
-            cur.execute("DELETE FROM deliveries WHERE subscription_id = ?", [subscription_id])
-            cur.execute("DELETE FROM subscriptions WHERE id = ?", [subscription_id])
 
     # -- the outbox ----------------------------------------------------------------------------
 
@@ -299,15 +241,23 @@ class NotificationQueries:
 
     def redeliver(self, delivery_id: int, actor: str, now: int) -> Delivery:
         """Make a delivery due now with a fresh round of attempts (unless an attempt at it is
-        running right now). Raises NotFoundError."""
+        running right now), recording ``subscription.redelivered``. Raises NotFoundError."""
         with self._lease.transaction() as cur:
-            _fetch_delivery(cur, delivery_id)
+            delivery = _fetch_delivery(cur, delivery_id)
             cur.execute(
                 "UPDATE deliveries SET state = 'pending', round_start = attempts, "
                 "next_attempt_at = ?, updated_at = ?, requested_by = ? "
                 "WHERE id = ? AND state != 'sending'",
                 [now, now, actor, delivery_id],
             )
+            found = fetch_subscription(cur, delivery.subscription_id)
+            redelivered = subscription_change(
+                "subscription.redelivered",
+                found,
+                delivery_id=delivery_id,
+                delivery_event=delivery.event,
+            )
+            record(cur, actor, now, [redelivered])
             return _fetch_delivery(cur, delivery_id)
 
 
@@ -387,14 +337,3 @@ def _fetch_delivery(cur, delivery_id: int) -> Delivery:
     if row is None:
         raise NotFoundError(f"Delivery {delivery_id} not found")
     return Delivery(*row)
-
-
-def _fetch_subscription(cur, subscription_id: int) -> Subscription:
-    row = cur.execute(_SUBSCRIPTION.format(where="s.id = ?"), [subscription_id]).fetchone()
-    if row is None:
-        raise NotFoundError(f"Subscription {subscription_id} not found")
-    return _to_subscription(row)
-
-
-def _to_subscription(row: tuple) -> Subscription:
-    return Subscription(*row[:3], list(row[3]), *row[4:])
