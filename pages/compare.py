@@ -104,11 +104,13 @@ def diff_section(title: str | None, values: dict, only_differences: bool) -> Non
 
 
 def show(candidates) -> None:
-    overview = compare.overview_frame(candidates)
-    st.dataframe(
-        overview,
-        hide_index=True,
-        width="stretch",
+    links.table_of_links(
+        compare.overview_frame(candidates),
+        keys.COMPARE_OVERVIEW,
+        lambda row, _: links.version_target(
+            candidates[row].version.name, candidates[row].version.version
+        ),
+        names=("Version",),
         column_config={"Stage": tables.STAGE, "Created (UTC)": tables.WHEN},
     )
     for column, c in zip(st.columns(len(candidates)), candidates, strict=True):

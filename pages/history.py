@@ -59,11 +59,10 @@ def feed() -> None:
     if not changes:
         st.info("Nothing in the history matches these filters.", icon=":material/history:")
         return
-    st.dataframe(
-        tables.history_frame(changes[:PAGE_SIZE]),
-        column_config=tables.HISTORY_COLUMNS,
-        hide_index=True,
-        width="stretch",
+    widgets.history_table(
+        client,
+        changes[:PAGE_SIZE],
+        keys.HISTORY_TABLE,
         height=tables.height_for(len(changes), most=15),
     )
     shown, more = min(len(changes), PAGE_SIZE), len(changes) > PAGE_SIZE

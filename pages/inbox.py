@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from registry.dashboard import feedback, links, review, session
+from registry.dashboard import feedback, links, review, selection, session
 
 links.through_app(__file__)
 client = session.client()
@@ -14,7 +14,12 @@ def pending_requests(role: str) -> None:
     if not requests:
         st.info("No transition request is waiting for a decision.", icon=":material/inbox:")
         return
-    st.dataframe(review.requests_frame(client, requests), hide_index=True, width="stretch")
+    event = links.table_of_links(
+        review.requests_frame(client, requests),
+        review.INBOX_TABLE,
+        lambda row, column: review.request_target(requests[row], column),
+        names=("Model", "Version"),
+    )
     if not review.is_at_least(role, "reviewer"):
         st.caption(
             ":material/lock: Approving or rejecting needs the reviewer role; "
@@ -22,6 +27,8 @@ def pending_requests(role: str) -> None:
         )
         return
     by_id = {r.id: r for r in requests}
+    clicked = [requests[row].id for row, _ in event.selection.cells]
+    selection.adopt(review.INBOX_PICK, f"{review.INBOX_PICK}_row", next(iter(clicked), None))
     picked = st.selectbox(
         "Decide on",
         list(by_id),

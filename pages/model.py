@@ -112,8 +112,12 @@ def pending_requests(model) -> None:
             f":material/pending_actions: **{count} transition request"
             f"{'s' if count != 1 else ''} waiting for a reviewer**"
         )
-        frame = review.requests_frame(client, requests).drop(columns=["Model"])
-        st.dataframe(frame, hide_index=True, width="stretch")
+        links.table_of_links(
+            review.requests_frame(client, requests).drop(columns=["Model"]),
+            keys.MODEL_REQUESTS_TABLE,
+            lambda row, _: links.version_target(model.name, requests[row].version),
+            names=("Version",),
+        )
         st.page_link(links.page_file("inbox"), label="Decide in the Inbox", icon=":material/inbox:")
 
 
@@ -161,7 +165,7 @@ def policy_requirement(days: int | None) -> str:
 
 
 def versions_table(model, metric: str | None):
-    """The page of versions showing, and the rows the user selected."""
+    """The page of versions showing, and the row the user ticked or clicked."""
     scope = filters.versions_of(model.name)
     pager = paging.pager(keys.MODEL_VERSIONS_PAGER, scope, PAGE_SIZE)
     page = client.search_model_versions(
@@ -173,17 +177,17 @@ def versions_table(model, metric: str | None):
     shown = shown[:TABLE_METRICS]
     frame = tables.versions_frame(page, metrics, shown)
     event = st.dataframe(
-        frame,
+        frame.style.set_properties(subset=["Version"], color=links.LINK_COLOR),
         column_config=tables.versions_columns(shown),
         hide_index=True,
         on_select="rerun",
-        selection_mode="single-row",
+        selection_mode=["single-row", "single-cell"],
         key=keys.MODEL_VERSIONS_TABLE,
         width="stretch",
     )
     total = client.count_model_versions(scope)
     widgets.pager_controls(keys.MODEL_VERSIONS_PAGER, pager, page.token, len(page), total)
-    return page, event.selection.rows
+    return page, event.selection.rows or [row for row, _ in event.selection.cells]
 
 
 def metric_chart(name: str, metric_keys: list[str], selected: int | None) -> None:
@@ -292,13 +296,16 @@ def show_model(model) -> None:
     metric = st.session_state.get(keys.MODEL_METRIC) or next(iter(metric_keys), None)
     st.subheader("Versions")
     page, rows = versions_table(model, metric)
-    picked = selection.version_pick(
-        keys.MODEL_VERSION_PICK, rows, [v.version for v in page], links.requested_version()
-    )
+    newest = selection.newest_version(model)
+    linked = links.requested_version() or newest
+    numbers = [v.version for v in page]
+    picked = selection.version_pick(keys.MODEL_VERSION_PICK, rows, numbers, linked)
     version = next((v for v in page if v.version == picked), None)
     if version is None and picked is not None:
         version = client.find_model_version(model.name, picked)
-    links.mark_page("model", model=model.name, version=version.version if version else None)
+    shown = version.version if version else None
+    pinned = links.requested_version() is not None or shown != newest  # else: the newest
+    links.mark_page("model", model=model.name, version=shown if pinned else None)
     chart_col, panel_col = st.columns([3, 2], gap="large")
     with chart_col:
         st.subheader("Across versions")

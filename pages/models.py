@@ -73,25 +73,23 @@ def models_table(found: filters.ModelFilter, sort: str, size: int) -> None:
         st.info("No model matches. Loosen the search or clear a quick filter.")
         return
     frame = tables.models_frame(page)
-    event = st.dataframe(
+    links.table_of_links(
         frame,
+        keys.MODELS_TABLE,
+        lambda row, column: links.model_target(
+            page[row].name, tables.version_in(page[row], column)
+        ),
+        names=("Model",),
         column_config=tables.models_columns(frame),
-        hide_index=True,
-        on_select="rerun",
-        selection_mode="single-row",
-        key=keys.MODELS_TABLE,
-        width="stretch",
         height=tables.height_for(len(page), most=size),
     )
     widgets.pager_controls(keys.MODELS_PAGER, pager, page.token, len(page), total)
-    if event.selection.rows:
-        links.open_model(page[event.selection.rows[0]].name)
     chosen = st.selectbox(
         "Open a model",
         [m.name for m in page],
         index=None,
         key=keys.MODELS_OPEN,
-        placeholder="Choose a model on this page, or click its row",
+        placeholder="Choose a model on this page, or click it in the table",
     )
     if chosen:
         links.open_model(chosen)
@@ -100,12 +98,7 @@ def models_table(found: filters.ModelFilter, sort: str, size: int) -> None:
 def recent_activity() -> None:
     st.subheader("Recent activity")
     changes = client.get_history(max_results=8)
-    st.dataframe(
-        tables.history_frame(changes),
-        column_config=tables.HISTORY_COLUMNS,
-        hide_index=True,
-        width="stretch",
-    )
+    widgets.history_table(client, changes, keys.MODELS_ACTIVITY)
     st.page_link(links.page_file("history"), label="All activity", icon=":material/history:")
 
 

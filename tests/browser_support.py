@@ -155,3 +155,14 @@ def choose(page, label: str, option: str) -> None:
     page.get_by_test_id("stSelectbox").filter(has_text=label).click()
     page.get_by_role("option", name=option, exact=True).click()
     settle(page)
+
+
+def click_cell(page, row: int, x: int = 40, table: int = 0) -> None:
+    """Click a dataframe cell (a canvas): ``row`` 0 is the first under the header, ``x``
+    pixels from the table's left edge (the first column starts at 0 without row markers)."""
+    box = page.get_by_test_id("stDataFrame").nth(table).bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + ROW_PX * (row + 1) + ROW_PX // 2)
+    settle(page)
+
+
+ROW_PX = 35  # header and row height in the default theme

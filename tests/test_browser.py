@@ -7,7 +7,7 @@ in browser_support.py.
 from __future__ import annotations
 
 import pytest
-from browser_support import choose, dashboard, expect, settle, shot
+from browser_support import choose, click_cell, dashboard, expect, settle, shot
 from dashboard_support import populate
 
 from registry import RegistryClient
@@ -47,10 +47,22 @@ def search_and_open(page, base: str) -> None:
     settle(page)
     expect(page.get_by_text("Models where name contains “r” (any case) · 2 found")).to_be_visible()
     shot(page, "1-models-search")
-    choose(page, "Open a model", "churn")
+    search.fill("churn")
+    search.press("Enter")
+    settle(page)
+    expect(
+        page.get_by_text("Models where name contains “churn” (any case) · 1 found")
+    ).to_be_visible()
+    click_cell(page, 0)  # the name opens the model
     expect(page.get_by_role("heading", name="churn", exact=True)).to_be_visible()
     expect(page.get_by_text("Showing 1–4 of 4")).to_be_visible()
     shot(page, "2-model")
+    page.go_back()  # one press returns to the list
+    settle(page)
+    expect(page.get_by_role("heading", name="Models")).to_be_visible()
+    shot(page, "2b-back-to-models")
+    choose(page, "Open a model", "churn")
+    expect(page.get_by_role("heading", name="churn", exact=True)).to_be_visible()
 
 
 def lineage_and_compare(page) -> None:
@@ -93,8 +105,9 @@ def find_in_history(page) -> None:
 
 
 def test_reviewer_journey(page, server):
-    """Search (a typo first), open a model, compare two versions, promote one after
-    reviewing the confirmation, and find the promotion in History."""
+    """Search (a typo first, then plain words), open a model by clicking its name, go Back
+    in one press, compare two versions, promote one after reviewing the confirmation, and
+    find the promotion in History."""
     base, home = server
     search_and_open(page, base)
     lineage_and_compare(page)

@@ -162,10 +162,12 @@ def test_the_history_feed_pages_by_offset(client):
     assert at.button(key=f"{keys.HISTORY_OFFSET}_next").disabled
 
 
-def test_a_row_click_or_the_selectbox_opens_the_model(client):
+def test_a_click_on_a_name_or_the_selectbox_opens_the_model(client):
     at = open_app()
     row = at.dataframe[0].value["Model"].tolist().index("fraud")
-    at.session_state[keys.MODELS_TABLE] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    at.session_state[keys.MODELS_TABLE] = {
+        "selection": {"rows": [], "columns": [], "cells": [(row, "Model")]}
+    }
     at.run()
     assert texts(at.title) == ["fraud"]
     assert at.query_params["model"] == "fraud"
@@ -177,7 +179,8 @@ def test_a_row_click_or_the_selectbox_opens_the_model(client):
 def test_picking_a_version_updates_the_link(client):
     at = open_app()
     at.selectbox(key=keys.MODELS_OPEN).select("churn").run()
-    assert at.query_params["version"] == "4"
+    assert "version" not in at.query_params  # the newest, shown by a link without a version
+    assert texts(at.subheader)[-1] == "v4"
     at.selectbox(key=keys.MODEL_VERSION_PICK).select(2).run()
     assert (at.query_params["version"], texts(at.subheader)[-1]) == ("2", "v2")
     at.session_state[keys.MODEL_VERSIONS_TABLE] = {
@@ -185,6 +188,8 @@ def test_picking_a_version_updates_the_link(client):
     }
     at.run()
     assert (at.query_params["version"], texts(at.subheader)[-1]) == ("3", "v3")
+    at.selectbox(key=keys.MODEL_VERSION_PICK).select(4).run()
+    assert at.query_params["version"] == "4"  # once a link names a version, it keeps one
 
 
 def test_a_link_to_a_missing_model_says_so(client):

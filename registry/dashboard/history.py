@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from registry import RegistryClient
-from registry.dashboard.filters import name_contains
+from registry.dashboard.filters import name_contains, quote
+from registry.dashboard.links import Target, model_target, version_target
 from registry.dashboard.style import shorten, stage_label
 from registry.entities import Change
 
@@ -134,3 +135,22 @@ def feed_models_caption(text: str, models: FeedModels) -> str | None:
         f"{models.matching} models' names contain “{text}”; this shows the {len(models.names)} "
         f"most recently updated ({shown}). Type more of the name to reach the others."
     )
+
+
+def live_models(client: RegistryClient, names: set[str]) -> set[str]:
+    """Which of ``names`` are registered models now (deleted and renamed ones are not)."""
+    names = {n for n in names if n}
+    if not names:
+        return set()
+    where = "name IN (" + ", ".join(quote(n) for n in sorted(names)) + ")"
+    return {m.name for m in client.search_registered_models(where, max_results=len(names))}
+
+
+def change_target(change: Change, column: str, live: set[str]) -> Target | None:
+    """What a click on ``column`` of a change's row opens: its model from the Model column,
+    else its version when it names one, else its model; nothing for a model that is gone."""
+    if change.model_name not in live:
+        return None
+    if change.version is not None and column != "Model":
+        return version_target(change.model_name, change.version)
+    return model_target(change.model_name)

@@ -14,10 +14,12 @@ MODELS_PAGE_SIZE = "models_page_size"
 MODELS_PAGER = "models_pager"
 MODELS_TABLE = "models_table"
 MODELS_OPEN = "models_open"
+MODELS_ACTIVITY = "models_activity"
 
 # Model page
 MODEL_VERSIONS_PAGER = "model_versions_pager"
 MODEL_VERSIONS_TABLE = "model_versions_table"
+MODEL_REQUESTS_TABLE = "model_requests_table"
 MODEL_VERSION_PICK = "model_version_pick"
 MODEL_METRIC = "model_metric"
 MODEL_ARCHIVE_EXISTING = "model_archive_existing"
@@ -70,6 +72,7 @@ COMPARE_ALL_PARAMS = "compare_all_params"
 COMPARE_ADD = "compare_add"
 COMPARE_REMOVE = "compare_remove"  # + _<model>_<version>
 COMPARE_CHART = "compare_chart"
+COMPARE_OVERVIEW = "compare_overview"
 
 # History page
 HISTORY_MODEL = "history_model"
@@ -78,6 +81,7 @@ HISTORY_EVENTS = "history_events"
 HISTORY_FROM = "history_from"
 HISTORY_TO = "history_to"
 HISTORY_OFFSET = "history_offset"
+HISTORY_TABLE = "history_table"
 HISTORY_AT_MODEL = "history_at_model"
 HISTORY_AT_STAGE = "history_at_stage"
 HISTORY_AT_TIME = "history_at_time"

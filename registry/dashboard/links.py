@@ -1,13 +1,20 @@
-"""The page list and deep links.
+"""The page list, deep links and tables whose names open what they name.
 
 A link carries the page and what it shows in ``st.query_params``: ``?page=model&model=churn
 &version=7`` opens version 7 of churn on the Model page, from the root URL or any page's URL.
+
+Streamlit's LinkColumn opens every link in a new browser tab (``window.open(url, "_blank")``
+in 1.67), so a table names its targets instead: clicking a cell selects it, and the rerun
+switches to the page the cell names, in the same tab (Back returns in one press).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from registry.dashboard.keys import LINKS_FOLLOWED
@@ -26,6 +33,7 @@ PAGES = {
     "admin": ("pages/admin.py", "Roles", ":material/admin_panel_settings:"),
 }
 LINK_PARAMS = ("model", "version", "versions")
+HOME = "models"
 
 
 # Process-wide, like Streamlit's own switch: until some session has run app.py (and so
@@ -72,6 +80,8 @@ def follow_deep_link(pages: dict[str, st.Page], current: st.Page) -> None:
 def mark_page(slug: str, **params: object) -> None:
     """Make the URL name this page and what it shows (None drops a parameter)."""
     wanted = {"page": slug, **{k: str(v) for k, v in params.items() if v is not None}}
+    if slug == HOME and "page" not in st.query_params:
+        del wanted["page"]  # the root URL is the home page: no second history entry for it
     for key in LINK_PARAMS:
         if key not in wanted and key in st.query_params:
             del st.query_params[key]
@@ -135,3 +145,50 @@ def model_not_found(name: str) -> None:
         icon=":material/search_off:",
     )
     back_to_models()
+
+
+@dataclass(frozen=True)
+class Target:
+    """A page and the query parameters that make it show one thing."""
+
+    slug: str
+    params: dict[str, str]
+
+
+def model_target(name: str, version: int | None = None) -> Target:
+    return Target("model", link_params("model", name, version))
+
+
+def version_target(name: str, version: int) -> Target:
+    return Target("version", link_params("version", name, version))
+
+
+def follow(target: Target) -> None:
+    """Go to ``target`` (stops this run)."""
+    st.switch_page(page_file(target.slug), query_params=target.params)
+
+
+def table_of_links(
+    frame: pd.DataFrame,
+    key: str,
+    target_of: Callable[[int, str], Target | None],
+    *,
+    names: tuple[str, ...] = (),
+    rows: bool = False,
+    **options,
+):
+    """``st.dataframe`` where clicking a cell opens ``target_of(row, column)`` (when it is not
+    None); the ``names`` columns are drawn as links, and ``rows`` keeps the row checkboxes
+    as well. Returns the selection event."""
+    modes = ["single-cell", "single-row"] if rows else "single-cell"
+    options = {"hide_index": True, "width": "stretch", **options}
+    data = frame.style.set_properties(subset=list(names), color=LINK_COLOR) if names else frame
+    event = st.dataframe(data, key=key, on_select="rerun", selection_mode=modes, **options)
+    for row, column in event.selection.cells:
+        target = target_of(row, column) if row < len(frame) else None
+        if target is not None:
+            follow(target)
+    return event
+
+
+LINK_COLOR = "#2563eb"  # the theme's primary colour (.streamlit/config.toml)

@@ -12,6 +12,7 @@ from registry import RegistryClient, RegistryError
 from registry.client import roles
 from registry.dashboard.feedback import flash
 from registry.dashboard.filters import versions_of
+from registry.dashboard.links import Target, model_target, version_target
 from registry.dashboard.session import acting
 from registry.dashboard.style import format_time
 from registry.validation.records import ProductionGate
@@ -19,6 +20,7 @@ from registry.validation.records import ProductionGate
 INBOX_FLASH = "inbox_flash"
 INBOX_ERROR = "inbox_error"
 INBOX_PICK = "inbox_pick"
+INBOX_TABLE = "inbox_table"
 INBOX_DECISION_COMMENT = "inbox_decision_comment"
 INBOX_APPROVE = "inbox_approve"
 INBOX_REJECT = "inbox_reject"
@@ -70,6 +72,16 @@ def requests_frame(client: RegistryClient, requests: list) -> pd.DataFrame:
         ],
         columns=REQUEST_COLUMNS,
     )
+
+
+def request_target(request, column: str) -> Target | None:
+    """What a click on a request's row opens: its model from the Model column, its version
+    from the Version column (other cells pick the request to decide on)."""
+    if column == "Model":
+        return model_target(request.model_name)
+    if column == "Version":
+        return version_target(request.model_name, request.version)
+    return None
 
 
 def production_gate(client: RegistryClient, request) -> ProductionGate | None:

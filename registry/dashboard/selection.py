@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from registry.entities import RegisteredModel
+
+
+def newest_version(model: RegisteredModel) -> int | None:
+    """The model's newest version: the one a link without ``version`` shows."""
+    return max((v.version for v in model.latest_versions), default=None)
+
 
 def adopt(pick_key: str, seen_key: str, value: object) -> None:
     """Make ``value`` the pick when it is new since the last run (edge-triggered), so that a

@@ -50,9 +50,24 @@ def height_for(rows: int, most: int = 25) -> int:
     return ROW_HEIGHT * (min(max(rows, 1), most) + 1) + 3
 
 
-def _newest(model: RegisteredModel, stage: str | None = None) -> list[str]:
+def _newest_number(model: RegisteredModel, stage: str | None = None) -> int | None:
     numbers = [v.version for v in model.latest_versions if stage in (None, v.current_stage)]
-    return [f"v{max(numbers)}"] if numbers else []
+    return max(numbers, default=None)
+
+
+def _newest(model: RegisteredModel, stage: str | None = None) -> list[str]:
+    number = _newest_number(model, stage)
+    return [] if number is None else [f"v{number}"]
+
+
+VERSION_COLUMNS = {"Latest": None, "Production": "Production", "Staging": "Staging"}
+
+
+def version_in(model: RegisteredModel, column: str) -> int | None:
+    """The version a cell of models_frame's table names (Latest, Production, Staging)."""
+    if column not in VERSION_COLUMNS:
+        return None
+    return _newest_number(model, VERSION_COLUMNS[column])
 
 
 def models_frame(models: Iterable[RegisteredModel]) -> pd.DataFrame:
@@ -76,7 +91,7 @@ def models_frame(models: Iterable[RegisteredModel]) -> pd.DataFrame:
 MODELS_ORDER = ["Model", "Latest", "Production", "Staging", "Aliases", "Tags", "Updated (UTC)",
                 "Description"]  # fmt: skip
 MODELS_COLUMNS = {
-    "Model": st.column_config.TextColumn(width="medium"),
+    "Model": st.column_config.TextColumn(width="medium", help="Click a model to open it"),
     "Latest": st.column_config.TextColumn(width="small"),
     "Aliases": st.column_config.ListColumn(),
     "Tags": st.column_config.ListColumn(),

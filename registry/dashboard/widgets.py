@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from registry import RegistryClient
+from registry.dashboard import history, links, tables
 from registry.dashboard.filters import name_contains
 from registry.dashboard.paging import Pager
+from registry.entities import Change
 
 PICKER_OPTIONS = 100
 
@@ -90,3 +92,16 @@ def production_requirement(gate) -> None:
     if gate.required:
         icon = ":material/check_circle:" if gate.satisfied else ":material/gavel:"
         st.caption(f"{icon} {gate.explain()}")
+
+
+def history_table(client: RegistryClient, changes: list[Change], key: str, **options) -> None:
+    """The change log as a table; a click on a row's model or version opens it."""
+    live = history.live_models(client, {c.model_name for c in changes})
+    links.table_of_links(
+        tables.history_frame(changes),
+        key,
+        lambda row, column: history.change_target(changes[row], column, live),
+        names=("Model", "Version"),
+        column_config=tables.HISTORY_COLUMNS,
+        **options,
+    )
