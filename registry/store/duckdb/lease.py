@@ -12,12 +12,18 @@ The file holds webhook secrets and token hashes, so a home the lease creates is 
 its owner only (0700) and so is a new ``registry.duckdb`` (0600); a folder that already exists
 keeps its mode. DuckDB writes its short-lived ``.wal`` with the process umask: the private home
 is what keeps it from other users.
+
+A home this process cannot write (a read-only mount, a folder or file without write
+permission) is opened read-only: reads work, and a write raises RegistryError saying why it
+is impossible. A full disk is a RegistryError saying so, not DuckDB's raw IOException.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import errno
+import getpass
 import os
 import random
 import re
@@ -31,7 +37,8 @@ from typing import ClassVar
 
 import duckdb
 
-from registry.errors import RegistryBusyError
+from registry.errors import RegistryBusyError, RegistryError
+from registry.store.duckdb.migrations import MIGRATIONS, current_version
 
 IDLE_RELEASE = 0.25
 MAX_HOLD = 2.0
@@ -39,6 +46,8 @@ COURTESY_PAUSE = 0.08
 _BACKOFF_START = 0.004
 _BACKOFF_MAX = 0.05
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+_READ_ONLY_MODE = "attached in read-only mode"
+_DISK_FULL = os.strerror(errno.ENOSPC)  # "No space left on device"
 
 
 def describe_holder(message: str) -> str | None:
@@ -85,6 +94,7 @@ class Lease:
         self._pause_until = 0.0
         self._reaper: threading.Thread | None = None
         self.opens = 0
+        self.read_only: str | None = None  # why the open file is read-only here (None: it is not)
 
     @classmethod
     def for_path(cls, path: Path, on_open=None, **options) -> Lease:
@@ -103,22 +113,27 @@ class Lease:
 
     @contextlib.contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor on the open connection; opens the file first if needed."""
-        with self._state:
-            if self._con is None:
-                self._con = self._open()
-            self._users += 1
-            cursor = self._con.cursor()
-        try:
-            yield cursor
-        finally:
-            cursor.close()
-            self._leave()
+        """A cursor on the open connection; opens the file first if needed. Raises
+        RegistryError for a write to a read-only registry or a full disk."""
+        with self._plain_errors():
+            with self._state:
+                if self._con is None:
+                    self._con = self._open()
+                self._users += 1
+                cursor = self._con.cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+                self._leave()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor inside BEGIN ... COMMIT (ROLLBACK on any exception); one writer at a time."""
+        """A cursor inside BEGIN ... COMMIT (ROLLBACK on any exception); one writer at a time.
+        Raises RegistryError at once when the registry is read-only here."""
         with self._write, self.cursor() as cur:
+            if self.read_only:
+                raise RegistryError(_read_only_message(self.path, self.read_only))
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur
@@ -130,7 +145,7 @@ class Lease:
     @contextlib.contextmanager
     def hold(self) -> Iterator[None]:
         """Keep the file open for the whole block (bulk work), however long it takes."""
-        with self._state:
+        with self._plain_errors(), self._state:
             if self._con is None:
                 self._con = self._open()
             self._users += 1
@@ -163,7 +178,9 @@ class Lease:
             time.sleep(pause)
         con = self._connect_with_retry()
         try:
-            if self._on_open is not None:
+            if self._on_open is not None and self.read_only:
+                _refuse_outdated_schema(con, self.path, self.read_only)
+            elif self._on_open is not None:
                 self._on_open(con)
         except BaseException:
             con.close()
@@ -175,13 +192,19 @@ class Lease:
 
     def _connect_with_retry(self) -> duckdb.DuckDBPyConnection:
         _make_private_dirs(self.path.parent)
+        self.read_only = _why_read_only(self.path)
+        if self.read_only and not self.path.exists():
+            raise RegistryError(
+                f"Registry home {self.path.parent} holds no {self.path.name}, and it cannot be "
+                f"created: {self.read_only}"
+            )
         if not self.path.exists():
             _create_private_database(self.path)
         deadline = time.monotonic() + self.busy_timeout
         delay = _BACKOFF_START
         while True:
             try:
-                return duckdb.connect(str(self.path))
+                return duckdb.connect(str(self.path), read_only=self.read_only is not None)
             except duckdb.IOException as error:
                 if "Conflicting lock" not in str(error):
                     raise
@@ -220,17 +243,90 @@ class Lease:
             self._con.close()
             self._con = None
 
+    @contextlib.contextmanager
+    def _plain_errors(self) -> Iterator[None]:
+        """DuckDB's and the OS's errors for a read-only registry or a full disk, as
+        RegistryError saying so; any other error as it is."""
+        try:
+            yield
+        except (duckdb.Error, OSError) as error:
+            text = str(error)
+            if _DISK_FULL in text or getattr(error, "errno", None) == errno.ENOSPC:
+                raise RegistryError(
+                    f"Registry {self.path} could not be written: the disk is full ({_DISK_FULL})."
+                    f" Free some space on the disk of {self.path.parent} and try again; the "
+                    "change was not saved."
+                ) from None
+            if _READ_ONLY_MODE in text:
+                reason = self.read_only or "it is open read-only"
+                raise RegistryError(_read_only_message(self.path, reason)) from None
+            raise
+
 
 def _make_private_dirs(folder: Path) -> None:
     """Create ``folder`` and its missing parents, each new one for its owner only (0700);
-    folders that exist keep their modes."""
+    folders that exist keep their modes. Raises RegistryError when one cannot be created."""
     missing = []
     while not folder.exists() and folder != folder.parent:
         missing.append(folder)
         folder = folder.parent
     for new in reversed(missing):
-        with contextlib.suppress(FileExistsError):
+        try:
             new.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+        except OSError as error:
+            if error.errno == errno.ENOSPC:
+                raise
+            raise RegistryError(
+                f"Registry home {missing[0]} cannot be created: {error.strerror} ({new})"
+            ) from None
+
+
+def _why_read_only(path: Path) -> str | None:
+    """Why this process cannot write the registry file ``path`` (None: it can)."""
+    folder = path.parent
+    if os.statvfs(folder).f_flag & os.ST_RDONLY:
+        return f"{folder} is on a read-only file system"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"user {_user()} may not write to the folder {folder}"
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"user {_user()} may not write {path}"
+    return None
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid {os.geteuid()}"
+
+
+def _read_only_message(path: Path, reason: str) -> str:
+    return (
+        f"Registry {path} is read-only here ({reason}): reading works, but this change cannot "
+        "be saved. Make the change where the registry home is writable, or through a registry "
+        "server."
+    )
+
+
+def _refuse_outdated_schema(con: duckdb.DuckDBPyConnection, path: Path, reason: str) -> None:
+    """A read-only file cannot be migrated: refuse one whose schema is not this release's."""
+    try:
+        found = current_version(con)
+    except duckdb.CatalogException:
+        found = 0
+    known = MIGRATIONS[-1].version
+    if found < known:
+        raise RegistryError(
+            f"Registry {path} has schema {found}, older than this release's {known}, and is "
+            f"read-only here ({reason}): open it once where it is writable to upgrade it"
+        )
+    if found > known:
+        raise RegistryError(
+            f"This registry was written by a newer release (schema {found}; this release "
+            f"knows up to {known}). Upgrade the registry package to use it."
+        )
 
 
 def _create_private_database(path: Path) -> None:
