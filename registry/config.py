@@ -23,6 +23,9 @@ DEFAULT_BUSY_TIMEOUT = 15.0
 _acting_user: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "acting_user", default=None
 )
+_roles_required: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "roles_required", default=False
+)
 
 
 def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
@@ -50,13 +53,22 @@ def current_user() -> str:
         return "unknown"
 
 
+def roles_required() -> bool:
+    """Whether users without a role are viewers even while no role is granted (a dashboard
+    with sign-in sets this: signed-in people must not all be admins by default)."""
+    return _roles_required.get()
+
+
 @contextlib.contextmanager
-def acting_as(user: str | None) -> Iterator[None]:
-    """Attribute the writes inside the block to ``user`` (None keeps the default)."""
+def acting_as(user: str | None, *, require_roles: bool = False) -> Iterator[None]:
+    """Attribute the writes inside the block to ``user`` (None keeps the default). With
+    ``require_roles``, a user without a role is a viewer even if no role was ever granted."""
     token = _acting_user.set(user)
+    required = _roles_required.set(require_roles)
     try:
         yield
     finally:
+        _roles_required.reset(required)
         _acting_user.reset(token)
 
 

@@ -325,6 +325,8 @@ def test_model_description_and_tags(client):
 
 
 def test_writes_are_attributed_to_the_signed_in_user(client):
+    client.set_role("tester", "admin")
+    client.set_role("reviewer@example.com", "reviewer")  # signed-in people need a role
     at = AppTest.from_file(APP, default_timeout=30)
     at.user = {"is_logged_in": True, "email": "reviewer@example.com", "name": "Rae"}
     at.query_params.update(page="model", model="churn", version="3")

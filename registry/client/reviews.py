@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from registry import arguments as check
+from registry import config
 from registry.client.roles import check_role, require
 from registry.entities import Comment, TransitionRequest
 from registry.errors import InvalidArgumentError, PermissionDeniedError
@@ -39,16 +40,20 @@ class WorkflowClient:
 
     def get_role(self, user: str | None = None) -> str:
         """The role of ``user`` (default: the acting user)."""
+        return self._role_of(user or self._actor()) or "admin"
+
+    def _role_of(self, user: str) -> str | None:
+        """The user's role; None while no role is granted, so everyone may do everything
+        (unless the caller requires roles: a dashboard with sign-in does)."""
         roles = self.get_roles()
-        if not roles:
-            return "admin"
-        return roles.get(user or self._actor(), "viewer")
+        if not roles and not config.roles_required():
+            return None
+        return roles.get(user, "viewer")
 
     def _require(self, needed: str, action: str) -> str:
         """The acting user, once checked to hold ``needed``; raises PermissionDeniedError."""
         user = self._actor()
-        roles = self.get_roles()
-        require(user, roles.get(user, "viewer") if roles else None, needed, action)
+        require(user, self._role_of(user), needed, action)
         return user
 
     def set_role(self, user: str, role: str | None) -> None:

@@ -79,7 +79,8 @@ def signed_in_user() -> str | None:
 
 def acting_user(the_client: RegistryClient) -> str:
     """Who this session's writes are recorded as."""
-    with acting_as(signed_in_user()):
+    person = signed_in_user()
+    with acting_as(person, require_roles=person is not None):
         return the_client.get_acting_user()
 
 
@@ -127,7 +128,8 @@ def _sign_in_form(uri: str) -> None:
 def acting() -> Iterator[RegistryClient]:
     """Attribute the writes in the block to the signed-in user, keeping the registry file
     open: for a widget callback, whose script run follows at once and releases it."""
-    with acting_as(signed_in_user()):
+    person = signed_in_user()
+    with acting_as(person, require_roles=person is not None):
         yield client()
 
 
@@ -136,8 +138,11 @@ def script_run() -> Iterator[RegistryClient]:
     """Wrap a script run (or a dialog's own rerun): act as the signed-in user, and release
     the registry file at the end whatever happens."""
     the_client = client()
+    person = signed_in_user()
     try:
-        with acting_as(signed_in_user()):
+        # Signed-in people have the roles granted to them: with none granted yet they are
+        # viewers, not the admins a laptop's single user is.
+        with acting_as(person, require_roles=person is not None):
             yield the_client
     finally:
         the_client.release()

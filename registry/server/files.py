@@ -45,7 +45,7 @@ def build_router(store, tokens) -> APIRouter:
         """Store the request body as the model file ``sha``; refused unless it hashes to it."""
         user = tokens.user_of(request)
         client = RegistryClient(store=store, user=user)
-        require(user, _role(client, user), "editor", "uploading a model file")
+        require(user, client.get_role(user), "editor", "uploading a model file")
         target = store.blobs.path(sha)  # checks the form of sha
         if store.blobs.exists(sha):
             return Response(status_code=200)
@@ -54,11 +54,6 @@ def build_router(store, tokens) -> APIRouter:
         return Response(status_code=201)
 
     return router
-
-
-def _role(client: RegistryClient, user: str) -> str | None:
-    roles = client.get_roles()
-    return roles.get(user, "viewer") if roles else None
 
 
 async def _receive(request: Request, target: Path, sha: str) -> None:
