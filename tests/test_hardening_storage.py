@@ -8,6 +8,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from registry import RegistryClient, RegistryError
@@ -68,14 +69,18 @@ def test_a_read_only_mount_serves_reads_and_refuses_writes_saying_why(read_only_
     assert client.get_registered_model("churn").tags == {"team": "growth"}
 
 
-def test_a_home_without_write_permission_is_opened_read_only(tmp_path, monkeypatch):
-    # Root may write anywhere, so the permission is taken away where the lease asks for it.
-    home = tmp_path / "home"
-    _seed(home)
+def _take_write_permission(monkeypatch) -> None:
+    """Root may write anywhere, so the permission is taken away where the lease asks for it."""
     real_access = os.access
     monkeypatch.setattr(
         lease.os, "access", lambda path, mode: not mode & os.W_OK and real_access(path, mode)
     )
+
+
+def test_a_home_without_write_permission_is_opened_read_only(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    _seed(home)
+    _take_write_permission(monkeypatch)
     client = RegistryClient(home, user="ana")
     assert client.get_registered_model("churn").tags == {"team": "growth"}
     with pytest.raises(RegistryError, match=f"may not write to the folder {home}"):
@@ -123,3 +128,14 @@ def test_a_new_registry_on_a_full_disk_is_a_registry_error(small_disk):
     (small_disk / "filler").write_bytes(b"\0" * (1024 * 1024 - 8192))
     with pytest.raises(RegistryError, match="the disk is full"):
         RegistryClient(small_disk / "home", user="ana").create_registered_model("churn")
+
+
+def test_a_read_only_registry_that_needs_migrating_says_so(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    _seed(home)
+    with duckdb.connect(str(home / "registry.duckdb")) as con:  # as an older release left it
+        con.execute("DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM "
+                    "schema_migrations)")  # fmt: skip
+    _take_write_permission(monkeypatch)
+    with pytest.raises(RegistryError, match=r"older than this release's .* open it once where"):
+        RegistryClient(home, user="ana").get_registered_model("churn")
