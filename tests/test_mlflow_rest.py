@@ -369,6 +369,22 @@ def test_a_model_file_changed_on_disk_is_not_handed_to_mlflow(
         mlflow.pyfunc.load_model("models:/tampered/1")
 
 
+def test_a_version_copied_with_mlflows_client_loads_like_its_source(
+    as_mlflow_user, as_registry_user, data, mlflow_loads
+):
+    import mlflow
+
+    X, y = data
+    as_registry_user("ada")
+    fitted = LogisticRegression(C=2.0).fit(X, y)
+    log_and_register(fitted, X, "copied-from")
+    client = as_mlflow_user("ada")
+    copy = client.copy_model_version("models:/copied-from/1", "copied-to")
+    assert (copy.name, copy.version, copy.source) == ("copied-to", "1", "models:/copied-from/1")
+    loaded = mlflow.pyfunc.load_model("models:/copied-to/1")
+    assert list(loaded.predict(X)) == list(fitted.predict(X))
+
+
 def test_a_version_without_a_model_file_here_downloads_from_its_source(as_mlflow_user):
     client = as_mlflow_user("ada")
     client.create_registered_model("elsewhere")
