@@ -48,6 +48,15 @@ def _writers(server: ServerProcess, token: str, count: int, each: int) -> list[s
     ]
 
 
+def _wait_for_versions(client: RegistryClient, at_least: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if client.count_model_versions("name = 'shared'") >= at_least:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {at_least} versions written in {timeout} s")
+
+
 def test_eight_processes_registering_through_one_server_lose_nothing(tmp_path):
     home = tmp_path / "home"
     token = create_token(home, "ada")
@@ -75,7 +84,7 @@ def test_a_server_killed_mid_write_keeps_every_acknowledged_write(tmp_path):
     server = ServerProcess(home, tmp_path / "server.log").start()
     RegistryClient(server.url, token=token).create_registered_model("shared")
     writers = _writers(server, token, count=3, each=400)
-    time.sleep(2.0)  # writes are under way
+    _wait_for_versions(RegistryClient(server.url, token=token), at_least=30)  # under way
     server.kill()
     acknowledged = []
     for writer in writers:
