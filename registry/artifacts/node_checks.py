@@ -1,5 +1,5 @@
-"""Checks on the node arrays of tree models and the arrays of support vector machines before
-anyone predicts with them.
+"""Checks on the node arrays of tree models and the arrays of support vector machines,
+neighbour models and k-means before anyone predicts with them.
 
 skops leaves ``sklearn.tree._tree.Tree``, HistGradientBoosting's ``TreePredictor`` and the
 neighbour trees untrusted on purpose: scikit-learn follows their indices without bounds
@@ -7,6 +7,9 @@ checks, so a crafted file could crash the process or read memory it should not. 
 trusts these types (everyday models need them) only after these checks pass. skops trusts
 SVC, NuSVC, SVR, NuSVR and OneClassSVM, yet libsvm walks their support vectors by the counts
 in ``_n_support`` and the lengths of the other arrays, unchecked; those are checked here too.
+It also trusts the neighbour estimators and KMeans/MiniBatchKMeans, whose Cython distance
+code walks ``_fit_X`` and ``cluster_centers_`` by the width of the query (checked against
+``n_features_in_`` only), so their arrays must agree with ``n_features_in_`` and each other.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ def check_node_arrays(sha: str, model: Any) -> None:
     scikit-learn trusts these arrays when predicting; a file crafted with bad indices would
     crash the process or leak memory instead of raising.
     """
+    from sklearn.cluster._kmeans import _BaseKMeans
     from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
     from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
     from sklearn.neighbors import BallTree, KDTree
+    from sklearn.neighbors._base import NeighborsBase
     from sklearn.svm._base import BaseLibSVM
     from sklearn.tree._tree import Tree
 
@@ -47,6 +52,10 @@ def check_node_arrays(sha: str, model: Any) -> None:
             problem = "trees of another width than its own" if widths else None
         elif isinstance(obj, BaseLibSVM):
             problem = _libsvm_problem(obj)
+        elif isinstance(obj, NeighborsBase):
+            problem = _neighbors_problem(obj)
+        elif isinstance(obj, _BaseKMeans):
+            problem = _kmeans_problem(obj)
         else:
             continue
         if problem:
@@ -250,4 +259,79 @@ def _libsvm_vectors_problem(svm: Any, n: int, classes: int, width: int) -> str |
         return f"support vectors of shape {vectors.shape} where {(n, width)} is expected"
     if coef.shape != (classes - 1, n):
         return f"dual coefficients of shape {coef.shape} where {(classes - 1, n)} is expected"
+    return None
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _neighbors_problem(model: Any) -> str | None:
+    """What in a fitted neighbours model would make scikit-learn read past its samples or
+    targets (None: nothing): brute-force search reads ``_fit_X`` rows by the query's width."""
+    from scipy import sparse
+    from sklearn.neighbors import BallTree, KDTree
+
+    if "_fit_X" not in vars(model):
+        return None  # not fitted: predicting raises NotFittedError
+    samples, n = model._fit_X, getattr(model, "n_samples_fit_", None)
+    width = getattr(model, "n_features_in_", None)
+    if not (_whole(n) and _whole(width)):
+        return "no whole number of samples or features"
+    if sparse.issparse(samples):
+        if samples.format != "csr":
+            return "sparse samples that are not a CSR matrix"
+        try:
+            samples.check_format(full_check=True)
+        except ValueError:
+            return "a malformed sparse sample matrix"
+    elif not (isinstance(samples, np.ndarray) and samples.ndim == 2):
+        return "samples that are not a 2-D array"
+    if samples.shape != (n, width):
+        return f"samples of shape {samples.shape} where {(n, width)} is expected"
+    method, tree = getattr(model, "_fit_method", None), getattr(model, "_tree", None)
+    if method not in ("brute", "kd_tree", "ball_tree"):
+        return f"an unknown search method {method!r}"
+    if method != "brute" and not (
+        isinstance(tree, (KDTree, BallTree)) and np.asarray(tree.data).shape == samples.shape
+    ):
+        return "a neighbour tree that does not hold its samples"
+    return _neighbor_targets_problem(model, n)
+
+
+def _neighbor_targets_problem(model: Any, n: int) -> str | None:
+    """One target per sample; a classifier's are class indices (one column per output)."""
+    targets = vars(model).get("_y")
+    if targets is None:
+        return None  # NearestNeighbors, LocalOutlierFactor, the transformers: no targets
+    if not (isinstance(targets, np.ndarray) and targets.ndim in (1, 2) and len(targets) == n):
+        return f"targets that are not one per each of its {n} samples"
+    if not hasattr(model, "classes_"):
+        return None
+    columns = targets.reshape(n, -1)
+    classes = [model.classes_] if targets.ndim == 1 else list(model.classes_)
+    if not np.issubdtype(targets.dtype, np.integer) or columns.shape[1] != len(classes):
+        return "targets that are not class indices"
+    if n and any(
+        not 0 <= columns[:, i].min() <= columns[:, i].max() < len(c) for i, c in enumerate(classes)
+    ):
+        return "class indices outside its classes"
+    return None
+
+
+def _kmeans_problem(model: Any) -> str | None:
+    """Cluster centres must be (k >= 1, n_features_in_) and the thread count at least 1 (a
+    negative one makes OpenMP abort the process)."""
+    if "cluster_centers_" not in vars(model):
+        return None
+    centers, width = model.cluster_centers_, getattr(model, "n_features_in_", None)
+    if not _whole(width):
+        return "no whole number of features"
+    if not (isinstance(centers, np.ndarray) and centers.ndim == 2 and len(centers)):
+        return "cluster centres that are not a non-empty 2-D array"
+    if centers.shape[1] != width:
+        return f"cluster centres of shape {centers.shape} for {width} features"
+    threads = getattr(model, "_n_threads", 1)
+    if not (_whole(threads) and threads >= 1):
+        return f"a thread count of {threads!r}"
     return None
