@@ -165,3 +165,40 @@ def check_max_results(max_results: object, limit: int, what: str) -> int:
             f"Invalid max_results {max_results} for {what}: it must be at most {limit}"
         )
     return max_results
+
+
+MAX_SOURCE = 2000
+SOURCE_SCHEMES = (
+    "runs", "models", "s3", "gs", "wasbs", "abfss", "hdfs", "dbfs", "file", "mlflow-artifacts",
+    "http", "https",
+)  # fmt: skip
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+def model_source(value: object) -> str | None:
+    """Where a version's model came from: a ``runs:/`` or ``models:/`` URI, an object-store
+    or file URI (``s3://``, ``gs://``, ``wasbs://``, ``abfss://``, ``hdfs://``, ``dbfs:/``,
+    ``file://``, ``mlflow-artifacts:/``, ``http(s)://``) or a local path. Refused: control
+    characters, credentials written into the URI, and other schemes."""
+    if value is None:
+        return None
+    text = _text(value, "Model source", MAX_SOURCE)
+    if _CONTROL.search(text):
+        raise InvalidArgumentError(f"Model source {text[:80]!r} contains control characters")
+    scheme = _SCHEME.match(text)
+    if scheme is None or len(scheme.group(1)) == 1:  # a path (or a Windows drive letter)
+        return text
+    name = scheme.group(1).lower()
+    if name not in SOURCE_SCHEMES:
+        raise InvalidArgumentError(
+            f"Unsupported model source {text[:80]!r}: expected a runs:/ or models:/ URI, a local "
+            f"path, or one of {', '.join(s + ':' for s in SOURCE_SCHEMES[2:])}"
+        )
+    authority = text[scheme.end() :].lstrip("/").split("/", 1)[0]
+    # user:secret@host is a credential; container@account (Azure) is an address
+    if ":" in authority.rpartition("@")[0] and name not in ("runs", "models"):
+        raise InvalidArgumentError(
+            f"Model source {name}://...@... carries credentials: register the location "
+            "without them (the registry keeps sources in its history for everyone to read)"
+        )
+    return text

@@ -10,9 +10,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from registry import arguments as check
 from registry.client import RegistryClient
 from registry.client.datasets import describe
-from registry.client.model_uris import parse_runs_uri
+from registry.client.model_uris import parse_runs_uri, resolve_version
 from registry.client.runs import DEFAULT_EXPERIMENT
 from registry.config import resolve_home, server_uri
 from registry.entities import Metric, ModelVersion, RegisteredModel, Run
@@ -222,16 +223,25 @@ def _all_pages(search, page_size: int, limit: int | None, filter_string, order_b
 def register_model(
     model_uri: str, name: str, tags: dict[str, Any] | None = None, **_mlflow_only: Any
 ) -> ModelVersion:
-    """Register the model at ``runs:/<run_id>/<path>`` as the next version of ``name``,
-    creating the registered model if needed."""
-    run_id, path = parse_runs_uri(model_uri)
+    """Register the model at ``model_uri`` as the next version of ``name``, creating the
+    registered model if needed. ``runs:/<run_id>/<path>`` must name a model logged here
+    (its file loads through the registry); ``models:/...`` a version that exists (the new
+    one loads the same file); any other source MLflow takes (``s3://...``, a local path, ...)
+    is recorded as it is, with no file here to load."""
     the_client = client()
-    the_client.get_logged_model(run_id, path)
+    source, run_id = check.model_source(model_uri), None
+    if source is None:
+        raise InvalidArgumentError("register_model needs a model URI")
+    if source.startswith("runs:/"):
+        run_id, path = parse_runs_uri(source)
+        the_client.get_logged_model(run_id, path)
+        source = f"runs:/{run_id}/{path}"
+    elif source.startswith("models:/"):
+        original = resolve_version(the_client, source)
+        source, run_id = f"models:/{original.name}/{original.version}", original.run_id
     with contextlib.suppress(AlreadyExistsError):
         the_client.create_registered_model(name)
-    return the_client.create_model_version(
-        name, source=f"runs:/{run_id}/{path}", run_id=run_id, tags=tags
-    )
+    return the_client.create_model_version(name, source=source, run_id=run_id, tags=tags)
 
 
 def _source() -> dict[str, Any]:

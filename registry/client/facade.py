@@ -202,7 +202,7 @@ class RegistryClient(
         """Add the next version of ``name``; its number is never reused, even after deletion."""
         return self._store.create_model_version(
             check.model_name(name),
-            source=source,
+            source=check.model_source(source),
             run_id=run_id,
             tags=check.tags(tags),
             run_link=run_link,
@@ -374,6 +374,7 @@ def _version_spec(item: dict[str, Any]) -> dict[str, Any]:
         raise InvalidArgumentError(f"Unknown version field(s): {', '.join(sorted(unknown))}")
     return {
         **item,
+        "source": check.model_source(item.get("source")),
         "tags": check.tags(item.get("tags")),
         "description": check.description(item.get("description")),
     }
