@@ -140,7 +140,9 @@ class BlobStore:
         try:
             fd = os.open(path, flags)
         except FileNotFoundError:
-            raise NotFoundError(f"model file {sha} not found at {path}; re-log the model") from None
+            raise NotFoundError(
+                f"model file {sha} not found in the artifact store; re-log the model"
+            ) from None
         with os.fdopen(fd, "rb") as f:
             data = f.read()
             # Taken after reading, so a write during the read shows up as a new fingerprint.
@@ -150,8 +152,9 @@ class BlobStore:
             if found != sha:
                 _remember(path, None)
                 raise IntegrityError(
-                    f"model file {path} was modified after it was stored: expected sha256 {sha}, "
-                    f"found {found}; restore it or re-log the model"
+                    f"model file {sha} was modified after it was stored: it hashes to {found} "
+                    f"(artifacts/blobs/{sha[:2]}/{sha} under the registry home); restore it or "
+                    "re-log the model"
                 )
             _remember(path, fingerprint)
         return data
