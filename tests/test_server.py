@@ -205,6 +205,8 @@ def test_tokens_are_managed_through_the_server_by_admins_only(as_user, server):
         ci.list_tokens()
     admin.revoke_token(token.id)
     assert not next(t for t in admin.list_tokens() if t.id == token.id).active
+    with pytest.raises(AuthenticationError, match="unknown or revoked"):
+        ci.get_registered_model("anything")
     assert all(secret not in repr(t) for t in admin.list_tokens())
 
 

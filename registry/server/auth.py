@@ -3,8 +3,9 @@
 A request never names its own actor, with one exception an admin grants: a dashboard's
 *delegate* token may name the person signed in to the dashboard in ``X-Registry-Acting-For``,
 and the server then acts as that person, with that person's role. Tokens are looked up by
-their sha256 (the only form stored); an answer is kept for a few seconds, so a revoked
-token stops working within ``CACHE_SECONDS``.
+their sha256 (the only form stored); an answer is kept for a few seconds: a token revoked
+through this server stops working at once, one revoked on the folder within
+``CACHE_SECONDS``.
 """
 
 from __future__ import annotations
@@ -59,6 +60,11 @@ class TokenCheck:
             user = check.actor(person)
         request.state.user = user
         return user
+
+    def forget(self) -> None:
+        """Drop every remembered lookup (after a revocation through this server)."""
+        with self._lock:
+            self._cache.clear()
 
     def _lookup(self, token_hash: str) -> AccessToken | None:
         now = time.monotonic()

@@ -56,7 +56,10 @@ def _endpoint(name: str, signature: inspect.Signature, store, tokens):
         user = tokens.user_of(request)
         kwargs = _arguments(name, signature, body)
         client = RegistryClient(store=store, user=user)
-        return wire.dumps({"result": getattr(client, name)(**kwargs)})
+        result = getattr(client, name)(**kwargs)
+        if name == "revoke_token":
+            tokens.forget()  # refused from the next request on, not after the cache's seconds
+        return wire.dumps({"result": result})
 
     async def call(request: Request) -> Response:
         # The body is parsed by wire.decode, not FastAPI; one hop to a worker thread runs
