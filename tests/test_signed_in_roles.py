@@ -16,7 +16,7 @@ def test_with_no_role_granted_a_lone_user_may_do_everything(client):
 def test_a_signed_in_person_is_a_viewer_until_granted_a_role(client):
     with acting_as("ana@example.com", require_roles=True):
         assert client.get_role() == "viewer"
-        with pytest.raises(PermissionDeniedError, match="'ana@example.com' has role 'viewer'"):
+        with pytest.raises(PermissionDeniedError, match=r"'ana@example\.com' has role 'viewer'"):
             client.create_registered_model("not-yet")
         assert client.find_registered_model("not-yet") is None
     client.set_role("tester", "admin")  # granted from a notebook or the CLI
@@ -33,8 +33,7 @@ def test_the_dashboard_session_requires_roles_for_signed_in_people(home, monkeyp
 
     st.cache_resource.clear()
     monkeypatch.setattr(session, "signed_in_user", lambda: "bob@example.com")
-    with session.script_run() as the_client:
-        with pytest.raises(PermissionDeniedError):
-            the_client.create_registered_model("from-the-dashboard")
+    with session.script_run() as the_client, pytest.raises(PermissionDeniedError):
+        the_client.create_registered_model("from-the-dashboard")
     assert RegistryClient(home).find_registered_model("from-the-dashboard") is None
     st.cache_resource.clear()
