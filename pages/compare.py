@@ -34,7 +34,7 @@ def initial_picks() -> list[tuple[str, int]]:
 
 
 def pick_versions() -> list[tuple[str, int]]:
-    picks = st.session_state.setdefault(keys.COMPARE_PICKS, initial_picks())
+    picks = compare.adopt_link(keys.COMPARE_PICKS, initial_picks())
     with st.container(border=True):
         name = widgets.model_picker(
             client, keys.COMPARE_MODEL, current=picks[-1][0] if picks else None
@@ -131,7 +131,7 @@ st.title("Compare versions")
 with feedback.page_guard():
     feedback.stop_if_empty(client)
     picks = pick_versions()
-    links.mark_page("compare", versions=compare.format_picks(picks) or None)
+    links.mark_page("compare", versions=compare.linked(keys.COMPARE_PICKS, picks) or None)
     if len(picks) < 2:
         st.info("Add at least two versions (up to five) to compare them.", icon=":material/info:")
         st.stop()

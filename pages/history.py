@@ -23,17 +23,24 @@ def _millis(day: date | None, end_of_day: bool = False) -> int | None:
 
 def feed_filters() -> dict:
     model_col, user_col, event_col, from_col, to_col = st.columns([2, 2, 3, 1.3, 1.3])
-    model = model_col.text_input("Model", key=keys.HISTORY_MODEL, placeholder="Part of a name")
-    user = user_col.text_input("User", key=keys.HISTORY_USER, placeholder="Who did it")
+    model = model_col.text_input(
+        "Model", key=keys.HISTORY_MODEL, bind="query-params", placeholder="Part of a name"
+    )
+    user = user_col.text_input(
+        "User", key=keys.HISTORY_USER, bind="query-params", placeholder="Who did it"
+    )
     events = event_col.multiselect(
         "Action",
         client.get_history_events(),
         key=keys.HISTORY_EVENTS,
+        bind="query-params",
         format_func=event_label,
         placeholder="Any action",
     )
-    since = from_col.date_input("From (UTC)", value=None, key=keys.HISTORY_FROM)
-    until = to_col.date_input("To (UTC)", value=None, key=keys.HISTORY_TO)
+    since = from_col.date_input(
+        "From (UTC)", value=None, key=keys.HISTORY_FROM, bind="query-params"
+    )
+    until = to_col.date_input("To (UTC)", value=None, key=keys.HISTORY_TO, bind="query-params")
     return {
         "name": model.strip(),
         "actor": user.strip() or None,
@@ -71,7 +78,9 @@ def feed() -> None:
 
 def stage_at_time() -> None:
     st.subheader("What was in a stage at a given time?")
-    name = widgets.model_picker(client, keys.HISTORY_AT_MODEL, current=links.requested_model())
+    name = widgets.model_picker(
+        client, keys.HISTORY_AT_MODEL, current=st.session_state.get(keys.HISTORY_LINKED)
+    )
     stage_col, when_col = st.columns([1, 2])
     stage = stage_col.selectbox(
         "Stage", STAGE_ORDER, key=keys.HISTORY_AT_STAGE, format_func=stage_label
@@ -98,6 +107,11 @@ def stage_at_time() -> None:
 st.title("History")
 with feedback.page_guard():
     feedback.stop_if_empty(client)
-    links.mark_page("history", model=links.requested_model())
+    links.restore_view("history")
+    linked = links.adopt_param("model", keys.HISTORY_MODEL)  # ?model=churn filters the feed
+    if linked and client.find_registered_model(linked) is not None:
+        st.session_state[keys.HISTORY_LINKED] = linked  # the stage question starts on it
+    links.mark_page("history")
     feed()
+    links.remember_view("history", keys.HISTORY_VIEW)
     stage_at_time()

@@ -16,7 +16,6 @@ SEARCH_HELP = (
 
 links.through_app(__file__)
 client = session.client()
-links.mark_page("models")
 
 
 def headline(summary: dict) -> None:
@@ -36,6 +35,7 @@ def search_bar() -> tuple[filters.ModelFilter, str, int]:
     query = st.text_input(
         "Search",
         key=keys.MODELS_QUERY,
+        bind="query-params",
         icon=":material/search:",
         help=SEARCH_HELP,
         placeholder="A name, or a filter: tags.team = 'growth' AND alias = 'champion'",
@@ -47,25 +47,46 @@ def search_bar() -> tuple[filters.ModelFilter, str, int]:
         STAGE_ORDER,
         index=None,
         key=keys.MODELS_STAGE,
+        bind="query-params",
         format_func=stage_label,
         placeholder="Any stage",
     )
     team = team_col.selectbox(
-        "Team", choices["team"], index=None, key=keys.MODELS_TEAM, placeholder="Any team"
+        "Team",
+        choices["team"],
+        index=None,
+        key=keys.MODELS_TEAM,
+        bind="query-params",
+        placeholder="Any team",
     )
     owner = owner_col.selectbox(
-        "Owner", choices["owner"], index=None, key=keys.MODELS_OWNER, placeholder="Anyone"
+        "Owner",
+        choices["owner"],
+        index=None,
+        key=keys.MODELS_OWNER,
+        bind="query-params",
+        placeholder="Anyone",
     )
-    sort = sort_col.selectbox("Sort by", list(SORTS), key=keys.MODELS_SORT)
-    size = size_col.selectbox("Per page", PAGE_SIZES, key=keys.MODELS_PAGE_SIZE)
+    sort = sort_col.selectbox("Sort by", list(SORTS), key=keys.MODELS_SORT, bind="query-params")
+    size = size_col.selectbox(
+        "Per page", PAGE_SIZES, key=keys.MODELS_PAGE_SIZE, bind="query-params"
+    )
     return filters.model_filter(query, stage, {"team": team, "owner": owner}), sort, size
 
 
 def models_table(found: filters.ModelFilter, sort: str, size: int) -> None:
+    def search(token: str | None):
+        return client.search_registered_models(
+            found.text, max_results=size, order_by=SORTS[sort], page_token=token
+        )
+
     pager = paging.pager(keys.MODELS_PAGER, found.text, sort, size)
-    page = client.search_registered_models(
-        found.text, max_results=size, order_by=SORTS[sort], page_token=pager.token
-    )
+    wanted = links.requested_page_number(keys.MODELS_PAGE)
+    paging.follow_link(pager, keys.MODELS_PAGER, wanted, lambda token: search(token).token)
+    page = search(pager.token)
+    number = paging.written(keys.MODELS_PAGER, pager)
+    links.mark_page("models", **{keys.MODELS_PAGE: number})
+    links.remember_view("models", keys.MODELS_VIEW, **{keys.MODELS_PAGE: number})
     total = client.count_registered_models(found.text)
     where = "All models" if found.text is None else f"Models where {found.description}"
     st.caption(f"{where} · {total:,} found")
@@ -106,8 +127,11 @@ st.title("Models")
 with feedback.page_guard():
     feedback.stop_if_empty(client)
     headline(client.get_registry_summary())
+    links.restore_view("models")
     found, sort, size = search_bar()
     if found.error is not None:
+        links.mark_page("models")
+        links.remember_view("models", keys.MODELS_VIEW)
         feedback.show_filter_error(st.session_state.get(keys.MODELS_QUERY, ""), found.error)
     else:
         models_table(found, sort, size)

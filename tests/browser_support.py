@@ -161,7 +161,10 @@ def click_cell(page, row: int, x: int = 40, table: int = 0) -> None:
     """Click a dataframe cell (a canvas): ``row`` 0 is the first under the header, ``x``
     pixels from the table's left edge (the first column starts at 0 without row markers)."""
     box = page.get_by_test_id("stDataFrame").nth(table).bounding_box()
-    page.mouse.click(box["x"] + x, box["y"] + ROW_PX * (row + 1) + ROW_PX // 2)
+    where = (box["x"] + x, box["y"] + ROW_PX * (row + 1) + ROW_PX // 2)
+    page.mouse.move(*where)  # the grid acts on a click only where it saw the pointer
+    page.wait_for_timeout(300)
+    page.mouse.click(*where)
     settle(page)
 
 

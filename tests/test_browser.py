@@ -6,6 +6,8 @@ in browser_support.py.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from browser_support import choose, click_cell, dashboard, expect, settle, shot
 from dashboard_support import populate
@@ -57,12 +59,34 @@ def search_and_open(page, base: str) -> None:
     expect(page.get_by_role("heading", name="churn", exact=True)).to_be_visible()
     expect(page.get_by_text("Showing 1–4 of 4")).to_be_visible()
     shot(page, "2-model")
-    page.go_back()  # one press returns to the list
+    page.go_back()  # one press returns to the list as it was
     settle(page)
     expect(page.get_by_role("heading", name="Models")).to_be_visible()
+    expect(search).to_have_value("churn")
+    expect(
+        page.get_by_text("Models where name contains “churn” (any case) · 1 found")
+    ).to_be_visible()
     shot(page, "2b-back-to-models")
+    shared_link(page, page.url)
     choose(page, "Open a model", "churn")
     expect(page.get_by_role("heading", name="churn", exact=True)).to_be_visible()
+
+
+def shared_link(page, url: str) -> None:
+    """The address of the list, opened by someone else, shows the same list."""
+    assert "models_search=churn" in url
+    other = page.context.browser.new_context(viewport={"width": 1400, "height": 900})
+    other.route(
+        "**/*",
+        lambda r: r.continue_() if r.request.url.startswith(url.split("/?")[0]) else r.abort(),
+    )
+    colleague = other.new_page()
+    colleague.goto(url)
+    settle(colleague)
+    expect(colleague.get_by_role("textbox", name="Search", exact=True)).to_have_value("churn")
+    expect(colleague.get_by_text("· 1 found")).to_be_visible()
+    shot(colleague, "2c-shared-models-link")
+    other.close()
 
 
 def lineage_and_compare(page) -> None:
@@ -83,7 +107,8 @@ def promote(page) -> None:
     page.get_by_role("button", name="Promote to Production").click()
     settle(page)
     dialog = page.get_by_role("dialog")
-    expect(dialog).to_contain_text("Promote to Production: churn v4")
+    # \W*: user text may carry an invisible word joiner after a colon
+    expect(dialog).to_contain_text(re.compile(r"Promote to Production:\W*churn v4"))
     expect(dialog.get_by_role("listitem")).to_have_count(2)
     dialog.get_by_label("Comment (optional)").fill("f1 up on the holdout set")
     shot(page, "5-confirm-promotion")
@@ -95,24 +120,34 @@ def promote(page) -> None:
     shot(page, "6-promoted")
 
 
-def find_in_history(page) -> None:
-    page.get_by_test_id("stSidebarNavLink").filter(has_text="History").click()
+def find_in_history(page, base: str) -> None:
+    page.goto(f"{base}/?page=history&model=chu")  # a shared link filters the feed
     settle(page)
+    expect(page.get_by_role("textbox", name="Model", exact=True)).to_have_value("chu")
+    expect(page.get_by_text("Changes of churn.")).to_be_visible()
+    assert "history_model=chu" in page.url
     choose(page, "Model", "churn")
     success = page.get_by_test_id("stAlertContentSuccess")
     expect(success).to_contain_text("churn had v4 in Production.")
     shot(page, "7-history")
+    click_cell(page, 1, x=600)  # its change cell: churn v4 into Production
+    expect(page.get_by_role("heading", name="churn v4")).to_be_visible()
+    page.go_back()
+    settle(page)
+    expect(page.get_by_role("textbox", name="Model", exact=True)).to_have_value("chu")
+    shot(page, "8-history-after-back")
 
 
 def test_reviewer_journey(page, server):
     """Search (a typo first, then plain words), open a model by clicking its name, go Back
-    in one press, compare two versions, promote one after reviewing the confirmation, and
-    find the promotion in History."""
+    in one press to the same list, open its address as a colleague would, compare two
+    versions, promote one after reviewing the confirmation, and find the promotion in
+    History through a link that filters it."""
     base, home = server
     search_and_open(page, base)
     lineage_and_compare(page)
     promote(page)
-    find_in_history(page)
+    find_in_history(page, base)
     client = RegistryClient(home=home)
     promotion = client.get_history("churn", 4)[0]
     client.release()

@@ -180,3 +180,84 @@ def test_compare_rows_open_their_version(client):
     at = open_app(page="compare", versions="churn:2,fraud:1")
     click(at, keys.COMPARE_OVERVIEW, 1, "Stage")
     assert texts(at.title) == ["fraud v1"]
+
+
+@pytest.fixture
+def many(client):
+    """30 more models, extra-00 to extra-29 (with the team tag 'ops' on the even ones)."""
+    with client.batch():
+        for i in range(30):
+            tags = {"team": "ops"} if i % 2 == 0 else {}
+            client.create_registered_model(f"extra-{i:02d}", tags=tags)
+    return client
+
+
+def test_a_models_link_reproduces_search_filters_sort_and_page(many):
+    at = open_app(models_search="extra", models_sort="Name", models_per_page="25", models_page="2")
+    table = at.dataframe[0].value
+    assert table["Model"].tolist() == [f"extra-{i:02d}" for i in range(25, 30)]
+    assert "Showing 26–30 of 30" in texts(at.caption)
+    assert at.text_input(key=keys.MODELS_QUERY).value == "extra"
+    at = open_app(models_search="extra", models_team="ops", models_sort="Name")
+    assert at.dataframe[0].value["Model"].tolist()[:2] == ["extra-00", "extra-02"]
+    assert any("tag team = “ops”" in c and "15 found" in c for c in texts(at.caption))
+
+
+def test_the_models_page_number_is_in_the_link(many):
+    at = open_app()
+    assert "models_page" not in at.query_params
+    at.button(key=f"{keys.MODELS_PAGER}_next").click().run()
+    assert at.query_params["models_page"] == "2"
+    at.query_params["models_page"] = "1"  # Back to the first page
+    at.run()
+    assert "Showing 1–25 of 33" in texts(at.caption)
+    assert "models_page" not in at.query_params
+    at = open_app(models_page="9")  # past the end: the last page
+    assert "Showing 26–33 of 33" in texts(at.caption)
+
+
+def test_a_history_link_naming_a_model_filters_the_feed(client):
+    at = open_app(page="history", model="fraud")
+    assert set(at.dataframe[0].value["Model"]) == {"fraud"}
+    assert at.text_input(key=keys.HISTORY_MODEL).value == "fraud"
+    assert "model" not in at.query_params  # the filter holds it now
+    assert at.selectbox(key=keys.HISTORY_AT_MODEL).value == "fraud"
+    at.text_input(key=keys.HISTORY_MODEL).input("").run()  # and it can be cleared
+    assert {"churn", "fraud", "ltv"} <= set(at.dataframe[0].value["Model"])
+
+
+def test_a_history_link_reproduces_its_filters(client):
+    at = open_app(
+        page="history", history_model="ch", history_user="tester", history_events="Stage changed"
+    )
+    feed = at.dataframe[0].value
+    assert set(feed["Model"]) == {"churn"} and set(feed["Action"]) == {"Stage changed"}
+    assert len(feed) == 4
+
+
+def test_a_compare_link_replaces_the_picks_of_the_session(client):
+    at = open_app(page="compare", versions="churn:2,churn:3")
+    assert at.dataframe[0].value["Version"].tolist() == ["churn v2", "churn v3"]
+    at.query_params["versions"] = "churn:1,fraud:1"  # another link followed in this session
+    at.run()
+    assert at.dataframe[0].value["Version"].tolist() == ["churn v1", "fraud v1"]
+    at.button(key=f"{keys.COMPARE_REMOVE}_fraud_1").click().run()
+    assert at.query_params["versions"] == "churn:1"
+
+
+def test_back_from_a_clicked_model_shows_the_list_as_it_was(many):
+    at = open_app(models_sort="Name")
+    at.text_input(key=keys.MODELS_QUERY).input("extra").run()
+    at.button(key=f"{keys.MODELS_PAGER}_next").click().run()
+    click(at, keys.MODELS_TABLE, 0, "Model")
+    assert texts(at.title) == ["extra-25"]
+    # Back lands on the entry Streamlit records first for a switch: the list's address with
+    # the model page's parameters, and without the list's own.
+    at.query_params.clear()
+    at.query_params.update(page="model", model="extra-25")
+    at.switch_page("pages/models.py").run()
+    assert_clean(at)
+    assert at.text_input(key=keys.MODELS_QUERY).value == "extra"
+    assert "Showing 26–30 of 30" in texts(at.caption)
+    assert (at.query_params["page"], at.query_params["models_page"]) == ("models", "2")
+    assert "model" not in at.query_params

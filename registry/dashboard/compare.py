@@ -47,6 +47,21 @@ def format_picks(picks: list[tuple[str, int]]) -> str:
     return ",".join(f"{name}:{version}" for name, version in picks)
 
 
+def adopt_link(key: str, linked: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The picks stored under ``key``; a link naming other versions than the ones this
+    session last wrote into it (a shared link, Back, "Compare with Production") replaces
+    them."""
+    if linked and linked != st.session_state.get(f"{key}_linked"):
+        st.session_state[key] = list(linked)
+    return st.session_state.setdefault(key, [])
+
+
+def linked(key: str, picks: list[tuple[str, int]]) -> str:
+    """The ``versions`` parameter for ``picks``, remembered as written into the link."""
+    st.session_state[f"{key}_linked"] = list(picks)
+    return format_picks(picks)
+
+
 def add_pick(key: str, model_key: str, version_key: str) -> None:
     """Button callback: add the chosen model version to the picks stored under ``key``."""
     name, number = st.session_state.get(model_key), st.session_state.get(version_key)

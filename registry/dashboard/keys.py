@@ -4,17 +4,21 @@
 FEEDBACK_RETRY = "feedback_retry"
 LINKS_FOLLOWED = "links_followed"
 
-# Models page
-MODELS_QUERY = "models_query"
+# Models page. The search, the quick filters, the sort and the page size are bound to the URL
+# under these names (``bind="query-params"``), and MODELS_PAGE is the page number in it: a
+# copied link reproduces the view.
+MODELS_QUERY = "models_search"
 MODELS_STAGE = "models_stage"
 MODELS_TEAM = "models_team"
 MODELS_OWNER = "models_owner"
 MODELS_SORT = "models_sort"
-MODELS_PAGE_SIZE = "models_page_size"
+MODELS_PAGE_SIZE = "models_per_page"
+MODELS_PAGE = "models_page"
 MODELS_PAGER = "models_pager"
 MODELS_TABLE = "models_table"
 MODELS_OPEN = "models_open"
 MODELS_ACTIVITY = "models_activity"
+MODELS_VIEW = (MODELS_QUERY, MODELS_STAGE, MODELS_TEAM, MODELS_OWNER, MODELS_SORT, MODELS_PAGE_SIZE)
 
 # Model page
 MODEL_VERSIONS_PAGER = "model_versions_pager"
@@ -74,13 +78,16 @@ COMPARE_REMOVE = "compare_remove"  # + _<model>_<version>
 COMPARE_CHART = "compare_chart"
 COMPARE_OVERVIEW = "compare_overview"
 
-# History page
+# History page. The feed's filters are bound to the URL under these names; a link's
+# ``model`` parameter is moved into HISTORY_MODEL (and HISTORY_LINKED, for the stage picker).
 HISTORY_MODEL = "history_model"
 HISTORY_USER = "history_user"
 HISTORY_EVENTS = "history_events"
 HISTORY_FROM = "history_from"
 HISTORY_TO = "history_to"
+HISTORY_VIEW = (HISTORY_MODEL, HISTORY_USER, HISTORY_EVENTS, HISTORY_FROM, HISTORY_TO)
 HISTORY_OFFSET = "history_offset"
+HISTORY_LINKED = "history_linked"
 HISTORY_TABLE = "history_table"
 HISTORY_AT_MODEL = "history_at_model"
 HISTORY_AT_STAGE = "history_at_stage"

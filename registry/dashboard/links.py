@@ -10,14 +10,16 @@ switches to the page the cell names, in the same tab (Back returns in one press)
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
-from registry.dashboard.keys import LINKS_FOLLOWED
+from registry.dashboard.keys import LINKS_FOLLOWED, MODELS_PAGE
 from registry.dashboard.style import version_label
 
 # slug -> (file relative to app.py, title, icon); the first one is the home page.
@@ -32,8 +34,9 @@ PAGES = {
     "inbox": ("pages/inbox.py", "Inbox", ":material/inbox:"),
     "admin": ("pages/admin.py", "Roles", ":material/admin_panel_settings:"),
 }
-LINK_PARAMS = ("model", "version", "versions")
+LINK_PARAMS = ("model", "version", "versions", MODELS_PAGE)
 HOME = "models"
+VIEW_MEMORY = "links_view"
 
 
 # Process-wide, like Streamlit's own switch: until some session has run app.py (and so
@@ -88,6 +91,28 @@ def mark_page(slug: str, **params: object) -> None:
     for key, value in wanted.items():
         if st.query_params.get(key) != value:
             st.query_params[key] = value
+
+
+def adopt_param(param: str, key: str) -> str | None:
+    """Move the link's ``param`` (``?page=history&model=churn``) to the widget ``key``, bound
+    to the URL under that name, before the widget is drawn: its value, and its parameter
+    (a widget does not write a value set in code into the URL in the run that first draws
+    it). Returns the value (None when the link has no such parameter)."""
+    value = st.query_params.get(param)
+    if value is None:
+        return None
+    value = value.strip()
+    del st.query_params[param]
+    st.session_state[key] = value
+    with contextlib.suppress(StreamlitAPIException):  # bound already: the widget writes it
+        st.query_params[key] = value
+    return value
+
+
+def requested_page_number(name: str) -> int:
+    """A page number parameter (1 when absent or not a positive number)."""
+    text = st.query_params.get(name, "").strip()
+    return int(text) if text.isdigit() and int(text) > 0 else 1
 
 
 def requested_model() -> str | None:
@@ -166,6 +191,32 @@ def version_target(name: str, version: int) -> Target:
 def follow(target: Target) -> None:
     """Go to ``target`` (stops this run)."""
     st.switch_page(page_file(target.slug), query_params=target.params)
+
+
+def remember_view(slug: str, widget_keys: tuple[str, ...], **params: object) -> None:
+    """Remember what this page shows (its URL-bound widgets and other link parameters), for
+    restore_view."""
+    widgets = {key: st.session_state.get(key) for key in widget_keys}
+    st.session_state[f"{VIEW_MEMORY}_{slug}"] = (widgets, params)
+
+
+def restore_view(slug: str) -> None:
+    """Show this page as it was when the user left it by a click in one of its tables.
+
+    Streamlit records two history entries for a switch: this page's address with the new
+    page's parameters (``?page=model&model=churn``), then the new page's. Back lands on the
+    first, where this page runs without its own parameters (a ``page`` naming another page
+    is the sign) and, in that run, URL-bound widgets take their values from the URL only.
+    So the remembered values are put back and the page reruns at once. Call it before the
+    page's widgets."""
+    saved = st.session_state.get(f"{VIEW_MEMORY}_{slug}")
+    if saved is None or st.query_params.get("page") in (None, slug):
+        return
+    widgets, params = saved
+    for key, value in widgets.items():
+        st.session_state[key] = value
+    mark_page(slug, **params)
+    st.rerun()
 
 
 def table_of_links(
