@@ -17,7 +17,14 @@ from registry.dashboard import (
     widgets,
 )
 from registry.dashboard.actions import PendingAction, fill_policy_form, request, request_policy
-from registry.dashboard.style import alias_badge, format_time, stage_badge, version_label
+from registry.dashboard.markup import description, plain
+from registry.dashboard.style import (
+    alias_badge,
+    format_time,
+    stage_badge,
+    tag_badge,
+    version_label,
+)
 from registry.validation.records import MAX_WINDOW_DAYS, days_text
 
 PAGE_SIZE = 25
@@ -28,15 +35,15 @@ client = session.client()
 
 
 def header(model) -> None:
-    st.title(model.name)
+    st.title(plain(model.name))
     by_stage = {}
     for v in sorted(model.latest_versions, key=lambda v: v.version, reverse=True):
         by_stage.setdefault(v.current_stage, v.version)
     badges = [stage_badge(s, f"v{by_stage[s]}") for s in ("Production", "Staging") if s in by_stage]
     badges += [alias_badge(a, n) for a, n in model.aliases.items()]
-    badges += [f":gray-badge[{k} = {v}]" for k, v in sorted(model.tags.items())]
+    badges += [tag_badge(k, v) for k, v in sorted(model.tags.items())]
     st.markdown(" ".join(badges) or "No version in Staging or Production yet.")
-    st.markdown(model.description or "*No description yet.*")
+    st.markdown(description(model.description) if model.description else "*No description yet.*")
 
 
 def rollback_box(model) -> None:

@@ -16,6 +16,7 @@ from registry.dashboard import (
 )
 from registry.dashboard.lineage import lineage_figure
 from registry.dashboard.manifests import version_manifest
+from registry.dashboard.markup import code, description, plain
 from registry.dashboard.runs import find_run, metric_histories
 from registry.dashboard.style import (
     alias_badge,
@@ -52,18 +53,18 @@ def choose() -> None:
 
 
 def header(version) -> None:
-    st.title(version_label(version.version, version.name))
+    st.title(plain(version_label(version.version, version.name)))
     badges = [stage_badge(version.current_stage)] + [alias_badge(a) for a in version.aliases]
     st.markdown(" ".join(badges))
     st.caption(
-        f"Registered {format_time(version.creation_timestamp)} by {version.user_id or 'unknown'}"
-        f" · source `{version.source or '–'}`"
+        f"Registered {format_time(version.creation_timestamp)} by "
+        f"{plain(version.user_id or 'unknown')} · source {code(version.source or '–')}"
     )
     if version.description:
-        st.markdown(version.description)
+        st.markdown(description(version.description))
     back, compare = st.columns(2)
     with back:
-        links.link_to_model(version.name, label=f"All versions of {version.name}")
+        links.link_to_model(version.name, label=f"All versions of {plain(version.name)}")
     production = client.get_latest_versions(version.name, ["Production"])
     if production and production[0].version != version.version:
         picks = f"{version.name}:{production[0].version},{version.name}:{version.version}"
@@ -135,7 +136,7 @@ def model_file_section(version, run) -> None:
     if manifest is None:
         st.info(
             "No model file was logged for this version: it was registered from "
-            f"`{version.source or 'an unknown source'}`, so there is no signature or "
+            f"{code(version.source or 'an unknown source')}, so there is no signature or "
             "environment to show.",
             icon=":material/description:",
         )

@@ -17,6 +17,7 @@ from registry.dashboard.keys import (
     MODEL_POLICY_RULES,
     MODEL_POLICY_SEEN,
 )
+from registry.dashboard.markup import plain
 from registry.dashboard.style import shorten, stage_badge
 from registry.validation.records import ValidationPolicy, days_text, rules_text
 from registry.validation.rules import parse_rules
@@ -150,10 +151,12 @@ def plan_alias_delete(client: RegistryClient, a: PendingAction) -> Plan:
 
 
 def _text_change(what: str, old: str | None, new: str | None) -> str:
-    def shown(text: str | None) -> str:
-        return f"“{shorten(text, 120)}”" if text else "*empty*"
+    """One line of the plan in Markdown: ``what`` and the texts shown exactly as typed."""
 
-    return f"{what}: {shown(old)} → {shown(new)}"
+    def shown(text: str | None) -> str:
+        return f"“{plain(shorten(text, 120))}”" if text else "*empty*"
+
+    return f"{plain(what)}: {shown(old)} → {shown(new)}"
 
 
 def plan_description(client: RegistryClient, a: PendingAction) -> Plan:

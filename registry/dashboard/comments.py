@@ -7,6 +7,7 @@ import streamlit as st
 from registry import RegistryError
 from registry.dashboard.feedback import flash
 from registry.dashboard.keys import VERSION_COMMENT, VERSION_COMMENT_ERROR, VERSION_FLASH
+from registry.dashboard.markup import plain
 from registry.dashboard.session import acting
 from registry.dashboard.style import format_time
 
@@ -18,8 +19,8 @@ def show_thread(comments: list) -> None:
         return
     for comment in sorted(comments, key=lambda c: c.id):
         with st.container(border=True):
-            st.caption(f"**{comment.author}** · {format_time(comment.created_at)}")
-            st.text(comment.text)
+            st.caption(f"**{plain(comment.author)}** · {format_time(comment.created_at)}")
+            st.text(comment.text)  # plain text, never Markdown
 
 
 def post(name: str, version: int) -> None:

@@ -21,6 +21,7 @@ from registry.dashboard.keys import (
     MODEL_FLASH,
     MODEL_PENDING,
 )
+from registry.dashboard.markup import plain
 from registry.dashboard.session import acting, script_run
 
 
@@ -80,7 +81,7 @@ def confirm_dialog() -> None:
 
 
 def _show_plan(plan: actions.Plan, action: actions.PendingAction) -> None:
-    st.markdown(f"**{plan.title}**")
+    st.markdown(f"**{plain(plan.title)}**")
     if plan.changes:
         st.markdown("\n".join(f"- {line}" for line in plan.changes))
     for note in plan.notes:

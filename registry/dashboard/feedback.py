@@ -10,6 +10,7 @@ import streamlit as st
 
 from registry import FilterSyntaxError, RegistryBusyError, RegistryClient, RegistryError
 from registry.dashboard.keys import FEEDBACK_RETRY
+from registry.dashboard.markup import plain
 
 logger = logging.getLogger(__name__)
 UNEXPECTED = "Something went wrong while drawing this page."
@@ -53,7 +54,7 @@ def show_error(error: RegistryError, *, retry: bool = True) -> None:
         if retry:
             st.button("Retry", key=FEEDBACK_RETRY, icon=":material/refresh:")
     else:
-        st.error(str(error), icon=":material/error:")
+        st.error(plain(error), icon=":material/error:")  # messages quote user text
 
 
 def show_filter_error(text: str, error: FilterSyntaxError) -> None:

@@ -1,4 +1,8 @@
-"""A version's lineage as a left-to-right graph: datasets -> run -> version -> stage, aliases."""
+"""A version's lineage as a left-to-right graph: datasets -> run -> version -> stage, aliases.
+
+Run, dataset and model names are user text: Plotly would render the HTML in them, so they
+are escaped (``plain_html``) wherever they become text or hover labels.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 
 from registry.dashboard.figures import styled
+from registry.dashboard.markup import plain_html
 from registry.dashboard.style import (
     STAGE_COLORS,
     format_bytes,
@@ -24,10 +29,10 @@ COLUMNS = ("Data", "Run", "Version", "Stage & aliases")
 class Node:
     key: str
     column: int
-    label: str
+    label: str  # plain text, like the caption
     caption: str  # one short line under the label
     color: str
-    detail: str = ""  # shown on hover
+    detail: str = ""  # shown on hover: Plotly HTML, its user text escaped
 
 
 def _dataset_nodes(run: Run | None) -> list[Node]:
@@ -38,7 +43,8 @@ def _dataset_nodes(run: Run | None) -> list[Node]:
             d.name,
             f"{d.num_rows:,} rows" if d.num_rows else d.context or "",
             KIND_COLORS["dataset"],
-            f"{format_bytes(d.size_bytes)} · sha256 {short_hash(d.digest)}<br>{d.source or ''}",
+            f"{format_bytes(d.size_bytes)} · sha256 {short_hash(d.digest)}<br>"
+            f"{plain_html(d.source or '')}",
         )
         for i, d in enumerate(run.inputs if run else [])
     ]
@@ -47,11 +53,15 @@ def _dataset_nodes(run: Run | None) -> list[Node]:
 def _run_node(version: ModelVersion, run: Run | None) -> list[Node]:
     if run is not None:
         info = run.info
-        detail = f"{info.run_id}<br>{info.status} · commit {short_hash(info.git_commit, 8)}"
+        detail = (
+            f"{plain_html(info.run_id)}<br>{plain_html(info.status)} · commit "
+            f"{plain_html(short_hash(info.git_commit, 8))}"
+        )
         label = info.run_name or short_hash(info.run_id, 8)
         return [Node("run", 1, label, info.experiment_name, KIND_COLORS["run"], detail)]
     if version.source:
-        return [Node("run", 1, "source", "no run recorded", KIND_COLORS["run"], version.source)]
+        detail = plain_html(version.source)
+        return [Node("run", 1, "source", "no run recorded", KIND_COLORS["run"], detail)]
     return []
 
 
@@ -104,10 +114,11 @@ def _nodes_trace(nodes: list[Node], where: dict[str, tuple[float, float]]) -> go
         textposition="bottom center",
         showlegend=False,
         text=[
-            f"<b>{n.label}</b><br><span style='color:{MUTED_TEXT}'>{n.caption}</span>"
+            f"<b>{plain_html(n.label)}</b><br>"
+            f"<span style='color:{MUTED_TEXT}'>{plain_html(n.caption)}</span>"
             for n in nodes
         ],
-        customdata=[n.detail or n.caption for n in nodes],
+        customdata=[n.detail or plain_html(n.caption) for n in nodes],
         hovertemplate="%{customdata}<extra></extra>",
         marker={
             "size": 24,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from registry.dashboard.markup import plain
+
 STAGE_ORDER = ("Production", "Staging", "None", "Archived")
 
 # The one stage -> colour mapping: plotly figures use the hex, badges the Streamlit name.
@@ -39,6 +41,11 @@ def alias_badge(alias: str, version: int | None = None) -> str:
     """'@champion', or '@champion → v3' when ``version`` is given."""
     target = f" → v{version}" if version is not None else ""
     return f":violet-badge[@{alias}{target}]"
+
+
+def tag_badge(key: str, value: str) -> str:
+    """A grey Markdown badge 'key = value' showing both exactly as typed."""
+    return f":gray-badge[{plain(key)} = {plain(value)}]"
 
 
 def version_label(version: int | None, name: str | None = None) -> str:
