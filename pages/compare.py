@@ -6,7 +6,6 @@ from registry.dashboard import (
     compare,
     feedback,
     figures,
-    filters,
     keys,
     links,
     session,
@@ -39,20 +38,10 @@ def pick_versions() -> list[tuple[str, int]]:
         name = widgets.model_picker(
             client, keys.COMPARE_MODEL, current=picks[-1][0] if picks else None
         )
-        version_col, add_col = st.columns([3, 1], vertical_alignment="bottom")
-        found = []
-        if name:
-            found = client.search_model_versions(
-                filters.versions_of(name), max_results=100, order_by=["version_number DESC"]
-            )
-        version_col.selectbox(
-            "Version",
-            [v.version for v in found],
-            index=None,
-            key=keys.COMPARE_VERSION,
-            format_func=version_label,
-            placeholder="Choose a version",
-        )
+        version_col, add_col = st.columns([3, 1], vertical_alignment="top")
+        with version_col:
+            widgets.version_picker(client, name, keys.COMPARE_VERSION)
+        add_col.space("small")
         add_col.button(
             "Add to comparison",
             key=keys.COMPARE_ADD,

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from registry.dashboard import feedback, links, review, selection, session
+from registry.dashboard import feedback, links, review, selection, session, widgets
 
 links.through_app(__file__)
 client = session.client()
@@ -77,17 +77,10 @@ def request_form(role: str) -> None:
             f":material/lock: Requesting a transition needs the editor role; you are {role}."
         )
         return
-    model_col, version_col, stage_col = st.columns([2, 1, 1])
-    name = model_col.selectbox(
-        "Model",
-        review.model_names(client),
-        index=None,
-        key=review.INBOX_REQUEST_MODEL,
-        placeholder="Choose a model",
-    )
-    version_col.selectbox(
-        "Version", review.version_numbers(client, name), key=review.INBOX_REQUEST_VERSION
-    )
+    name = widgets.model_picker(client, review.INBOX_REQUEST_MODEL)
+    version_col, stage_col = st.columns(2)
+    with version_col:
+        widgets.version_picker(client, name, review.INBOX_REQUEST_VERSION)
     stage_col.selectbox("To stage", review.REQUEST_STAGES, key=review.INBOX_REQUEST_STAGE)
     st.text_input("Comment", key=review.INBOX_REQUEST_COMMENT, placeholder="Why this change?")
     st.button(

@@ -128,6 +128,9 @@ def validate() -> None:
         "Versions", numbers, default=defaults, key=f"{v.VALIDATE_VERSIONS}_{name}",
         format_func=lambda n: f"v{n}",
     )  # fmt: skip
+    note = v.choices_note(client, name, numbers)
+    if note:
+        versions_col.caption(note)
     columns = list(upload.frame.columns)
     signature = v.signature_columns(client, name, versions[0]) if versions else []
     target = target_col.selectbox(

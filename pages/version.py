@@ -6,7 +6,6 @@ from registry.dashboard import (
     comments,
     feedback,
     figures,
-    filters,
     keys,
     links,
     review,
@@ -36,17 +35,7 @@ def choose() -> None:
     st.title("Version")
     name = widgets.model_picker(client, keys.VERSION_MODEL)
     if name:
-        found = client.search_model_versions(
-            filters.versions_of(name), max_results=100, order_by=["version_number DESC"]
-        )
-        number = st.selectbox(
-            "Version",
-            [v.version for v in found],
-            index=None,
-            key=keys.VERSION_NUMBER,
-            format_func=version_label,
-            placeholder="Choose a version",
-        )
+        number = widgets.version_picker(client, name, keys.VERSION_NUMBER)
         if number:
             links.mark_page("version", model=name, version=number)
             st.rerun()

@@ -8,10 +8,11 @@ import shutil
 import pytest
 import streamlit as st
 from dashboard_support import APP, populate
-from streamlit.testing.v1 import AppTest
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from streamlit.testing.v1 import AppTest, element_tree
 
 from registry import RegistryClient
-from registry.dashboard import filters, keys, review
+from registry.dashboard import filters, keys, review, validate
 from registry.dashboard.feedback import UNEXPECTED
 
 
@@ -261,3 +262,94 @@ def test_back_from_a_clicked_model_shows_the_list_as_it_was(many):
     assert "Showing 26–30 of 30" in texts(at.caption)
     assert (at.query_params["page"], at.query_params["models_page"]) == ("models", "2")
     assert "model" not in at.query_params
+
+
+@pytest.fixture
+def big(client):
+    """'big', a model with 122 versions."""
+    client.create_registered_model("big")
+    client.create_model_versions("big", [{"source": f"s3://big/{i}"} for i in range(122)])
+    return client
+
+
+def test_the_version_picker_says_it_is_cut_and_takes_a_typed_number(big):
+    at = open_app(page="compare")
+    at.selectbox(key=keys.COMPARE_MODEL).select("big").run()
+    picker = at.selectbox(key=keys.COMPARE_VERSION)
+    assert picker.options[:2] == ["v122", "v121"] and len(picker.options) == 100
+    assert any("newest 100 of 122 versions" in c for c in texts(at.caption))
+    for typed in ("7", "v9"):
+        type_into(at, keys.COMPARE_VERSION, typed)
+        at.button(key=keys.COMPARE_ADD).click().run()
+    assert_clean(at)
+    assert at.query_params["versions"] == "big:7,big:9"
+    type_into(at, keys.COMPARE_VERSION, "999")
+    assert "big has no version 999." in texts(at.warning)
+
+
+def type_into(at: AppTest, key: str, typed: str) -> None:
+    """Type a new option into a selectbox that accepts them, as the browser sends it."""
+    at.session_state[key] = typed
+    at.run()
+    assert_clean(at)
+
+
+@pytest.fixture(autouse=True)
+def typed_options(monkeypatch):
+    """AppTest (1.67) sends a selectbox's value by its index among the options, which a typed
+    new option does not have: send the typed text itself, as the browser does."""
+
+    def widget_state(self):
+        state = WidgetState()
+        state.id = self.id
+        if self.value is not None and self.options:
+            shown = str(self.format_func(self.value))
+            state.string_value = shown if shown in self.options else str(self.value)
+        return state
+
+    monkeypatch.setattr(element_tree.Selectbox, "_widget_state", property(widget_state))
+
+
+def test_the_version_page_reaches_an_old_version_of_a_long_model(big):
+    at = open_app(page="version")
+    at.selectbox(key=keys.VERSION_MODEL).select("big").run()
+    type_into(at, keys.VERSION_NUMBER, "3")
+    assert texts(at.title) == ["big v3"]
+
+
+def test_a_short_version_list_is_not_said_to_be_cut(client):
+    at = open_app(page="compare")
+    at.selectbox(key=keys.COMPARE_MODEL).select("churn").run()
+    assert at.selectbox(key=keys.COMPARE_VERSION).options == ["v4", "v3", "v2", "v1"]
+    assert not [c for c in texts(at.caption) if "The list holds" in c]
+
+
+def test_the_inbox_request_form_reaches_every_model(client):
+    client.create_registered_model("extra-000")  # before the others: the least recent
+    client.create_model_version("extra-000", source="s3://extra/0")
+    with client.batch():
+        for i in range(1, 120):
+            client.create_registered_model(f"extra-{i:03d}")
+    at = open_app(page="inbox")
+    assert "extra-000" not in at.selectbox(key=review.INBOX_REQUEST_MODEL).options
+    assert any("100 most recently updated of 123 models" in c for c in texts(at.caption))
+    at.text_input(key=f"{review.INBOX_REQUEST_MODEL}_find").input("extra-000").run()
+    assert at.selectbox(key=review.INBOX_REQUEST_MODEL).options == ["extra-000"]
+    assert not [c for c in texts(at.caption) if "The list holds" in c]
+    at.selectbox(key=review.INBOX_REQUEST_MODEL).select("extra-000").run()
+    at.selectbox(key=review.INBOX_REQUEST_VERSION).select(1).run()
+    at.button(key=review.INBOX_REQUEST_FORM).click().run()
+    assert_clean(at)
+    assert [r.model_name for r in client.get_transition_requests(status="pending")] == ["extra-000"]
+
+
+def test_the_validate_version_list_says_what_it_leaves_out(client):
+    client.create_registered_model("long")
+    client.create_model_versions("long", [{"source": f"s3://long/{i}"} for i in range(505)])
+    client.transition_model_version_stage("long", 3, "Production")
+    numbers, defaults = validate.version_choices(client, "long", wanted=2)
+    assert numbers[:2] == [505, 504] and numbers[-3:] == [6, 3, 2]
+    assert defaults == [3, 2]
+    assert "3 older ones are not in it" in validate.choices_note(client, "long", numbers)
+    numbers, _ = validate.version_choices(client, "churn")
+    assert validate.choices_note(client, "churn", numbers) is None

@@ -10,7 +10,7 @@ import streamlit as st
 from registry import RegistryClient
 from registry.dashboard.manifests import ManifestView, version_manifest
 from registry.dashboard.runs import find_run
-from registry.dashboard.style import shorten, stage_label, to_utc, version_label
+from registry.dashboard.style import shorten, stage_label, to_utc, version_label, version_number
 from registry.entities import ModelVersion, Run
 
 MAX_PICKS = 5
@@ -64,7 +64,8 @@ def linked(key: str, picks: list[tuple[str, int]]) -> str:
 
 def add_pick(key: str, model_key: str, version_key: str) -> None:
     """Button callback: add the chosen model version to the picks stored under ``key``."""
-    name, number = st.session_state.get(model_key), st.session_state.get(version_key)
+    name = st.session_state.get(model_key)
+    number = version_number(st.session_state.get(version_key))
     picks = st.session_state.setdefault(key, [])
     if name and number and (name, number) not in picks and len(picks) < MAX_PICKS:
         picks.append((name, number))

@@ -11,10 +11,9 @@ import streamlit as st
 from registry import RegistryClient, RegistryError
 from registry.client import roles
 from registry.dashboard.feedback import flash
-from registry.dashboard.filters import versions_of
 from registry.dashboard.links import Target, model_target, version_target
 from registry.dashboard.session import acting
-from registry.dashboard.style import format_time
+from registry.dashboard.style import format_time, version_number
 from registry.validation.records import ProductionGate
 
 INBOX_FLASH = "inbox_flash"
@@ -160,7 +159,8 @@ def reject(request_id: int) -> None:
 
 def request_transition() -> None:
     state = st.session_state
-    name, version = state.get(INBOX_REQUEST_MODEL), state.get(INBOX_REQUEST_VERSION)
+    name = state.get(INBOX_REQUEST_MODEL)
+    version = version_number(state.get(INBOX_REQUEST_VERSION))
     stage = state.get(INBOX_REQUEST_STAGE)
     comment = (state.get(INBOX_REQUEST_COMMENT) or "").strip() or None
     if not name or version is None:
@@ -169,7 +169,7 @@ def request_transition() -> None:
     _run(
         INBOX_ERROR,
         INBOX_FLASH,
-        lambda c: c.request_transition(name, int(version), stage, comment),
+        lambda c: c.request_transition(name, version, stage, comment),
         f"Requested moving {name} v{version} to {stage}.",
     )
 
@@ -188,14 +188,3 @@ def remove() -> None:
     if not user:
         return
     _run(ADMIN_ERROR, ADMIN_FLASH, lambda c: c.set_role(user, None), f"Removed {user}'s role.")
-
-
-def model_names(client: RegistryClient) -> list[str]:
-    return [m.name for m in client.search_registered_models(max_results=100)]
-
-
-def version_numbers(client: RegistryClient, name: str | None) -> list[int]:
-    if not name:
-        return []
-    found = client.search_model_versions(versions_of(name), max_results=200)
-    return sorted((v.version for v in found), reverse=True)

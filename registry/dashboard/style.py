@@ -54,6 +54,14 @@ def version_label(version: int | None, name: str | None = None) -> str:
     return f"{name} v{version}" if name else f"v{version}"
 
 
+def version_number(value: object) -> int | None:
+    """A version as a number: 7 for 7, "7" or "v7"; None for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if value > 0 else None
+    text = str(value or "").strip().lstrip("vV")
+    return int(text) if text.isdigit() and int(text) > 0 else None
+
+
 def to_utc(millis: int | None) -> datetime | None:
     return None if millis is None else datetime.fromtimestamp(millis / 1000, tz=UTC)
 

@@ -63,13 +63,39 @@ def problem_lines(error: ValidationInputError) -> list[str]:
     return lines or [p.message for p in error.problems] or [str(error)]
 
 
+VERSION_CHOICES = 500
+
+
+def choices_note(client: RegistryClient, name: str, numbers: list[int]) -> str | None:
+    """What to say when the Versions list leaves versions out (None when it holds all)."""
+    if len(numbers) < VERSION_CHOICES:
+        return None
+    left = client.count_model_versions(versions_of(name)) - len(numbers)
+    if left <= 0:
+        return None
+    return (
+        ":material/info: The list holds the newest versions (and those in Production and "
+        f"Staging); {left:,} older ones are not in it: open one from its Version page "
+        "(“Validate on test data”) to validate it."
+    )
+
+
 def version_choices(
     client: RegistryClient, name: str, wanted: int | None = None
 ) -> tuple[list[int], list[int]]:
-    """All version numbers (newest first) and the default picks: Production and Staging,
-    or the ``wanted`` version (from a link) against Production."""
-    versions = client.search_model_versions(versions_of(name), max_results=500)
-    numbers = sorted((v.version for v in versions), reverse=True)
+    """The newest VERSION_CHOICES version numbers (newest first, with the ``wanted`` one and
+    those in Production and Staging even when older) and the default picks: Production and
+    Staging, or the ``wanted`` version (from a link) against Production."""
+    versions = list(
+        client.search_model_versions(
+            versions_of(name), max_results=VERSION_CHOICES, order_by=["version_number DESC"]
+        )
+    )
+    staged_filter = f"{versions_of(name)} AND current_stage IN ('Production', 'Staging')"
+    versions += client.search_model_versions(staged_filter, max_results=VERSION_CHOICES)
+    if wanted is not None and (found := client.find_model_version(name, wanted)) is not None:
+        versions.append(found)
+    numbers = sorted({v.version for v in versions}, reverse=True)
     staged = {v.current_stage: v.version for v in sorted(versions, key=lambda v: v.version)}
     defaults = [staged[s] for s in ("Production", "Staging") if s in staged]
     if wanted in numbers:

@@ -6,8 +6,9 @@ import streamlit as st
 
 from registry import RegistryClient
 from registry.dashboard import history, links, tables
-from registry.dashboard.filters import name_contains
+from registry.dashboard.filters import name_contains, versions_of
 from registry.dashboard.paging import Pager
+from registry.dashboard.style import version_label, version_number
 from registry.entities import Change
 
 PICKER_OPTIONS = 100
@@ -48,26 +49,75 @@ def pager_controls(key: str, pager: Pager, next_token: str | None, shown: int, t
 def model_picker(
     client: RegistryClient, key: str, *, current: str | None = None, label: str = "Model"
 ) -> str | None:
-    """A search box and a selectbox of up to 100 matching models (recently updated first).
-
-    ``current`` is offered first even if the search no longer matches it.
-    """
+    """A search box (searching as one types) and a selectbox of up to 100 matching models,
+    recently updated first, saying so when more match. ``current`` is offered first even if
+    the search no longer matches it."""
     find, pick = st.columns([1, 2])
     text = find.text_input(
-        "Find a model", key=f"{key}_find", placeholder="part of a name", icon=":material/search:"
-    )
+        "Find a model", key=f"{key}_find", placeholder="part of a name",
+        icon=":material/search:", live=True,
+    )  # fmt: skip
+    where = name_contains(text)
     models = client.search_registered_models(
-        name_contains(text), max_results=PICKER_OPTIONS, order_by=["last_updated_timestamp DESC"]
+        where, max_results=PICKER_OPTIONS, order_by=["last_updated_timestamp DESC"]
     )
     names = [m.name for m in models]
     if current and current not in names:
         names.insert(0, current)
-    return pick.selectbox(
+    chosen = pick.selectbox(
         label,
         names,
         index=names.index(current) if current in names else None,
         key=key,
         placeholder="Choose a model" if names else "No model matches",
+    )
+    if models.token is not None:
+        total = client.count_registered_models(where)
+        matching = f"models whose name contains “{text.strip()}”" if where else "models"
+        st.caption(
+            f":material/info: The list holds the {len(models)} most recently updated of "
+            f"{total:,} {matching}: type part of a name to find the others."
+        )
+    return chosen
+
+
+def version_picker(
+    client: RegistryClient, name: str | None, key: str, *, label: str = "Version"
+) -> int | None:
+    """A selectbox of a model's newest 100 versions; when it has more, any version number
+    can be typed into it, and a caption says so. Returns the version chosen, or None (also
+    for a typed number the model does not have, with a warning)."""
+    found = []
+    if name:
+        found = client.search_model_versions(
+            versions_of(name), max_results=PICKER_OPTIONS, order_by=["version_number DESC"]
+        )
+    cut = bool(found) and found.token is not None
+    chosen = st.selectbox(
+        label,
+        [v.version for v in found],
+        index=None,
+        key=key,
+        format_func=lambda value: version_label(version_number(value) or value),
+        placeholder="Choose or type a version number" if cut else "Choose a version",
+        accept_new_options=cut,
+    )
+    if cut:
+        total = client.count_model_versions(versions_of(name))
+        st.caption(
+            f":material/info: The list holds the newest {len(found)} of {total:,} versions: "
+            "type a version number (such as 7) to pick an older one."
+        )
+    number = version_number(chosen)
+    if chosen is not None and (number is None or not _has_version(client, name, number, found)):
+        st.warning(f"{name} has no version {chosen}.", icon=":material/search_off:")
+        return None
+    return number
+
+
+def _has_version(client: RegistryClient, name: str, number: int, listed) -> bool:
+    return any(v.version == number for v in listed) or (
+        client.find_model_version(name, number) is not None
     )
 
 
