@@ -22,7 +22,8 @@ def _millis(day: date | None, end_of_day: bool = False) -> int | None:
 
 
 def feed_filters() -> dict:
-    model_col, user_col, event_col, from_col, to_col = st.columns([2, 2, 3, 1.3, 1.3])
+    model_col, user_col, event_col = st.columns([2, 2, 3])
+    from_col, to_col, _ = st.columns([1, 1, 2])  # room for the whole date, on narrow pages too
     model = model_col.text_input(
         "Model", key=keys.HISTORY_MODEL, bind="query-params", placeholder="Part of a name"
     )

@@ -39,8 +39,8 @@ def pending_requests(role: str) -> None:
     override = gate is not None and gate.needs_override
     if override:
         st.warning(
-            f"{gate.explain()} Approving overrides it: a comment is required, and the "
-            "override is recorded in the history.",
+            f"{review.override_reason(gate)} Approving overrides it: a comment is required, "
+            "and the override is recorded in the history.",
             icon=":material/gavel:",
         )
     elif gate is not None and gate.required:

@@ -22,6 +22,8 @@ def new_secret() -> None:
         f"Subscription #{created.id} created: {created.kind} → {created.display_target}.",
         icon=":material/check_circle:",
     )
+    if created.kind == "email" and notify.smtp_missing(client):
+        st.warning(notify.SMTP_MISSING, icon=":material/mail:")
     if created.secret:
         st.info(
             "**Signing secret — shown only this once.** Copy it now (hover over the box for "
@@ -72,26 +74,29 @@ def subscriptions() -> None:
 
 def create_form() -> None:
     st.subheader("New subscription")
-    with st.form("notify_form", border=True):
+    with st.container(border=True):
         kind = st.radio(
             "Kind", list(notify.KIND_LABELS), key=notify.NOTIFY_KIND, horizontal=True,
             format_func=notify.KIND_LABELS.get,
         )  # fmt: skip
-        st.text_input(
-            "Target: URL, or email addresses separated by commas",
-            key=notify.NOTIFY_TARGET, placeholder=notify.TARGET_HELP.get(kind, ""),
-        )  # fmt: skip
-        events_col, models_col = st.columns(2)
-        events_col.multiselect(
-            "Events (globs; type your own)", notify.EVENT_CHOICES, default=["*"],
-            key=notify.NOTIFY_EVENTS, accept_new_options=True,
-        )  # fmt: skip
-        models_col.text_input("Models (glob)", value="*", key=notify.NOTIFY_MODELS)
-        st.text_input("Description (optional)", key=notify.NOTIFY_DESCRIPTION)
-        st.form_submit_button(
-            "Create subscription", key=notify.NOTIFY_CREATE, type="primary",
-            on_click=notify.create_from_form, args=(client,),
-        )  # fmt: skip
+        if kind == "email" and notify.smtp_missing(client):
+            st.warning(notify.SMTP_MISSING, icon=":material/mail:")
+        with st.form("notify_form", border=False):
+            st.text_input(
+                "Target: URL, or email addresses separated by commas",
+                key=notify.NOTIFY_TARGET, placeholder=notify.TARGET_HELP.get(kind, ""),
+            )  # fmt: skip
+            events_col, models_col = st.columns(2)
+            events_col.multiselect(
+                "Events (globs; type your own)", notify.EVENT_CHOICES, default=["*"],
+                key=notify.NOTIFY_EVENTS, accept_new_options=True,
+            )  # fmt: skip
+            models_col.text_input("Models (glob)", value="*", key=notify.NOTIFY_MODELS)
+            st.text_input("Description (optional)", key=notify.NOTIFY_DESCRIPTION)
+            st.form_submit_button(
+                "Create subscription", key=notify.NOTIFY_CREATE, type="primary",
+                on_click=notify.create_from_form, args=(client,),
+            )  # fmt: skip
     st.caption(
         "Webhooks receive the event as JSON, signed with HMAC-SHA256. Email goes through the "
         "server set in `REGISTRY_SMTP_HOST`. Targets on private or loopback addresses are "

@@ -126,6 +126,8 @@ def find_in_history(page, base: str) -> None:
     expect(page.get_by_role("textbox", name="Model", exact=True)).to_have_value("chu")
     expect(page.get_by_text("Changes of churn.")).to_be_visible()
     assert "history_model=chu" in page.url
+    for date in page.get_by_test_id("stDateInputFieldsScroller").all():  # yyyy/mm/dd in full
+        assert date.evaluate("e => e.scrollWidth <= e.clientWidth")
     choose(page, "Model", "churn")
     success = page.get_by_test_id("stAlertContentSuccess")
     expect(success).to_contain_text("churn had v4 in Production.")

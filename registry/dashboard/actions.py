@@ -18,6 +18,7 @@ from registry.dashboard.keys import (
     MODEL_POLICY_SEEN,
 )
 from registry.dashboard.markup import plain
+from registry.dashboard.review import override_reason
 from registry.dashboard.style import shorten, stage_badge
 from registry.validation.records import ValidationPolicy, days_text, rules_text
 from registry.validation.rules import parse_rules
@@ -117,7 +118,7 @@ def plan_stage(client: RegistryClient, a: PendingAction) -> Plan:
     elif stage == "Production":
         gate = client.get_production_gate(a.model, a.version)
         if gate.needs_override:
-            override = gate.explain()
+            override = override_reason(gate)
         elif gate.required:
             notes += (gate.explain(),)
     return Plan(f"{verb}: {a.model} v{a.version}", changes, blocked, notes, override)
@@ -165,8 +166,19 @@ def plan_description(client: RegistryClient, a: PendingAction) -> Plan:
     else:
         old = client.get_model_version(a.model, a.version).description
         what = f"v{a.version} description"
-    blocked = "The description is unchanged." if (old or None) == a.value else None
+    blocked = _refused(check.description, a.value)
+    if blocked is None and (old or None) == a.value:
+        blocked = "The description is unchanged."
     return Plan(f"Edit the {what}", [_text_change(what, old, a.value)], blocked)
+
+
+def _refused(check_argument, *args) -> str | None:
+    """Why the client would refuse the argument (its limits), before anyone confirms."""
+    try:
+        check_argument(*args)
+    except InvalidArgumentError as error:
+        return str(error)
+    return None
 
 
 def plan_tag(client: RegistryClient, a: PendingAction) -> Plan:
@@ -175,7 +187,9 @@ def plan_tag(client: RegistryClient, a: PendingAction) -> Plan:
     owner = _tag_owner(client, a)
     old = owner.tags.get(a.key)
     where = a.model if a.version is None else f"v{a.version}"
-    blocked = "The tag already has this value." if old == (a.value or "") else None
+    blocked = _refused(check.tag_key, a.key) or _refused(check.tag_value, a.key, a.value or "")
+    if blocked is None and old == (a.value or ""):
+        blocked = "The tag already has this value."
     return Plan(
         f"Set tag {a.key} on {where}", [_text_change(f"tag {a.key}", old, a.value)], blocked
     )

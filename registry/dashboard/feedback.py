@@ -57,11 +57,27 @@ def show_error(error: RegistryError, *, retry: bool = True) -> None:
         st.error(plain(error), icon=":material/error:")  # messages quote user text
 
 
+ECHO_CHARACTERS = 40  # of an offending token, and of the search either side of it
+
+
 def show_filter_error(text: str, error: FilterSyntaxError) -> None:
-    """The parser's message, with a caret under the offending token."""
-    st.error(str(error), icon=":material/search_off:")
+    """The parser's message, with a caret under the offending token; a long token or search
+    is shown in part, around the place the message names."""
+    message = str(error)
+    token = error.token or ""
+    if len(token) > ECHO_CHARACTERS:
+        message = message.replace(token, token[:ECHO_CHARACTERS] + "…")
+    st.error(plain(message), icon=":material/search_off:")
     if error.position is not None:
-        st.code(f"{text}\n{' ' * error.position}^", language=None)
+        st.code(caret_under(text, error.position), language=None)
+
+
+def caret_under(text: str, position: int) -> str:
+    """``text`` (at most ECHO_CHARACTERS either side of ``position``) and a caret under it."""
+    start = max(0, position - ECHO_CHARACTERS)
+    end = position + ECHO_CHARACTERS
+    shown = ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+    return f"{shown}\n{' ' * (position - start + (1 if start else 0))}^"
 
 
 def empty_registry() -> None:

@@ -16,6 +16,7 @@ from registry.search import compile_filter
 from registry.search.grammar import FIELDS, KEY_ALIASES
 
 QUICK_TAGS = ("team", "owner")
+MAX_WORDS = 20  # each word is a condition, and a filter takes at most 50
 GRAMMAR_KEYWORDS = frozenset({"AND", "OR", "NOT", "LIKE", "ILIKE", "IN", "IS", "NULL"})
 GRAMMAR_CHARACTERS = frozenset("'\"`=<>!(),")
 
@@ -72,6 +73,11 @@ class ModelFilter:
 def model_filter(query: str, stage: str | None, tags: dict[str, str | None]) -> ModelFilter:
     """Combine the search box with the quick filters; report a syntax error in the search box
     itself (its position refers to what the user typed)."""
+    words = plain_words(query) or []
+    if len(words) > MAX_WORDS:
+        return ModelFilter(None, "", FilterSyntaxError(
+            f"A name search takes at most {MAX_WORDS} words; this one has {len(words)}"
+        ))  # fmt: skip
     searched = as_filter(query)
     try:
         compile_filter(searched, "model")

@@ -8,6 +8,7 @@ way and is popped the moment it is shown: it appears once, in one run, and never
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterable, Iterator
 
 import pandas as pd
@@ -153,6 +154,19 @@ def delivery_label(delivery: Delivery) -> str:
         f"Delivery {delivery.id}: {delivery.event}{subject} to #{delivery.subscription_id}, "
         f"{delivery.state}"
     )
+
+
+SMTP_MISSING = (
+    "No mail server is configured (`REGISTRY_SMTP_HOST` is unset), so email subscriptions "
+    "are not delivered: set it (and `REGISTRY_SMTP_FROM`, ...) where notifications are "
+    "delivered, for this dashboard's dispatcher or `registry dispatch`."
+)
+
+
+def smtp_missing(client: RegistryClient) -> bool:
+    """Email cannot be delivered from here: an embedded registry whose environment names no
+    mail server (a registry server delivers with its own settings, unknown here)."""
+    return client.home is not None and not os.environ.get("REGISTRY_SMTP_HOST", "").strip()
 
 
 # -- actions (widget callbacks) -------------------------------------------------------------

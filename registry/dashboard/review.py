@@ -93,6 +93,21 @@ def production_gate(client: RegistryClient, request) -> ProductionGate | None:
         return None
 
 
+def override_reason(gate: ProductionGate) -> str:
+    """What approving or promoting to Production would go against, in one sentence that
+    agrees with the requirement: an unmet requirement, or (with none, or one met by an
+    older pass) a newest validation that failed."""
+    if gate.required and not gate.satisfied:
+        return gate.explain()
+    label = f"{gate.model_name} v{gate.version}"
+    if not gate.required:
+        return (
+            f"The model does not require a validation for Production, but the newest "
+            f"validation of {label} {gate.latest_text}."
+        )
+    return f"The newest validation of {label} {gate.latest_text}."
+
+
 def validation_status(client: RegistryClient, request) -> str:
     """The version's newest validation, and whether Production's requirement is met."""
     gate = production_gate(client, request)
