@@ -126,7 +126,8 @@ def test_a_promotion_never_waits_on_delivery(client, model, monkeypatch):
         receiver.release.set()
         stop_background_dispatchers()
     assert len(receiver.requests) >= 8
-    assert took < 0.25, f"a promotion took {took:.3f} s while deliveries hung"
+    # The deliveries hang for 2 s: a promotion that waited on one would take at least that.
+    assert took < 1.0, f"a promotion took {took:.3f} s while deliveries hung"
 
 
 def test_the_file_is_free_while_a_delivery_waits_on_the_network(client, model, home, monkeypatch):

@@ -4,6 +4,7 @@ enforced on the server, the same errors as embedded, model files over HTTP."""
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 import numpy as np
@@ -190,8 +191,11 @@ def test_a_server_that_is_not_there_is_a_clear_error():
 
 def test_the_access_log_names_the_user_and_never_the_token(as_user, server):
     as_user("eve").search_registered_models()
-    log = server.log.read_text()
-    assert "POST /api/v1/search_registered_models 200" in log
+    line = "POST /api/v1/search_registered_models 200"
+    deadline = time.monotonic() + 10  # the line is written once the answer has been sent
+    while line not in (log := server.log.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert line in log
     assert " eve" in log
     assert all(token not in log for token in server.tokens.values())
 
