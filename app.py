@@ -13,7 +13,7 @@ st.set_page_config(page_title="Model registry", page_icon=":material/inventory_2
 
 with session.script_run() as client:
     pages = links.build_pages(Path(__file__).parent)
-    current = st.navigation(list(pages.values()))
+    current = st.navigation(links.sections(pages))
     links.navigation_ready()
     links.follow_deep_link(pages, current)
     sidebar.render(client)

@@ -35,6 +35,10 @@ def search_and_open(page, base: str) -> None:
     page.goto(base)
     settle(page)
     expect(page.get_by_role("heading", name="Models")).to_be_visible()
+    sidebar = page.get_by_test_id("stSidebar")
+    for group in ("Registry", "Review", "Admin"):
+        expect(sidebar.get_by_text(group, exact=True)).to_be_visible()
+    expect(sidebar).to_contain_text("Role admin")  # no roles configured: everyone is admin
     search = page.get_by_role("textbox", name="Search", exact=True)
     search.fill("name LIKE ch%")
     search.press("Enter")

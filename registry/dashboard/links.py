@@ -34,6 +34,12 @@ PAGES = {
     "inbox": ("pages/inbox.py", "Inbox", ":material/inbox:"),
     "admin": ("pages/admin.py", "Roles", ":material/admin_panel_settings:"),
 }
+# The sidebar's groups: what everyone reads, what reviewers do, what admins set up.
+SECTIONS = {
+    "Registry": ("models", "model", "version", "compare", "history"),
+    "Review": ("inbox", "validate"),
+    "Admin": ("admin", "notifications"),
+}
 LINK_PARAMS = ("model", "version", "versions", MODELS_PAGE)
 HOME = "models"
 VIEW_MEMORY = "links_view"
@@ -67,6 +73,11 @@ def build_pages(root: Path) -> dict[str, st.Page]:
         slug: st.Page(root / path, title=title, icon=icon, url_path=slug, default=(i == 0))
         for i, (slug, (path, title, icon)) in enumerate(PAGES.items())
     }
+
+
+def sections(pages: dict[str, st.Page]) -> dict[str, list[st.Page]]:
+    """The pages grouped for ``st.navigation``, in SECTIONS' order."""
+    return {title: [pages[slug] for slug in slugs] for title, slugs in SECTIONS.items()}
 
 
 def follow_deep_link(pages: dict[str, st.Page], current: st.Page) -> None:

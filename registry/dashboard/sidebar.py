@@ -1,11 +1,19 @@
-"""The sidebar every page shares: which registry, who is acting."""
+"""The sidebar every page shares: which registry, who is acting, with which role."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from registry import RegistryClient
+from registry import RegistryClient, RegistryError
 from registry.dashboard import keys, session
+from registry.dashboard.markup import plain
+
+ROLE_MEANS = {
+    "viewer": "reads everything, changes nothing",
+    "editor": "registers and edits models, moves versions to Staging, requests transitions",
+    "reviewer": "what editors do, plus promoting to Production, archiving and deciding on requests",
+    "admin": "everything, including deleting, roles and validation policies",
+}
 
 
 def render(client: RegistryClient) -> None:
@@ -14,6 +22,21 @@ def render(client: RegistryClient) -> None:
             st.caption(f":material/dns: Registry server `{client.uri}`")
         else:
             st.caption(f":material/folder: Registry `{client.home}`")
-        st.caption(f":material/person: Acting as **{session.acting_user(client)}**")
+        who(client)
         if st.session_state.get(keys.SESSION_CLIENT) is client:
             st.button("Sign out", key=keys.SESSION_SIGN_OUT, on_click=session.sign_out)
+
+
+def who(client: RegistryClient) -> None:
+    """The acting user and their role (nothing while the registry cannot answer: the page
+    says why)."""
+    try:
+        user = session.acting_user(client)
+        role = client.get_role(session.signed_in_user())
+    except RegistryError:
+        return
+    st.caption(f":material/person: Acting as **{plain(user)}**")
+    st.caption(
+        f":material/badge: Role **{role}**: {ROLE_MEANS.get(role, '')}",
+        help="Roles: viewer < editor < reviewer < admin. Admins grant them on Roles.",
+    )
