@@ -32,6 +32,7 @@ def manage(granted: dict[str, str]) -> None:
 
 st.title("Roles")
 with feedback.page_guard():
+    links.mark_page("admin")
     role = client.get_role(session.signed_in_user())
     st.caption(f"You act as **{role}**.")
     feedback.show_flash(review.ADMIN_FLASH)

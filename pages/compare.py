@@ -24,10 +24,11 @@ DIFFS = {
 
 
 def initial_picks() -> list[tuple[str, int]]:
-    """From the link: ``versions=churn:3,churn:5``, or ``model`` and ``version``."""
+    """From the link: ``versions=churn:3,churn:5``, or ``model`` and ``version`` (not those
+    of another page's link, which Back from a clicked version lands on)."""
     picks = compare.parse_picks(st.query_params.get("versions"))
     name, number = links.requested_model(), links.requested_version()
-    if not picks and name and number:
+    if not picks and name and number and links.linked_here("compare"):
         picks = [(name, number)]
     return picks
 

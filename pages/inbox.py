@@ -93,6 +93,7 @@ def request_form(role: str) -> None:
 
 st.title("Inbox")
 with feedback.page_guard():
+    links.mark_page("inbox")
     role = client.get_role(session.signed_in_user())
     st.caption(f"You act as **{role}**.")
     feedback.show_flash(review.INBOX_FLASH)

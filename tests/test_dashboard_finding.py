@@ -353,3 +353,26 @@ def test_the_validate_version_list_says_what_it_leaves_out(client):
     assert "3 older ones are not in it" in validate.choices_note(client, "long", numbers)
     numbers, _ = validate.version_choices(client, "churn")
     assert validate.choices_note(client, "churn", numbers) is None
+
+
+def test_back_from_a_clicked_version_keeps_the_comparison(client):
+    at = open_app(page="compare", versions="churn:2,fraud:1")
+    click(at, keys.COMPARE_OVERVIEW, 1, "Version")
+    assert texts(at.title) == ["fraud v1"]
+    at.query_params.clear()  # Back: the compare page under the version page's parameters
+    at.query_params.update(page="version", model="fraud", version="1")
+    at.switch_page("pages/compare.py").run()
+    assert_clean(at)
+    assert at.dataframe[0].value["Version"].tolist() == ["churn v2", "fraud v1"]
+    assert at.query_params["versions"] == "churn:2,fraud:1"
+
+
+def test_back_to_the_inbox_drops_the_version_pages_parameters(client):
+    client.request_transition("churn", 4, "Production")
+    at = open_app(page="inbox")
+    click(at, review.INBOX_TABLE, 0, "Version")
+    at.query_params.clear()
+    at.query_params.update(page="version", model="churn", version="4")
+    at.switch_page("pages/inbox.py").run()
+    assert_clean(at)
+    assert dict(at.query_params) == {"page": "inbox"}  # a copied address opens the Inbox

@@ -211,6 +211,11 @@ def remember_view(slug: str, widget_keys: tuple[str, ...], **params: object) -> 
     st.session_state[f"{VIEW_MEMORY}_{slug}"] = (widgets, params)
 
 
+def linked_here(slug: str) -> bool:
+    """The link's parameters are this page's: its ``page`` names this page, or none."""
+    return st.query_params.get("page") in (None, slug)
+
+
 def restore_view(slug: str) -> None:
     """Show this page as it was when the user left it by a click in one of its tables.
 
@@ -221,7 +226,7 @@ def restore_view(slug: str) -> None:
     So the remembered values are put back and the page reruns at once. Call it before the
     page's widgets."""
     saved = st.session_state.get(f"{VIEW_MEMORY}_{slug}")
-    if saved is None or st.query_params.get("page") in (None, slug):
+    if saved is None or linked_here(slug):
         return
     widgets, params = saved
     for key, value in widgets.items():
