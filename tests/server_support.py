@@ -65,6 +65,7 @@ class ServerProcess:
     log: Path
     port: int = 0
     process: subprocess.Popen | None = None
+    args: tuple[str, ...] = ()  # more options of `registry server`
 
     @property
     def url(self) -> str:
@@ -73,7 +74,7 @@ class ServerProcess:
     def start(self) -> ServerProcess:
         self.port = self.port or free_port()
         env = {**os.environ, "REGISTRY_DISPATCHER": "off", "PYTHONPATH": str(ROOT)}
-        command = registry_command(self.home, "server", "--port", str(self.port))
+        command = registry_command(self.home, "server", "--port", str(self.port), *self.args)
         with open(self.log, "ab") as out:
             self.process = subprocess.Popen(
                 command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True

@@ -17,6 +17,7 @@ from registry.cli import cicd as cli_cicd
 from registry.cli import notifications as cli_notifications
 from registry.cli import server as cli_server
 from registry.errors import InvalidArgumentError, RegistryError
+from registry.server.hosts import configured_hosts
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -27,9 +28,11 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 def dashboard_command(
     port: int, *, headless: bool, host: str = "127.0.0.1", watch: bool = True
 ) -> list[str]:
-    """The ``streamlit run app.py`` command line, listening on ``host`` only; ``watch=False``
-    turns off the file watcher (tests and benchmarks)."""
-    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port)]
+    """The command line serving ``app.py`` (``streamlit run``'s flags, through the launcher
+    that refuses foreign ``Host`` headers), listening on ``host`` only; ``watch=False`` turns
+    off the file watcher (tests and benchmarks)."""
+    command = [sys.executable, "-m", "registry.dashboard.launcher", str(APP)]
+    command += ["--server.port", str(port)]
     command += ["--server.address", host, "--browser.gatherUsageStats", "false"]
     if headless:
         command += ["--server.headless", "true"]
@@ -59,6 +62,8 @@ def _ui(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.allowed_host:
+        env["REGISTRY_ALLOWED_HOSTS"] = ",".join([*configured_hosts(), *args.allowed_host])
     command = dashboard_command(args.port, headless=args.headless, host=args.host)
     return subprocess.call(command, env=env)
 
@@ -95,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--open-to-anyone",
         action="store_true",
         help="serve an embedded registry beyond this machine with no sign-in (unsafe)",
+    )
+    ui.add_argument(
+        "--allowed-host",
+        action="append",
+        metavar="NAME",
+        help="another name browsers may use for the dashboard (its Host header); repeatable",
     )
     ui.set_defaults(run=_ui)
     demo = commands.add_parser("demo", help="seed the registry with sample models and test data")

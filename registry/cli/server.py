@@ -26,6 +26,19 @@ def add_commands(commands) -> None:
     server.add_argument(
         "--no-dispatcher", action="store_true", help="do not deliver notifications here"
     )
+    server.add_argument(
+        "--artifacts",
+        metavar="LOCATION",
+        help="where model files live: s3://bucket/prefix or a folder "
+        "(default: $REGISTRY_ARTIFACTS, else the home's artifacts/)",
+    )
+    server.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a name clients use for this server (its Host header), beside loopback; repeatable",
+    )
     server.set_defaults(run=_server)
 
     token = commands.add_parser("token", help="personal access tokens of a registry server")
@@ -56,7 +69,14 @@ def _server(args: argparse.Namespace) -> int:
         )
         return 2
     home = Path(config.resolve_home(args.home))
-    return serve(home, args.host, args.port, dispatcher=not args.no_dispatcher)
+    return serve(
+        home,
+        args.host,
+        args.port,
+        dispatcher=not args.no_dispatcher,
+        allowed_hosts=args.allowed_host,
+        artifacts=args.artifacts,
+    )
 
 
 def _create(args: argparse.Namespace) -> int:

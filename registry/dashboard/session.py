@@ -23,8 +23,9 @@ import streamlit as st
 
 from registry import AuthenticationError, RegistryClient, RegistryError, acting_as
 from registry.config import resolve_home
-from registry.dashboard import keys
+from registry.dashboard import keys, markup
 from registry.notifications.dispatcher import start_background_dispatcher
+from registry.server.hosts import allowed_hosts, refusal
 
 
 @st.cache_resource(show_spinner=False)
@@ -133,10 +134,22 @@ def acting() -> Iterator[RegistryClient]:
         yield client()
 
 
+def refuse_foreign_host() -> None:
+    """Stop a script run whose page was requested under a name that is not the dashboard's
+    (DNS rebinding). ``registry ui`` refuses those requests before Streamlit sees them; this
+    covers ``streamlit run app.py``, whose server accepts any ``Host``."""
+    host = (st.context.headers.get("Host") or "").lower()
+    listen = st.get_option("server.address") or "127.0.0.1"
+    if host and host not in allowed_hosts(listen, st.get_option("server.port")):
+        st.error(markup.plain(refusal(host)), icon=":material/block:")
+        st.stop()
+
+
 @contextlib.contextmanager
 def script_run() -> Iterator[RegistryClient]:
     """Wrap a script run (or a dialog's own rerun): act as the signed-in user, and release
     the registry file at the end whatever happens."""
+    refuse_foreign_host()
     the_client = client()
     person = signed_in_user()
     try:

@@ -11,32 +11,57 @@ import contextlib
 import logging
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def serve(home: Path, host: str, port: int, *, dispatcher: bool = True) -> int:
-    """Run the server in the foreground; returns the exit code."""
+def serve(
+    home: Path,
+    host: str,
+    port: int,
+    *,
+    dispatcher: bool = True,
+    allowed_hosts: Iterable[str] = (),
+    artifacts: str | None = None,
+) -> int:
+    """Run the server in the foreground; returns the exit code. Requests must name the
+    server by loopback, ``host`` or one of ``allowed_hosts`` (``registry.server.hosts``).
+    Model files live at ``artifacts`` (a folder or ``s3://bucket/prefix``; default
+    ``REGISTRY_ARTIFACTS``, else the home's ``artifacts/``): a bucket is reached once before
+    serving, so a missing bucket or refused credentials stop the start with the reason."""
     import uvicorn
 
     from registry import config
     from registry.notifications.dispatcher import Dispatcher
     from registry.server.app import create_app
+    from registry.server.hosts import HostCheck
+    from registry.server.hosts import allowed_hosts as names
     from registry.store.duckdb import DuckDBStore
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    store = DuckDBStore(home, busy_timeout=config.busy_timeout())
+    store = DuckDBStore(home, busy_timeout=config.busy_timeout(), artifacts=artifacts)
+    check_artifacts = getattr(store.blobs, "check", None)
+    if check_artifacts is not None:
+        check_artifacts()  # raises ServerUnavailableError saying what to fix
     with contextlib.ExitStack() as stack:
         stack.enter_context(store.hold())
         if dispatcher and os.environ.get("REGISTRY_DISPATCHER", "on") != "off":
             running = Dispatcher(store).start()
             stack.callback(running.stop)
+        hosts = names(host, port, allowed_hosts)
         if host not in LOOPBACK:
-            print(f"registry: serving on {host}: put TLS in front of it", file=sys.stderr)
-        print(f"registry server: {home} on http://{host}:{port}", flush=True)
+            print(
+                f"registry: serving on {host}: put TLS in front of it; requests must name the "
+                f"server as one of {', '.join(sorted(hosts))} (add names with --allowed-host)",
+                file=sys.stderr,
+            )
+        files = getattr(store.blobs, "url", None)
+        where = f"{home} (model files in {files})" if files else str(home)
+        print(f"registry server: {where} on http://{host}:{port}", flush=True)
         uvicorn.run(
-            create_app(store),
+            HostCheck(create_app(store), hosts),
             host=host,
             port=port,
             log_level="warning",
