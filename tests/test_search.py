@@ -319,7 +319,9 @@ def test_compiled_filter_is_frozen():
 ORDERS = [
     ("model", None, "m.name ASC"),
     ("model", [], "m.name ASC"),
-    ("version", None, "v.name ASC, v.version DESC"),
+    # MLflow's default for versions: the newest change first, then name, then version DESC.
+    ("version", None, "v.last_updated_timestamp DESC, v.name ASC, v.version DESC"),
+    ("version", [], "v.last_updated_timestamp DESC, v.name ASC, v.version DESC"),
     ("model", ["name"], "m.name ASC"),
     ("model", ["name DESC"], "m.name DESC"),
     ("model", "name DESC", "m.name DESC"),
@@ -455,7 +457,7 @@ def search_models(con, filter_string: str | None) -> list[str]:
 
 def search_versions(con, filter_string: str | None) -> list[str]:
     where = compile_filter(filter_string, "version")
-    order = compile_order_by(None, "version")
+    order = compile_order_by(["name", "version_number DESC"], "version")
     sql = (
         "SELECT v.name, v.version FROM model_versions v"
         f" WHERE NOT v.deleted AND ({where.sql}) ORDER BY {order}"

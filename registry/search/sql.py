@@ -159,6 +159,8 @@ def compile_filter(filter_string: str | None, target: str) -> CompiledFilter:
 
 _ORDER_KEYS = ("name", "version_number", "creation_timestamp", "last_updated_timestamp")
 _TIE_BREAKERS = {"model": (("name", "ASC"),), "version": (("name", "ASC"), ("version", "DESC"))}
+# MLflow's defaults when no order_by is given: models by name, versions newest change first.
+_DEFAULT_ORDER = {"model": (), "version": ("last_updated_timestamp DESC",)}
 
 
 def _order_error(message: str, item: str, pos: int) -> FilterSyntaxError:
@@ -195,11 +197,14 @@ def compile_order_by(order_by: list[str] | None, target: str) -> str:
 
     Items are "<key> [ASC|DESC]", case-insensitive; keys are name, creation_timestamp,
     last_updated_timestamp (alias timestamp) and, for versions, version_number. Unknown keys,
-    duplicates or junk raise FilterSyntaxError, its position counted within the item.
+    duplicates or junk raise FilterSyntaxError, its position counted within the item. Without
+    items, MLflow's order: models by name; versions by last_updated_timestamp DESC, then name,
+    then version DESC.
     """
     _check_target(target)
     row, terms, seen = _ROW[target], [], set()
-    for item in [order_by] if isinstance(order_by, str) else order_by or []:
+    items = [order_by] if isinstance(order_by, str) else order_by or _DEFAULT_ORDER[target]
+    for item in items:
         column, direction = _order_term(item, target)
         if column in seen:
             raise _order_error(f"key {item.split()[0]!r} is ordered twice", item, 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -180,13 +181,18 @@ def test_import_models_refuses_existing_names_and_changes_nothing(client, model)
     assert len(client.search_model_versions("name = 'churn'")) == 3
 
 
-def test_search_defaults_to_name_then_newest_version(client):
+def test_search_defaults_to_mlflows_order_newest_change_first(client):
+    """MLflow's default: last_updated_timestamp DESC, then name, then version DESC."""
     for name in ("b", "a"):
         client.create_registered_model(name)
     for name in ("b", "a", "a", "b", "a"):
         client.create_model_version(name, source="s")
+        time.sleep(0.003)  # distinct milliseconds, so the order is by time alone
     found = [(v.name, v.version) for v in client.search_model_versions()]
-    assert found == [("a", 3), ("a", 2), ("a", 1), ("b", 2), ("b", 1)]
+    assert found == [("a", 3), ("b", 2), ("a", 2), ("a", 1), ("b", 1)]
+    client.update_model_version("b", 1, description="touched")
+    first = client.search_model_versions(max_results=1)[0]
+    assert (first.name, first.version) == ("b", 1)
     oldest_first = client.search_model_versions("name = 'a'", order_by=["version_number ASC"])
     assert [v.version for v in oldest_first] == [1, 2, 3]
 
