@@ -1,4 +1,5 @@
-"""Compare: two to five versions side by side, of one model or across models."""
+"""Compare: two to five versions side by side, of one model or across models, in version
+order and measured against a baseline."""
 
 import streamlit as st
 
@@ -71,12 +72,29 @@ def metrics_section(candidates) -> None:
     if metrics.empty:
         st.caption("None of these versions has a run with metrics.")
         return
-    st.dataframe(compare.styled_metrics(metrics), width="stretch")
+    labels = list(metrics.columns)
+    default = labels.index(compare.default_baseline(candidates))
+    baseline_col, toggle_col = st.columns([2, 3], vertical_alignment="bottom")
+    baseline = baseline_col.selectbox(
+        "Baseline", labels, index=default, key=keys.COMPARE_BASELINE,
+        help="The version the others are measured against (Production by default)",
+    )  # fmt: skip
+    if baseline not in labels:  # a baseline kept from other picks
+        baseline = labels[default]
+    show_all = toggle_col.toggle("Show identical metrics too", key=keys.COMPARE_ALL_METRICS)
+    shown = metrics if show_all else compare.differing(metrics)
+    if shown.empty:
+        st.caption(f"All {len(metrics)} metrics are identical.")
+        return
+    st.dataframe(compare.styled_metrics(shown, baseline), width="stretch")
+    hidden = len(metrics) - len(shown)
     st.caption(
-        "Best value in **green**; tinted rows differ. Higher is better, except for metrics "
-        "named like loss, error, rmse, mae or latency."
+        f"Against {baseline}: **green** is better, **red** worse; the best value is bold. "
+        "Lower is better for errors, losses, latencies and sizes (rmse, mae, log_loss, …), "
+        "higher for the rest."
+        + (f" {hidden} identical metric{'s' if hidden != 1 else ''} hidden." if hidden else "")
     )
-    st.plotly_chart(figures.compare_bars(metrics), key=keys.COMPARE_CHART)
+    st.plotly_chart(figures.compare_bars(shown), key=keys.COMPARE_CHART)
 
 
 def diff_section(title: str | None, values: dict, only_differences: bool) -> None:
@@ -126,6 +144,7 @@ with feedback.page_guard():
         st.info("Add at least two versions (up to five) to compare them.", icon=":material/info:")
         st.stop()
     candidates, missing = compare.load_candidates(client, picks)
+    candidates = compare.ordered(candidates)
     for name, number in missing:
         st.warning(f"{version_label(number, name)} does not exist (any more); it is left out.")
     if len(candidates) >= 2:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from registry.dashboard import (
+    bulk,
     confirm,
     feedback,
     figures,
@@ -14,6 +15,7 @@ from registry.dashboard import (
     selection,
     session,
     tables,
+    version_table,
     widgets,
 )
 from registry.dashboard.actions import PendingAction, fill_policy_form, request, request_policy
@@ -28,7 +30,6 @@ from registry.dashboard.style import (
 from registry.validation.records import MAX_WINDOW_DAYS, days_text
 
 PAGE_SIZE = 25
-TABLE_METRICS = 5
 
 links.through_app(__file__)
 client = session.client()
@@ -171,30 +172,41 @@ def policy_requirement(days: int | None) -> str:
     )
 
 
-def versions_table(model, metric: str | None):
-    """The page of versions showing, and the row the user ticked or clicked."""
+def versions_table(model):
+    """The page of versions showing, the row the user clicked (or the one row ticked), and
+    the versions ticked."""
     scope = filters.versions_of(model.name)
     pager = paging.pager(keys.MODEL_VERSIONS_PAGER, scope, PAGE_SIZE)
     page = client.search_model_versions(
         scope, max_results=PAGE_SIZE, order_by=["version_number DESC"], page_token=pager.token
     )
-    metrics = client.get_latest_metrics([v.run_id for v in page if v.run_id])
-    found = sorted({k for values in metrics.values() for k in values})
-    shown = ([metric] if metric in found else []) + [k for k in found if k != metric]
-    shown = shown[:TABLE_METRICS]
-    frame = tables.versions_frame(page, metrics, shown)
+    run_metrics = client.get_latest_metrics([v.run_id for v in page if v.run_id])
+    named = version_table.named_metrics(model, client.get_validation_policy(model.name))
+    metrics = version_table.metric_order(named, (k for m in run_metrics.values() for k in m))
+    chosen = st.multiselect(
+        "Columns", metrics + version_table.OPTIONAL,
+        default=version_table.default_columns(named, metrics),
+        key=f"{keys.MODEL_COLUMNS}_{model.name}", placeholder="Choose the columns to show",
+        help=f"Key metrics come first: name them in the model tag {version_table.KEY_METRICS_TAG}"
+        " (such as “auc, f1”), else the validation policy's metrics are used.",
+    )  # fmt: skip
+    frame = version_table.frame(page, run_metrics, metrics)
     event = st.dataframe(
-        frame.style.set_properties(subset=["Version"], color=links.LINK_COLOR),
-        column_config=tables.versions_columns(shown),
+        version_table.styled(frame, metrics, links.LINK_COLOR),
+        column_config=version_table.column_config(metrics),
+        column_order=[*version_table.FIXED, *chosen],
         hide_index=True,
         on_select="rerun",
-        selection_mode=["single-row", "single-cell"],
+        selection_mode=["multi-row", "single-cell"],
         key=keys.MODEL_VERSIONS_TABLE,
         width="stretch",
+        height=tables.height_for(len(frame), PAGE_SIZE),  # the whole page: it pages, never scrolls
     )
     total = client.count_model_versions(scope)
     widgets.pager_controls(keys.MODEL_VERSIONS_PAGER, pager, page.token, len(page), total)
-    return page, event.selection.rows or [row for row, _ in event.selection.cells]
+    ticked = [page[row] for row in event.selection.rows if row < len(page)]
+    clicked = [row for row, _ in event.selection.cells]
+    return page, clicked or (event.selection.rows if len(ticked) == 1 else []), ticked
 
 
 def metric_chart(name: str, metric_keys: list[str], selected: int | None) -> None:
@@ -300,9 +312,9 @@ def show_model(model) -> None:
     metric_keys = client.get_model_metric_keys(model.name)
     if st.session_state.get(keys.MODEL_METRIC) not in metric_keys:
         st.session_state.pop(keys.MODEL_METRIC, None)  # chosen on another model
-    metric = st.session_state.get(keys.MODEL_METRIC) or next(iter(metric_keys), None)
     st.subheader("Versions")
-    page, rows = versions_table(model, metric)
+    page, rows, ticked = versions_table(model)
+    bulk.selection_bar(model.name, ticked)
     newest = selection.newest_version(model)
     linked = links.requested_version() or newest
     numbers = [v.version for v in page]

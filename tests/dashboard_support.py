@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
 
 from registry import RegistryClient
 from registry.entities import Dataset, LoggedModel, Metric
@@ -96,3 +101,45 @@ def _populate(client: RegistryClient) -> None:
     client.transition_model_version_stage("fraud", 1, "Production")
     client.create_registered_model("ltv", tags={"team": "growth", "owner": "cho"})
     client.create_model_version("ltv", source="models/ltv.skops")
+
+
+@pytest.fixture(scope="module")
+def populated_template(tmp_path_factory):
+    """The populated registry, built once per module; ``populated`` hands each test a copy."""
+    path = tmp_path_factory.mktemp("template")
+    client = RegistryClient(home=path, user="tester")
+    populate(client)
+    client.release()
+    return path
+
+
+@pytest.fixture
+def populated(populated_template, home):
+    """A client on a fresh copy of the populated registry at ``home``; the dashboard's
+    cached clients are dropped before and after."""
+    st.cache_resource.clear()
+    shutil.copytree(populated_template, home)
+    client = RegistryClient(home=home)
+    yield client
+    client.release()
+    st.cache_resource.clear()
+
+
+def open_app(**params: str) -> AppTest:
+    """A new session on the page ``params`` link to, checked for tracebacks and bugs."""
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params.update(params)
+    return clean(at.run())
+
+
+def clean(at: AppTest) -> AppTest:
+    """``at`` after checking it shows no traceback and no bug caught by the page guard."""
+    from registry.dashboard.feedback import UNEXPECTED
+
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e for e in at.error if UNEXPECTED in e.value]
+    return at
+
+
+def texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)

@@ -37,11 +37,12 @@ class PendingAction:
     key: str | None = None
     value: str | None = None
     within_days: int | None = None  # policy: Production needs a pass in this many days
+    versions: tuple[int, ...] = ()  # bulk actions: the ticked versions
 
     @property
     def takes_comment(self) -> bool:
         """Stage and policy changes record a comment in the history."""
-        return self.kind in ("stage", "rollback", "policy")
+        return self.kind in ("stage", "rollback", "policy", "bulk_archive")
 
 
 @dataclass(frozen=True)
@@ -87,23 +88,25 @@ def _clean(value: object) -> object:
 
 def _in_stage(client: RegistryClient, name: str, stage: str) -> list[int]:
     found = client.search_model_versions(
-        f"{versions_of(name)} AND current_stage = {quote(stage)}", max_results=1000
+        f"{versions_of(name)} AND current_stage = {quote(stage)}",
+        max_results=1000,
+        order_by=["version_number DESC"],
     )
     return [v.version for v in found]
 
 
-def _move(version: int, old: str, new: str) -> str:
+def move_line(version: int, old: str, new: str) -> str:
     return f"**v{version}**: {stage_badge(old)} → {stage_badge(new)}"
 
 
 def plan_stage(client: RegistryClient, a: PendingAction) -> Plan:
     version = client.get_model_version(a.model, a.version)
     stage = check.stage(a.stage)
-    changes = [_move(a.version, version.current_stage, stage)]
+    changes = [move_line(a.version, version.current_stage, stage)]
     others = []
     if a.archive_existing and stage in ("Staging", "Production"):
         others = [v for v in _in_stage(client, a.model, stage) if v != a.version]
-        changes += [_move(v, stage, "Archived") for v in others]
+        changes += [move_line(v, stage, "Archived") for v in others]
     moving = set(others) | ({a.version} if stage == "Archived" else set())
     aliases = client.get_registered_model(a.model).aliases
     notes = tuple(
@@ -129,8 +132,8 @@ def plan_rollback(client: RegistryClient, a: PendingAction) -> Plan:
     current = _in_stage(client, a.model, "Production")
     if target is None:
         return Plan(f"Roll back {a.model}", [], "No earlier Production version to roll back to.")
-    changes = [_move(v, "Production", "Archived") for v in current]
-    changes.append(_move(target.version, target.current_stage, "Production"))
+    changes = [move_line(v, "Production", "Archived") for v in current]
+    changes.append(move_line(target.version, target.current_stage, "Production"))
     return Plan(f"Roll back Production of {a.model} to v{target.version}", changes)
 
 
@@ -166,13 +169,13 @@ def plan_description(client: RegistryClient, a: PendingAction) -> Plan:
     else:
         old = client.get_model_version(a.model, a.version).description
         what = f"v{a.version} description"
-    blocked = _refused(check.description, a.value)
+    blocked = refused(check.description, a.value)
     if blocked is None and (old or None) == a.value:
         blocked = "The description is unchanged."
     return Plan(f"Edit the {what}", [_text_change(what, old, a.value)], blocked)
 
 
-def _refused(check_argument, *args) -> str | None:
+def refused(check_argument, *args) -> str | None:
     """Why the client would refuse the argument (its limits), before anyone confirms."""
     try:
         check_argument(*args)
@@ -187,7 +190,7 @@ def plan_tag(client: RegistryClient, a: PendingAction) -> Plan:
     owner = _tag_owner(client, a)
     old = owner.tags.get(a.key)
     where = a.model if a.version is None else f"v{a.version}"
-    blocked = _refused(check.tag_key, a.key) or _refused(check.tag_value, a.key, a.value or "")
+    blocked = refused(check.tag_key, a.key) or refused(check.tag_value, a.key, a.value or "")
     if blocked is None and old == (a.value or ""):
         blocked = "The tag already has this value."
     return Plan(

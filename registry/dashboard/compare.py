@@ -1,4 +1,4 @@
-"""Side-by-side comparison of 2-5 versions: metrics with the best marked, and diffs."""
+"""Side-by-side comparison of 2-5 versions: metrics against a baseline, and diffs."""
 
 from __future__ import annotations
 
@@ -12,10 +12,14 @@ from registry.dashboard.manifests import ManifestView, version_manifest
 from registry.dashboard.runs import find_run
 from registry.dashboard.style import shorten, stage_label, to_utc, version_label, version_number
 from registry.entities import ModelVersion, Run
+from registry.validation.direction import best, improvement
 
 MAX_PICKS = 5
-LOWER_IS_BETTER = ("loss", "error", "rmse", "mse", "mae", "mape", "latency", "time", "size")
-BEST_STYLE = "color: #1a9850; font-weight: 700"
+BEST_STYLE = "font-weight: 700"
+BETTER_STYLE = "background-color: rgba(26, 152, 80, 0.18)"
+WORSE_STYLE = "background-color: rgba(215, 48, 39, 0.18)"
+BETTER_TEXT = "color: #1a9850"
+WORSE_TEXT = "color: #d73027"
 DIFFERS_STYLE = "background-color: rgba(224, 130, 20, 0.12)"
 DIFFERS = "Differs"
 
@@ -103,9 +107,18 @@ def overview_frame(candidates: list[Candidate]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def lower_is_better(metric: str) -> bool:
-    name = metric.lower()
-    return any(word in name for word in LOWER_IS_BETTER)
+def ordered(candidates: list[Candidate]) -> list[Candidate]:
+    """Version order, not pick order: each model's versions oldest first, models in the order
+    they were first picked."""
+    models = list(dict.fromkeys(c.version.name for c in candidates))
+    return sorted(candidates, key=lambda c: (models.index(c.version.name), c.version.version))
+
+
+def default_baseline(candidates: list[Candidate]) -> str:
+    """The label of the version to measure the others against: the first one in
+    Production, else the oldest."""
+    production = [c for c in candidates if c.version.current_stage == "Production"]
+    return (production or candidates)[0].label
 
 
 def metrics_frame(candidates: list[Candidate]) -> pd.DataFrame:
@@ -114,38 +127,52 @@ def metrics_frame(candidates: list[Candidate]) -> pd.DataFrame:
     return pd.DataFrame(data, dtype="float64").sort_index()
 
 
-def with_change(metrics: pd.DataFrame) -> pd.DataFrame:
-    """For two versions, add the change from the first to the second."""
-    if metrics.shape[1] != 2:
-        return metrics
-    first, second = metrics.columns
-    return metrics.assign(**{f"Δ {second} − {first}": metrics[second] - metrics[first]})
+def differing(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Only the metrics whose values are not the same for every version."""
+    return metrics[metrics.nunique(axis=1, dropna=False) > 1]
+
+
+def delta_label(label: str, baseline: str) -> str:
+    return f"Δ {label} − {baseline}"
+
+
+def with_deltas(metrics: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """The values, then for each other version its change from the ``baseline`` column."""
+    others = [label for label in metrics.columns if label != baseline]
+    deltas = {delta_label(o, baseline): metrics[o] - metrics[baseline] for o in others}
+    return metrics.assign(**deltas)
 
 
 def best_labels(metrics: pd.DataFrame) -> dict[str, str | None]:
     """For each metric, the column holding its best value (None when all are missing or tied)."""
-    best = {}
+    found = {}
     for metric, row in metrics.iterrows():
         values = row.dropna()
-        if values.empty or values.nunique() == 1:
-            best[metric] = None
-            continue
-        best[metric] = values.idxmin() if lower_is_better(str(metric)) else values.idxmax()
-    return best
+        top = best(str(metric), list(values)) if values.nunique() > 1 else None
+        found[metric] = None if top is None else values[values == top].index[0]
+    return found
 
 
-def styled_metrics(metrics: pd.DataFrame):
-    """Best value per metric in bold green, rows whose values differ tinted, and for two
-    versions a column with the change between them."""
-    best = best_labels(metrics)
+def styled_metrics(metrics: pd.DataFrame, baseline: str):
+    """The values and their changes from ``baseline``: better than the baseline tinted green,
+    worse tinted red (whichever way the metric improves), the best value in bold."""
+    top = best_labels(metrics)
     labels = list(metrics.columns)
+    deltas = {delta_label(o, baseline): o for o in labels if o != baseline}
 
     def row_style(row: pd.Series) -> list[str]:
-        tint = DIFFERS_STYLE if row[labels].nunique(dropna=False) > 1 else ""
-        marks = [BEST_STYLE if best[row.name] == col else "" for col in row.index]
-        return [";".join(filter(None, (tint, mark))) for mark in marks]
+        styles = []
+        for column in row.index:
+            version = deltas.get(column, column)
+            sign = improvement(str(row.name), row[version], row[baseline])
+            tint = {1: BETTER_STYLE, -1: WORSE_STYLE}.get(sign, "")
+            if column in deltas:
+                tint = {1: BETTER_TEXT, -1: WORSE_TEXT}.get(sign, "")
+            bold = BEST_STYLE if top[row.name] == column else ""
+            styles.append(";".join(filter(None, (tint, bold))))
+        return styles
 
-    shown = with_change(metrics)
+    shown = with_deltas(metrics, baseline)
     formats = {col: "{:.4f}" if col in labels else "{:+.4f}" for col in shown.columns}
     return shown.style.apply(row_style, axis=1).format(formats, na_rep="–")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from registry import RegistryError
-from registry.dashboard import actions
+from registry.dashboard import actions, bulk
 from registry.dashboard.feedback import flash, show_error
 from registry.dashboard.keys import (
     MODEL_COMMENT,
@@ -40,7 +40,10 @@ def _confirm(action: actions.PendingAction, override: bool) -> None:
     with acting() as client:
         try:
             comment = st.session_state.get(MODEL_COMMENT)
-            message = actions.apply(client, action, comment, override)
+            if action.kind in bulk.KINDS:
+                message = bulk.apply(client, action, comment)
+            else:
+                message = actions.apply(client, action, comment, override)
         except RegistryError as error:
             st.session_state[MODEL_CONFIRM_ERROR] = error
             return
@@ -56,7 +59,8 @@ def confirm_dialog() -> None:
         st.rerun()
     with script_run() as client:
         try:
-            plan = actions.plan(client, action)
+            planner = bulk.plan if action.kind in bulk.KINDS else actions.plan
+            plan = planner(client, action)
         except RegistryError as error:
             show_error(error, retry=False)
             st.button("Close", key=MODEL_CONFIRM_CLOSE, on_click=_close)

@@ -18,7 +18,7 @@ from registry.dashboard.style import (
     stage_label,
     to_utc,
 )
-from registry.entities import Change, Dataset, ModelVersion, RegisteredModel
+from registry.entities import Change, Dataset, RegisteredModel
 
 WHEN = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", timezone="UTC")
 VERSION = st.column_config.NumberColumn(format="v%d", width="small")
@@ -104,43 +104,6 @@ def models_columns(frame: pd.DataFrame) -> dict:
     """Column config for models_frame's table: stage columns as chips in their colours."""
     stages = {stage: chips_in(stage, frame[stage]) for stage in ("Production", "Staging")}
     return {**MODELS_COLUMNS, **stages}
-
-
-def versions_frame(
-    versions: Iterable[ModelVersion], metrics: dict[str, dict[str, float]], metric_keys: list[str]
-) -> pd.DataFrame:
-    """One row per version with the newest value of each of ``metric_keys`` from its run."""
-    rows = []
-    for v in versions:
-        run_metrics = metrics.get(v.run_id or "", {})
-        rows.append(
-            {
-                "Version": v.version,
-                "Stage": stage_chip(v.current_stage),
-                "Aliases": [f"@{alias}" for alias in v.aliases],
-                "Run": short_hash(v.run_id, 8) if v.run_id else "",
-                **{key: run_metrics.get(key) for key in metric_keys},
-                "Created (UTC)": to_utc(v.creation_timestamp),
-                "Author": v.user_id or "",
-                "Description": shorten(v.description, 60),
-            }
-        )
-    columns = ["Version", "Stage", "Aliases", "Run", *metric_keys]
-    columns += ["Created (UTC)", "Author", "Description"]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def versions_columns(metric_keys: list[str]) -> dict:
-    metric = st.column_config.NumberColumn(format="%.4f")
-    return {
-        "Version": VERSION,
-        "Stage": STAGE,
-        "Aliases": st.column_config.ListColumn(),
-        "Run": st.column_config.TextColumn(width="small", help="First characters of the run id"),
-        **{key: metric for key in metric_keys},
-        "Created (UTC)": WHEN,
-        "Description": st.column_config.TextColumn(width="large"),
-    }
 
 
 def history_frame(changes: Iterable[Change]) -> pd.DataFrame:

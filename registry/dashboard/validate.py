@@ -92,7 +92,9 @@ def version_choices(
         )
     )
     staged_filter = f"{versions_of(name)} AND current_stage IN ('Production', 'Staging')"
-    versions += client.search_model_versions(staged_filter, max_results=VERSION_CHOICES)
+    versions += client.search_model_versions(
+        staged_filter, max_results=VERSION_CHOICES, order_by=["version_number DESC"]
+    )
     if wanted is not None and (found := client.find_model_version(name, wanted)) is not None:
         versions.append(found)
     numbers = sorted({v.version for v in versions}, reverse=True)
@@ -184,9 +186,8 @@ def run_validations(client, name, versions, upload, target, data_name, progress)
             progress.progress(min(share, 1.0), text=f"Validating v{version}: {done}/{total} rows")
 
         results[version] = client.validate_model_version(
-            name, version, upload.frame, target, data_name=data_name,
-            on_progress=report, data_sha256=upload.sha256,
-        )  # fmt: skip
+            name, version, upload.data, target, data_name=data_name, on_progress=report
+        )
     progress.empty()
     return results
 
