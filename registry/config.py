@@ -34,6 +34,12 @@ def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
     return Path(chosen).expanduser().resolve()
 
 
+def artifacts_location() -> str | None:
+    """Where model files live when not in the home's ``artifacts/`` folder: a folder or
+    ``s3://bucket/prefix`` (``REGISTRY_ARTIFACTS``)."""
+    return os.environ.get("REGISTRY_ARTIFACTS") or None
+
+
 def busy_timeout(explicit: float | None = None) -> float:
     """Seconds to wait for another process to release the file (``REGISTRY_BUSY_TIMEOUT``)."""
     if explicit is not None:

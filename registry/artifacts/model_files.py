@@ -292,7 +292,7 @@ def _cache_get(blobs: BlobStore, sha: str) -> tuple[Any, frozenset[str]] | None:
     fingerprint = blobs.fingerprint(sha)
     if fingerprint is None:
         return None
-    key = (str(blobs.path(sha)), fingerprint)
+    key = (blobs.location(sha), fingerprint)
     with _loaded_lock:
         hit = _loaded.get(key)
         if hit is not None:
@@ -305,7 +305,7 @@ def _cache_put(blobs: BlobStore, sha: str, model: Any, needed: frozenset[str]) -
     if fingerprint is None:  # changed since it was verified: do not cache
         return
     with _loaded_lock:
-        _loaded[(str(blobs.path(sha)), fingerprint)] = (model, needed)
+        _loaded[(blobs.location(sha), fingerprint)] = (model, needed)
         while len(_loaded) > _CACHE_SIZE:
             _loaded.popitem(last=False)
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from registry.artifacts.blobs import BlobStore
+from registry.artifacts.blobs import BlobStore, BlobStream
 from registry.client import wire
 from registry.client.facade import RegistryClient
 from registry.config import server_uri
@@ -120,7 +120,8 @@ class Transport:
                         out.write(chunk)
         except httpx.TransportError as error:
             raise ServerUnavailableError(
-                f"Download of model file {sha} from {self.uri} failed: {error}"
+                f"Download of model file {sha} from {self.uri} failed: {error}. If it fails "
+                "again, the server's copy may be damaged (its log says)"
             ) from None
         if digest.hexdigest() != sha:
             raise IntegrityError(
@@ -173,6 +174,15 @@ class RemoteBlobs(BlobStore):
         return sha
 
     def get(self, sha: str) -> bytes:
+        self._fetch(sha)
+        return super().get(sha)
+
+    def open(self, sha: str) -> BlobStream:
+        self._fetch(sha)
+        return super().open(sha)
+
+    def _fetch(self, sha: str) -> None:
+        """Download blob ``sha`` into the cache unless it is there."""
         path = self.path(sha)
         if not path.is_file():
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -184,7 +194,6 @@ class RemoteBlobs(BlobStore):
                 os.replace(tmp, path)
             finally:
                 Path(tmp).unlink(missing_ok=True)
-        return super().get(sha)
 
 
 class RemoteSession:

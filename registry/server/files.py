@@ -1,27 +1,30 @@
 """Model files over HTTP: ``/api/v1/blobs/<sha256>``, streamed and hash-checked.
 
-An upload is written to a temporary file beside the blobs while its sha256 is computed, and
-becomes a blob only when the hash matches the address it was sent to, so a version can
-never point at bytes other than the ones its manifest names. Downloads are checked against
-their hash before the first byte leaves (the client checks again).
+An upload is handed to the blob store as it arrives (``receive``), which hashes it on the way
+and keeps it only when the hash matches the address it was sent to, so a version can never
+point at bytes other than the ones its manifest names. A download of up to
+``CHECKED_FIRST_BYTES`` is read and checked before its first byte leaves, so damage is
+answered with the IntegrityError; a larger one is streamed and hashed as it goes, and bytes
+that no longer match end the response short, before its last chunk, so no client takes them
+for the file (the client checks again).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 
 from registry.client import RegistryClient
 from registry.client.roles import require
-from registry.errors import IntegrityError, InvalidArgumentError
+from registry.errors import InvalidArgumentError
 from registry.server.rpc import PREFIX
 
 MAX_UPLOAD_BYTES = int(os.environ.get("REGISTRY_MAX_MODEL_MB", "4096")) * 1024 * 1024
+CHECKED_FIRST_BYTES = 16 << 20
+OCTETS = "application/octet-stream"
 
 
 def build_router(store, tokens) -> APIRouter:
@@ -34,11 +37,10 @@ def build_router(store, tokens) -> APIRouter:
         return Response(status_code=200 if store.blobs.exists(sha) else 404)
 
     @router.get("/{sha}")
-    def download_blob(sha: str, request: Request) -> FileResponse:
-        """The model file's bytes (checked against ``sha`` first)."""
+    def download_blob(sha: str, request: Request) -> Response:
+        """The model file's bytes, checked against ``sha`` (see the module docstring)."""
         tokens.user_of(request)
-        store.blobs.get(sha)  # raises NotFoundError or IntegrityError
-        return FileResponse(store.blobs.path(sha), media_type="application/octet-stream")
+        return stream_blob(store.blobs, sha)
 
     @router.put("/{sha}")
     async def upload_blob(sha: str, request: Request) -> Response:
@@ -46,38 +48,31 @@ def build_router(store, tokens) -> APIRouter:
         user = tokens.user_of(request)
         client = RegistryClient(store=store, user=user)
         require(user, client.get_role(user), "editor", "uploading a model file")
-        target = store.blobs.path(sha)  # checks the form of sha
-        if store.blobs.exists(sha):
+        if store.blobs.exists(sha):  # also checks the form of sha
             return Response(status_code=200)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        await _receive(request, target, sha)
+        await store.blobs.receive(sha, _limited(request.stream()))
         return Response(status_code=201)
 
     return router
 
 
-async def _receive(request: Request, target: Path, sha: str) -> None:
-    digest, size = hashlib.sha256(), 0
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > MAX_UPLOAD_BYTES:
-                    raise InvalidArgumentError(
-                        f"Model file is over {MAX_UPLOAD_BYTES >> 20} MB "
-                        "(the server's REGISTRY_MAX_MODEL_MB)"
-                    )
-                digest.update(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        if digest.hexdigest() != sha:
-            raise IntegrityError(
-                f"Upload of model file {sha} hashed to {digest.hexdigest()}: the bytes were "
-                "damaged on the way; send it again"
+def stream_blob(blobs, sha: str) -> Response:
+    """A response with blob ``sha``'s bytes; raises NotFoundError if it is missing, and
+    IntegrityError if it is small enough to be checked first and does not match."""
+    stream = blobs.open(sha)
+    if stream.size <= CHECKED_FIRST_BYTES:
+        return Response(stream.read(), media_type=OCTETS)
+    headers = {"content-length": str(stream.size)}
+    return StreamingResponse(stream, media_type=OCTETS, headers=headers)
+
+
+async def _limited(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_UPLOAD_BYTES:
+            raise InvalidArgumentError(
+                f"Model file is over {MAX_UPLOAD_BYTES >> 20} MB "
+                "(the server's REGISTRY_MAX_MODEL_MB)"
             )
-        os.chmod(tmp, 0o444)
-        os.replace(tmp, target)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+        yield chunk

@@ -6,7 +6,8 @@ fetches them from ``/api/2.0/mlflow-artifacts/artifacts`` on the tracking server
 version with a model file answers ``mlflow-artifacts:/registry-models/<name>/<version>``,
 a folder of two files made from what the registry holds:
 
-- ``model.skops``: the stored model file itself (checked against its sha256 first);
+- ``model.skops``: the stored model file itself (checked against its sha256 as
+  ``/api/v1/blobs`` checks it);
 - ``MLmodel``: MLflow's description of it (sklearn flavour, skops format, pyfunc entry),
   written as JSON (which YAML readers read).
 
@@ -25,7 +26,7 @@ import json
 from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from registry.artifacts.blobs import BlobStore
@@ -33,6 +34,7 @@ from registry.artifacts.model_files import Manifest, load_sklearn_model
 from registry.client import RegistryClient
 from registry.client.model_uris import resolve_model
 from registry.errors import NotFoundError, RegistryError
+from registry.server.files import stream_blob
 from registry.server.mlflow_shapes import error_response
 
 SERVICE = "/api/2.0/mlflow-artifacts/artifacts"
@@ -106,9 +108,7 @@ def _file(client: RegistryClient, path: str) -> Response:
         text = _mlmodel(client.blobs, manifest.to_json())
         return Response(text, media_type="text/plain; charset=utf-8")
     if file == MODEL_FILE:
-        client.blobs.get(manifest.sha256)  # raises IntegrityError if the bytes changed
-        path_on_disk = client.blobs.path(manifest.sha256)
-        return FileResponse(path_on_disk, media_type="application/octet-stream")
+        return stream_blob(client.blobs, manifest.sha256)
     raise NotFoundError(f"{path!r} is a folder, not a file: it holds {MLMODEL} and {MODEL_FILE}")
 
 

@@ -13,8 +13,8 @@ import functools
 from collections.abc import Iterator
 from pathlib import Path
 
-from registry.artifacts.blobs import BlobStore
-from registry.config import ARTIFACTS_DIR, DATABASE_FILE
+from registry.artifacts.blobs import BlobStore, open_blobs
+from registry.config import ARTIFACTS_DIR, DATABASE_FILE, artifacts_location
 from registry.store.duckdb.bulk import BulkQueries
 from registry.store.duckdb.changes import ChangeQueries
 from registry.store.duckdb.insights import InsightQueries
@@ -43,12 +43,14 @@ class DuckDBStore(
     ValidationQueries,
     TokenQueries,
 ):
-    """A registry home: ``registry.duckdb`` plus ``artifacts/`` in one folder."""
+    """A registry home: ``registry.duckdb`` plus ``artifacts/`` in one folder, or the model
+    files at ``artifacts`` (else ``REGISTRY_ARTIFACTS``): a folder or ``s3://bucket/prefix``."""
 
-    def __init__(self, home: Path, *, busy_timeout: float):
+    def __init__(self, home: Path, *, busy_timeout: float, artifacts: str | None = None):
         self.home = home
         self.database_path = home / DATABASE_FILE
         self.artifacts_path = home / ARTIFACTS_DIR
+        self._artifacts = artifacts or artifacts_location()
         self.key = self.database_path
         self._lease = Lease.for_path(self.database_path, _prepare, busy_timeout=busy_timeout)
 
@@ -58,7 +60,7 @@ class DuckDBStore(
 
     @functools.cached_property
     def blobs(self) -> BlobStore:
-        return BlobStore(self.artifacts_path)
+        return open_blobs(self._artifacts or self.artifacts_path)
 
     @contextlib.contextmanager
     def hold(self) -> Iterator[None]:
