@@ -1,10 +1,12 @@
 """Shared fixtures: a fresh registry home on disk and a client on it; the browser tests'
-``browser`` and ``page`` (defined in browser_support.py, where a module's ``server`` feeds them)."""
+``browser`` and ``page`` (defined in browser_support.py, where a module's ``server`` feeds them);
+``postgres_server`` and ``postgres_dsn``, a real PostgreSQL (postgres_support.py)."""
 
 from __future__ import annotations
 
 import pytest
 from browser_support import browser, page  # noqa: F401  (fixtures, registered by importing)
+from postgres_support import postgres_dsn, postgres_server  # noqa: F401  (fixtures, as above)
 
 from registry import RegistryClient
 

@@ -86,7 +86,10 @@ class RegistryClient(
 
     def __reduce__(self):
         # Spark and multiprocessing pickle clients: rebuild from the home, never copy the
-        # connection (the other process opens the file itself).
+        # connection (the other process opens the file itself). A store without a home
+        # (PostgreSQL) pickles as what reopens it.
+        if self.home is None:
+            return (_client_on, (self._store,), {"_user": self._user})
         return (RegistryClient, (self.home,), {"_user": self._user})
 
     def get_acting_user(self) -> str:
@@ -378,3 +381,7 @@ def _version_spec(item: dict[str, Any]) -> dict[str, Any]:
         "tags": check.tags(item.get("tags")),
         "description": check.description(item.get("description")),
     }
+
+
+def _client_on(store: RegistryStore) -> RegistryClient:
+    return RegistryClient(store=store)

@@ -33,60 +33,83 @@ class CompiledFilter:
 
 
 _ROW = {"model": "m", "version": "v"}
-_ALIAS_SOURCE = {
-    "model": "unnest(map_keys(m.aliases)) AS a(alias) WHERE TRUE",
-    "version": "unnest(v.aliases) AS a(alias) WHERE TRUE",
-}
 _STAGE_SOURCE = "model_versions s WHERE s.name = m.name AND NOT s.deleted"
 
 
-def _predicate(expr: str, op: str, values: tuple) -> tuple[str, list]:
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between the backends' SQL for a filter: where tags and aliases live,
+    and how LIKE is told that it has no escape character."""
+
+    tag_value: str  # the tag's value (NULL when unset); {row} is the row alias
+    model_aliases: str  # FROM source of a model's alias names, as a(alias)
+    like_suffix: str
+
+
+DIALECTS = {
+    "duckdb": Dialect("{row}.tags[?]", "unnest(map_keys(m.aliases)) AS a(alias)", ""),
+    # PostgreSQL's LIKE escapes with a backslash unless told otherwise.
+    "postgres": Dialect(
+        "({row}.tags ->> ?::text)", "jsonb_object_keys(m.aliases) AS a(alias)", " ESCAPE ''"
+    ),
+}
+
+
+def _alias_source(target: str, dialect: Dialect) -> str:
+    source = dialect.model_aliases if target == "model" else "unnest(v.aliases) AS a(alias)"
+    return f"{source} WHERE TRUE"
+
+
+def _predicate(expr: str, op: str, values: tuple, dialect: Dialect) -> tuple[str, list]:
     if op.endswith("IN"):
         return f"{expr} {op} ({', '.join(['?'] * len(values))})", list(values)
-    return f"{expr} {op} ?", [values[0]]
+    suffix = dialect.like_suffix if op.endswith("LIKE") else ""
+    return f"{expr} {op} ?{suffix}", [values[0]]
 
 
-def _exists(source: str, expr: str, node: Comparison, params: list) -> tuple[str, list]:
+def _exists(
+    source: str, expr: str, node: Comparison, params: list, dialect: Dialect
+) -> tuple[str, list]:
     if node.op in NULL_OPS:
         negate = "NOT " if node.op == "IS NULL" else ""
         return f"{negate}EXISTS (SELECT 1 FROM {source})", params
-    sql, values = _predicate(expr, node.op, node.values)
+    sql, values = _predicate(expr, node.op, node.values, dialect)
     return f"EXISTS (SELECT 1 FROM {source} AND {sql})", params + values
 
 
-def _compile_comparison(node: Comparison, target: str) -> tuple[str, list]:
+def _compile_comparison(node: Comparison, target: str, dialect: Dialect) -> tuple[str, list]:
     field = FIELDS[node.key]
     if field.kind == "tag":
         # The tag's value, NULL when unset: '!=' then means "set, to another value" (MLflow).
-        value = f"{_ROW[target]}.tags[?]"
+        value = dialect.tag_value.format(row=_ROW[target])
         if node.op in NULL_OPS:
             return f"{value} {node.op}", [node.tag]
-        sql, params = _predicate(value, node.op, node.values)
+        sql, params = _predicate(value, node.op, node.values, dialect)
         return f"coalesce({sql}, FALSE)", [node.tag, *params]
     if field.kind == "alias":
-        return _exists(_ALIAS_SOURCE[target], "a.alias", node, [])
+        return _exists(_alias_source(target, dialect), "a.alias", node, [], dialect)
     if field.kind == "stage" and target == "model":
-        return _exists(_STAGE_SOURCE, "s.current_stage", node, [])
+        return _exists(_STAGE_SOURCE, "s.current_stage", node, [], dialect)
     column = f"{_ROW[target]}.{field.column}"
     if node.op in NULL_OPS:
         return f"{column} {node.op}", []
-    sql, params = _predicate(column, node.op, node.values)
+    sql, params = _predicate(column, node.op, node.values, dialect)
     # A NULL column must not make NOT(...) NULL too: keep every condition true or false.
     return (f"coalesce({sql}, FALSE)" if field.nullable else sql), params
 
 
-def _compile(node, target: str) -> tuple[str, list]:
+def _compile(node, target: str, dialect: Dialect) -> tuple[str, list]:
     if isinstance(node, Not):
-        sql, params = _compile(node.operand, target)
+        sql, params = _compile(node.operand, target, dialect)
         return f"NOT ({sql})", params
     if isinstance(node, BoolOp):
         parts, params = [], []
         for child in node.operands:
-            sql, child_params = _compile(child, target)
+            sql, child_params = _compile(child, target, dialect)
             parts.append(f"({sql})" if isinstance(child, BoolOp) else sql)
             params += child_params
         return f" {node.op} ".join(parts), params
-    return _compile_comparison(node, target)
+    return _compile_comparison(node, target, dialect)
 
 
 _OP_WORDS = {"IN": "is one of", "NOT IN": "is none of", "IS NULL": "is not set"}
@@ -140,20 +163,24 @@ def _check_text(text: str) -> None:
         raise fail(tok, f"unexpected {show(tok)}")
 
 
-def compile_filter(filter_string: str | None, target: str) -> CompiledFilter:
-    """Compile an MLflow-style filter for ``target`` ("model" or "version").
+def compile_filter(
+    filter_string: str | None, target: str, dialect: str = "duckdb"
+) -> CompiledFilter:
+    """Compile an MLflow-style filter for ``target`` ("model" or "version") in the SQL of
+    ``dialect`` ("duckdb" or "postgres").
 
     Returns SQL over row alias ``m`` (registered_models) or ``v`` (model_versions). Raises
     FilterSyntaxError, naming the offending token and its position, for anything else.
     """
     _check_target(target)
+    sql_dialect = DIALECTS[dialect]
     if filter_string is not None and not isinstance(filter_string, str):
         raise FilterSyntaxError(f"Invalid filter: expected a string, got {type(filter_string)}")
     if filter_string is None or not filter_string.strip(" \t\r\n"):
         return CompiledFilter("TRUE", [], "all")
     _check_text(filter_string)
     node = Parser(tokenize(filter_string), target).parse()
-    sql, params = _compile(node, target)
+    sql, params = _compile(node, target, sql_dialect)
     return CompiledFilter(sql, params, _describe(node))
 
 

@@ -5,7 +5,9 @@ returns a ``Backend`` whose ``client(user)`` is a RegistryClient acting as ``use
 REGISTRY_USER). Tests go through the client, as users do. "remote" serves a DuckDB store
 from a registry server (the real application over HTTP on 127.0.0.1, in a thread) and its
 clients hold tokens of their users, made without granting roles, so that, as embedded with
-no roles configured, everyone may do everything.
+no roles configured, everyone may do everything. "postgres" is a PostgresStore on the
+session's real PostgreSQL (``postgres_support``): one database per module, emptied before
+each test.
 """
 
 from __future__ import annotations
@@ -34,14 +36,14 @@ class Backend:
 
 
 @contextlib.contextmanager
-def duckdb_backend(folder: Path) -> Iterator[Backend]:
+def duckdb_backend(folder: Path, request) -> Iterator[Backend]:
     store = DuckDBStore(folder / "home", busy_timeout=30.0)
     yield Backend("duckdb", store, lambda user=None: RegistryClient(store=store, user=user))
     store.release()
 
 
 @contextlib.contextmanager
-def remote_backend(folder: Path) -> Iterator[Backend]:
+def remote_backend(folder: Path, request) -> Iterator[Backend]:
     from server_support import serve_store_in_thread
 
     from registry.client.tokens import TOKEN_PREFIX, hash_token
@@ -62,9 +64,26 @@ def remote_backend(folder: Path) -> Iterator[Backend]:
             opened.close()
 
 
-BACKENDS: dict[str, Callable[[Path], contextlib.AbstractContextManager[Backend]]] = {
+@contextlib.contextmanager
+def postgres_backend(folder: Path, request) -> Iterator[Backend]:
+    from postgres_support import empty_database
+
+    from registry.artifacts.blobs import BlobStore
+    from registry.client import reviews
+    from registry.store.postgres import PostgresStore
+
+    dsn = request.getfixturevalue("postgres_dsn")
+    empty_database(dsn)
+    reviews._role_cache.clear()  # the emptied database keeps its DSN, the cache's key
+    store = PostgresStore(dsn, blobs=BlobStore(folder / "artifacts"), pool_size=4)
+    yield Backend("postgres", store, lambda user=None: RegistryClient(store=store, user=user))
+    store.close()
+
+
+BACKENDS: dict[str, Callable[..., contextlib.AbstractContextManager[Backend]]] = {
     "duckdb": duckdb_backend,
     "remote": remote_backend,
+    "postgres": postgres_backend,
 }
 
 
@@ -72,7 +91,7 @@ BACKENDS: dict[str, Callable[[Path], contextlib.AbstractContextManager[Backend]]
 def backend(request, tmp_path, monkeypatch) -> Iterator[Backend]:
     monkeypatch.setenv("REGISTRY_USER", "tester")
     monkeypatch.setenv("REGISTRY_DISPATCHER", "off")
-    with BACKENDS[request.param](tmp_path) as opened:
+    with BACKENDS[request.param](tmp_path, request) as opened:
         yield opened
 
 

@@ -109,6 +109,7 @@ class InsightQueries:
     def versions_in_stage_at(self, name: str, stage: str, timestamp: int) -> list[ModelVersion]:
         """The versions of ``name`` that were in ``stage`` at ``timestamp`` (ms), from history.
 
+    dialect = "duckdb"  # of the filters compiled here
         Shows them as they are now (descriptions, tags may have changed since)."""
         with self._lease.cursor() as cur:
             rows = cur.execute(_STAGE_AT, [name, timestamp, stage]).fetchall()
@@ -117,13 +118,13 @@ class InsightQueries:
     # -- batched reads for the dashboard: a page renders in a few queries ------------------
 
     def count_registered_models(self, filter_string: str | None) -> int:
-        where = compile_filter(filter_string, "model")
+        where = compile_filter(filter_string, "model", self.dialect)
         sql = f"SELECT count(*) FROM registered_models m WHERE {where.sql}"
         with self._lease.cursor() as cur:
             return cur.execute(sql, where.params).fetchone()[0]
 
     def count_model_versions(self, filter_string: str | None) -> int:
-        where = compile_filter(filter_string, "version")
+        where = compile_filter(filter_string, "version", self.dialect)
         sql = f"SELECT count(*) FROM model_versions v WHERE NOT v.deleted AND ({where.sql})"
         with self._lease.cursor() as cur:
             return cur.execute(sql, where.params).fetchone()[0]

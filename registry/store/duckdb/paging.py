@@ -38,10 +38,12 @@ def search_page(
     max_results: int,
     page_token: str | None,
     always: str = "TRUE",
+    dialect: str = "duckdb",
 ) -> tuple[list[tuple], str | None]:
     """One page of ``SELECT ... FROM table alias`` rows matching a filter string (and the
-    fixed SQL condition ``always``), plus the next page's token (None on the last one)."""
-    where = compile_filter(filter_string, target)
+    fixed SQL condition ``always``), plus the next page's token (None on the last one).
+    ``cur`` takes ``?`` placeholders (a PostgreSQL cursor translates them)."""
+    where = compile_filter(filter_string, target, dialect)
     order = compile_order_by(order_by, target)
     offset = decode_token(page_token)
     sql = f"{select_from} WHERE {always} AND ({where.sql}) ORDER BY {order} LIMIT ? OFFSET ?"

@@ -23,14 +23,22 @@ _RUN_COLUMNS = (
 )
 
 
+# Each metric's newest value (highest step, then timestamp); the one dialect-bound query here.
+NEWEST_METRICS = (
+    "SELECT key, arg_max(value, (step, timestamp)) FROM run_metrics WHERE run_id = ? GROUP BY key"
+)
+
+
 def _values(rows: int, width: int) -> str:
     return ", ".join(["(" + ", ".join("?" * width) + ")"] * rows)
 
 
 class RunQueries:
-    """Runs: the source of every version's lineage."""
+    """Runs: the source of every version's lineage. Its SQL runs on PostgreSQL too, but
+    for ``newest_metrics``, which a backend may replace."""
 
     _lease: Any
+    newest_metrics = NEWEST_METRICS
 
     def create_run(self, info: RunInfo, tags: dict[str, str]) -> None:
         with self._lease.transaction() as cur:
@@ -75,7 +83,8 @@ class RunQueries:
         with self._lease.transaction() as cur:
             _require_run(cur, run_id)
             cur.execute(
-                "INSERT INTO run_inputs SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS ("
+                "INSERT INTO run_inputs SELECT ?, ?, ?, ?, ?, ?::BIGINT, ?::INTEGER, ?::BIGINT, ? "
+                "WHERE NOT EXISTS ("
                 "SELECT 1 FROM run_inputs WHERE run_id = ? AND name = ? "
                 "AND digest IS NOT DISTINCT FROM ? AND context IS NOT DISTINCT FROM ?)",
                 [run_id, dataset.name, dataset.context, dataset.source, dataset.digest,
@@ -113,7 +122,7 @@ class RunQueries:
             ).fetchone()
             if row is None:
                 raise NotFoundError(f"Run {run_id!r} not found")
-            return _load_run(cur, RunInfo(*row))
+            return _load_run(cur, RunInfo(*row), self.newest_metrics)
 
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
         with self._lease.cursor() as cur:
@@ -139,7 +148,9 @@ class RunQueries:
                 "ORDER BY start_time DESC, run_id LIMIT ? OFFSET ?",
                 [*params, max_results + 1, offset],
             ).fetchall()
-            runs = [_load_run(cur, RunInfo(*row)) for row in rows[:max_results]]
+            runs = [
+                _load_run(cur, RunInfo(*row), self.newest_metrics) for row in rows[:max_results]
+            ]
         token = encode_token(offset + max_results) if len(rows) > max_results else None
         return PagedList(runs, token)
 
@@ -156,19 +167,13 @@ def _upsert(cur, table: str, run_id: str, values: dict[str, str]) -> None:
     )
 
 
-def _load_run(cur, info: RunInfo) -> Run:
+def _load_run(cur, info: RunInfo, newest_metrics: str = NEWEST_METRICS) -> Run:
     run_id = [info.run_id]
     params = dict(
         cur.execute("SELECT key, value FROM run_params WHERE run_id = ?", run_id).fetchall()
     )
     tags = dict(cur.execute("SELECT key, value FROM run_tags WHERE run_id = ?", run_id).fetchall())
-    metrics = dict(
-        cur.execute(
-            "SELECT key, arg_max(value, (step, timestamp)) FROM run_metrics WHERE run_id = ? "
-            "GROUP BY key",
-            run_id,
-        ).fetchall()
-    )
+    metrics = dict(cur.execute(newest_metrics, run_id).fetchall())
     inputs = [
         Dataset(row[0], row[3], row[2], row[1], row[4], row[5], row[6], json.loads(row[7] or "{}"))
         for row in cur.execute(

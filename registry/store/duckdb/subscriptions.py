@@ -21,9 +21,12 @@ SELECT s.id, s.kind, s.target, s.events, s.model_pattern, s.enabled, s.descripti
     count(d.id) FILTER (WHERE d.state = 'delivered'),
     count(d.id) FILTER (WHERE d.state = 'dead'),
     max(d.updated_at) FILTER (WHERE d.attempts > 0),
-    arg_max_null(d.last_error, d.updated_at) FILTER (WHERE d.attempts > 0)
+    (array_agg(d.last_error ORDER BY d.updated_at DESC NULLS LAST)
+        FILTER (WHERE d.attempts > 0))[1]
 FROM subscriptions s LEFT JOIN deliveries d ON d.subscription_id = s.id
-WHERE {where} GROUP BY ALL ORDER BY s.id
+WHERE {where} GROUP BY s.id, s.kind, s.target, s.events, s.model_pattern, s.enabled,
+    s.description, s.created_by, s.creation_timestamp, s.last_updated_timestamp
+ORDER BY s.id
 """
 
 

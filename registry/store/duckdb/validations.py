@@ -26,6 +26,10 @@ from registry.validation.records import (
 )
 
 VALIDATION_TAG = "validation"
+SET_VERSION_TAG = (
+    "UPDATE model_versions SET tags = map_concat(tags, map([?], [?])) "
+    "WHERE name = ? AND version = ?"
+)
 
 
 def _fetch_policy(cur, name: str) -> tuple[int, ValidationPolicy]:
@@ -60,9 +64,11 @@ def _write_policy(cur, created: int, policy: ValidationPolicy) -> None:
 
 
 class ValidationQueries:
-    """Validation policies (one per model, replaced as a whole) and validation records."""
+    """Validation policies (one per model, replaced as a whole) and validation records.
+    Its SQL runs on PostgreSQL too, but for ``set_version_tag``, which a backend may replace."""
 
     _lease: Any
+    set_version_tag = SET_VERSION_TAG
 
     def get_validation_policy(self, name: str) -> ValidationPolicy:
         with self._lease.cursor() as cur:
@@ -165,11 +171,7 @@ class ValidationQueries:
                 ],
             ).fetchone()  # fmt: skip
             saved = replace(draft, id=record_id, creation_timestamp=ts)
-            cur.execute(
-                "UPDATE model_versions SET tags = map_concat(tags, map([?], [?])) "
-                "WHERE name = ? AND version = ?",
-                [VALIDATION_TAG, saved.status, name, version],
-            )
+            cur.execute(self.set_version_tag, [VALIDATION_TAG, saved.status, name, version])
             record(cur, actor, ts, _validation_changes(saved, old_tag))
         return saved
 
