@@ -23,6 +23,7 @@ from registry import (
     ServerUnavailableError,
 )
 from registry.client import wire
+from registry.validation.engine import frame_sha256
 
 
 @pytest.fixture(scope="module")
@@ -228,12 +229,16 @@ def test_validation_runs_on_the_server_and_records_the_hash_it_saw(as_user):
     client = registry.RegistryClient()
     client.set_validation_policy("demand-remote", "rmse <= 1000")
     data = sample_csv("demand_test.csv")
+    with pytest.raises(InvalidArgumentError, match="is not the hash of the data given"):
+        client.validate_model_version(
+            "demand-remote", version, data, "units_sold", "demand_test.csv", data_sha256="f" * 64
+        )
     result = client.validate_model_version(
-        "demand-remote", version, data, "units_sold", "demand_test.csv", data_sha256="f" * 64
+        "demand-remote", version, data, "units_sold", "demand_test.csv"
     )
     assert result.status in {"passed", "failed"}
     assert result.record.created_by == "ada"
-    assert result.record.data_sha256 != "f" * 64  # the server hashes what it received
+    assert result.record.data_sha256 == frame_sha256(data)  # the server hashes what it saw
     assert result.residuals is not None and len(result.residuals) > 0
     stored = client.list_validation_records("demand-remote", version)
     assert [r.id for r in stored] == [result.record.id]

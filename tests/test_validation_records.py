@@ -17,7 +17,6 @@ from registry.errors import (
     ValidationInputError,
 )
 from registry.store.duckdb import DuckDBStore
-from registry.validation.uploads import read_table
 
 CHURN = sample_csv("churn_test.csv")
 FINISHED = "model_version.validation_finished"
@@ -31,14 +30,9 @@ def churn(client):
     return "churn"
 
 
-def _upload(name: str):
-    return read_table((SAMPLE_DATA / name).read_bytes(), name, target="churned")
-
-
 def test_the_clean_test_set_passes_and_the_drifted_one_fails(client, churn):
     for name, status in (("churn_test.csv", "passed"), ("churn_drifted.csv", "failed")):
-        frame, sha = _upload(name)
-        result = client.validate_model_version(churn, 1, frame, "churned", name, data_sha256=sha)
+        result = client.validate_model_version(churn, 1, SAMPLE_DATA / name, "churned")
         assert result.status == status
         assert client.get_model_version(churn, 1).tags["validation"] == status
     drifted = client.list_validation_records(churn)[0]
@@ -51,9 +45,8 @@ def test_the_clean_test_set_passes_and_the_drifted_one_fails(client, churn):
 
 def test_a_record_holds_what_was_validated(client, churn):
     data = (SAMPLE_DATA / "churn_test.csv").read_bytes()
-    frame, sha = read_table(data, "churn_test.csv")
     record = client.validate_model_version(
-        churn, "1", frame, "churned", data_name="churn_test.csv", data_sha256=sha
+        churn, "1", data, "churned", data_name="churn_test.csv"
     ).record
     assert record == client.get_validation_record(record.id)
     assert (record.model_name, record.version, record.data_name) == (churn, 1, "churn_test.csv")

@@ -269,19 +269,41 @@ class RemoteRegistryClient(RegistryClient):
         threads: int | None = None,
         trusted: list[str] | None = None,
     ) -> Any:
-        """Validate on the server (see RegistryClient.validate_model_version): ``data`` is
-        sent as Parquet and the server records the hash of what it received, so
-        ``data_sha256``, ``threads`` and ``trusted`` (the server's own list) do not apply."""
-        rows = len(data)
+        """Validate on the server (see RegistryClient.validate_model_version): a test file
+        is sent as it is, a DataFrame as Parquet, and the server hashes what it validates
+        (``data_sha256`` is checked there); ``threads`` and ``trusted`` (the server has its
+        own list) do not apply."""
+        import pandas as pd
+
         params = {"name": name, "version": str(version), "target": target}
-        if data_name is not None:
-            params["data_name"] = data_name
+        if isinstance(data, pd.DataFrame):
+            body, params["frame"] = data.to_parquet(), "true"
+        else:
+            body, data_name = _test_file(data, data_name)
+        for key, value in (("data_name", data_name), ("data_sha256", data_sha256)):
+            if value is not None:
+                params[key] = value
         if chunk_rows is not None:
             params["chunk_rows"] = str(chunk_rows)
-        response = self._transport.post_bytes("/api/v1/validations", data.to_parquet(), params)
+        response = self._transport.post_bytes("/api/v1/validations", body, params)
+        result = wire.validation_result_from_wire(wire.decode(response)["result"])
         if on_progress is not None:
-            on_progress(rows, rows)
-        return wire.validation_result_from_wire(wire.decode(response)["result"])
+            on_progress(result.record.num_rows, result.record.num_rows)
+        return result
+
+
+def _test_file(data: Any, data_name: str | None) -> tuple[bytes, str | None]:
+    """The bytes and name of a test file given as bytes or a path."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        return bytes(data), data_name
+    if isinstance(data, str | os.PathLike):
+        if not Path(data).is_file():
+            raise InvalidArgumentError(f"No test file at {str(data)!r}")
+        return Path(data).read_bytes(), data_name or Path(data).name
+    raise InvalidArgumentError(
+        "Pass the test data as a pandas DataFrame, or a CSV or Parquet file's bytes or path, "
+        f"not {type(data).__name__}"
+    )
 
 
 def _forwarder(name: str, method: Any):

@@ -11,9 +11,11 @@ admin (roles.py: admins manage per-model rules); reading needs none.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from registry import arguments as check
@@ -55,6 +57,43 @@ def _validation_names(target: object, data_name: object, sha256: object) -> tupl
     return target, None if data_name is None else _text(data_name, "The data name")
 
 
+def test_table(data: Any, data_name: str | None, expected_sha256: str | None):
+    """(frame, sha256 of what will be validated, data name) of a DataFrame or a test file
+    (bytes or a path); raises InvalidArgumentError when ``expected_sha256`` is not that
+    hash, ValidationInputError for a file that cannot be read."""
+    import pandas as pd
+
+    from registry.validation.engine import frame_sha256
+    from registry.validation.upload_limits import max_upload_bytes
+    from registry.validation.uploads import read_upload
+
+    if isinstance(data, str | os.PathLike):
+        path = Path(data)
+        if not path.is_file():
+            raise InvalidArgumentError(f"No test file at {str(path)!r}")
+        data_name = data_name or path.name
+        with path.open("rb") as file:  # one byte over the limit is enough to refuse it
+            data = file.read(max_upload_bytes() + 1)
+    if isinstance(data, bytes | bytearray | memoryview):
+        upload = read_upload(bytes(data), data_name or "data", max_upload_bytes())
+        frame, sha256 = upload.frame, upload.sha256
+    elif isinstance(data, pd.DataFrame):
+        frame, sha256 = data, frame_sha256(data)
+    else:
+        raise InvalidArgumentError(
+            "Pass the test data as a pandas DataFrame, or a CSV or Parquet file's bytes or "
+            f"path, not {type(data).__name__}"
+        )
+    if expected_sha256 is not None and expected_sha256 != sha256:
+        kind = "DataFrame's content" if isinstance(data, pd.DataFrame) else "file"
+        raise InvalidArgumentError(
+            f"data_sha256 {expected_sha256} is not the hash of the data given (the {kind} "
+            f"hashes to {sha256}); a validation records the hash of what it validated. For a "
+            "file's sha256, pass the file itself (its bytes or path) rather than a DataFrame"
+        )
+    return frame, sha256, data_name
+
+
 class ValidationClient:
     """Mixed into RegistryClient; relies on its ``_store``, ``blobs`` and ``_require()``."""
 
@@ -66,7 +105,7 @@ class ValidationClient:
         self,
         name: str,
         version: int | str,
-        data: pd.DataFrame,
+        data: pd.DataFrame | bytes | str | os.PathLike[str],
         target: str,
         data_name: str | None = None,
         on_progress: Callable[[int, int], None] | None = None,
@@ -79,8 +118,10 @@ class ValidationClient:
         """Validate a version on ``data`` (with the true values in column ``target``) against
         the model's policy, and record the outcome.
 
-        ``data_sha256`` is the uploaded file's hash (see
-        registry.validation.uploads.read_table); without it the frame's content is hashed.
+        ``data`` is a DataFrame or a CSV or Parquet test file (its bytes or its path, read
+        with the upload limits). The record holds the hash of what was validated: the
+        file's sha256 (as ``sha256sum`` prints it), or for a DataFrame a hash of its
+        content. ``data_sha256``, if given, must be that hash (a check, never a claim).
         ``on_progress(done_rows, total_rows)`` is called after each chunk of predictions.
         Raises NotFoundError, ValidationInputError (listing every problem with the data),
         InvalidArgumentError, PermissionDeniedError, ArtifactError.
@@ -92,15 +133,16 @@ class ValidationClient:
         name = check.model_name(name)
         number = check.version_number(version, name)
         target, data_name = _validation_names(target, data_name, data_sha256)
+        frame, sha256, data_name = test_table(data, data_name, data_sha256)
         model = self._load_version_model(name, number, trusted)
         policy = self.get_validation_policy(name)
         found = validation.evaluate(
-            model, data, target, on_progress=on_progress, threads=threads,
+            model, frame, target, on_progress=on_progress, threads=threads,
             chunk_rows=chunk_rows or validation.CHUNK_ROWS,
         )  # fmt: skip
         results, passed = evaluate_rules(policy.rules, found.metrics, found.task)
         draft = ValidationRecord(
-            0, name, number, data_name, data_sha256 or validation.frame_sha256(data),
+            0, name, number, data_name, sha256,
             found.num_rows, found.num_columns, target, found.task, found.metrics, results, passed,
             actor, 0, validation.elapsed_ms(started), model.metadata.sha256, found.details,
         )  # fmt: skip
@@ -152,7 +194,7 @@ class ValidationClient:
         """Let a version enter Production only when its newest validation passed within the
         last ``within_days`` days (None lifts the requirement). The model needs rules first.
         Direct transitions and approved requests are both checked; a reviewer may override
-        with a comment; rollback_production is exempt. Admins only."""
+        with a comment; rollback_production passes the same gate. Admins only."""
         actor = self._require("admin", "changing a validation policy")
         name = check.model_name(name)
         if within_days is not None and (

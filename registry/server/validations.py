@@ -1,9 +1,10 @@
 """Validation on the server: ``POST /api/v1/validations`` with the test data as the body.
 
-The data travels as Parquet (the client converts its DataFrame; dtypes survive) and is
-read with the same limits as a dashboard upload. The server loads the model, predicts,
-scores and records, so a record's ``data_sha256`` is the hash of the bytes the server
-itself validated on, never a hash a caller claims.
+A test file travels as it is; a DataFrame as Parquet (the client converts it; dtypes
+survive). Both are read with the same limits as a dashboard upload. The server loads the
+model, predicts, scores and records, so a record's ``data_sha256`` is the hash of what the
+server itself validated on (a file's bytes, or a DataFrame's content), never a hash a
+caller claims.
 """
 
 from __future__ import annotations
@@ -26,25 +27,30 @@ def build_router(store, tokens) -> APIRouter:
         target: str,
         data_name: str | None = None,
         chunk_rows: int | None = None,
+        frame: bool = False,
+        data_sha256: str | None = None,
     ) -> Response:
-        """Validate a version on the Parquet table in the body and record the outcome."""
+        """Validate a version on the test file in the body (``frame``: a DataFrame the
+        client sent as Parquet) and record the outcome."""
         user = tokens.user_of(request)
         body = await request.body()
         result = await run_in_threadpool(
             _validate, RegistryClient(store=store, user=user), body, name, version, target,
-            data_name, chunk_rows,
+            data_name, chunk_rows, frame, data_sha256,
         )  # fmt: skip
         return Response(wire.dumps({"result": result}), media_type="application/json")
 
     return router
 
 
-def _validate(client: RegistryClient, body: bytes, name, version, target, data_name, chunk_rows):
+def _validate(
+    client: RegistryClient, body, name, version, target, data_name, chunk_rows, frame, sha256
+):
     from registry.validation.uploads import read_upload
 
-    upload = read_upload(body, data_name or "data.parquet", target=target)
+    # A DataFrame is hashed by its content, as in a notebook; a file by its bytes.
+    data = read_upload(body, data_name or "data.parquet", target=target).frame if frame else body
     result = client.validate_model_version(
-        name, version, upload.frame, target, data_name,
-        data_sha256=upload.sha256, chunk_rows=chunk_rows,
-    )  # fmt: skip
+        name, version, data, target, data_name, data_sha256=sha256, chunk_rows=chunk_rows
+    )
     return wire.validation_result_to_wire(result)

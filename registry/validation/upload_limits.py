@@ -30,6 +30,11 @@ def size_text(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n:,} bytes"
 
 
+def max_upload_bytes() -> int:
+    """The largest test file accepted: ``REGISTRY_UPLOAD_MAX_MB`` (default 200), in bytes."""
+    return limit_from_env("REGISTRY_UPLOAD_MAX_MB", MAX_UPLOAD_BYTES >> 20) << 20
+
+
 def limit_from_env(variable: str, default: int) -> int:
     """A positive number from environment ``variable``, else ``default``."""
     try:

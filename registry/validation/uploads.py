@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -70,13 +70,15 @@ _MAGIC = (
 @dataclass(frozen=True, eq=False)
 class Upload:
     """A table read from an upload: the frame, the sha256 of the bytes, the format ("csv" or
-    "parquet"), the CSV delimiter and notes (warnings) on how it was read."""
+    "parquet"), the CSV delimiter, notes (warnings) on how it was read, and the bytes (what
+    to hand to ``validate_model_version``, which hashes and reads them itself)."""
 
     frame: pd.DataFrame
     sha256: str
     file_format: str
     delimiter: str | None
     notes: tuple[Problem, ...]
+    data: bytes = field(default=b"", repr=False)
 
 
 def read_table(
@@ -113,7 +115,7 @@ def read_upload(
     problems = notes + frame_problems(frame, target)
     raise_for_errors(problems, f"Cannot use {name!r}")
     file_format = "csv" if delimiter else "parquet"
-    return Upload(frame, sha256, file_format, delimiter, tuple(problems))
+    return Upload(frame, sha256, file_format, delimiter, tuple(problems), data)
 
 
 def _refuse_size_and_kind(data: bytes, name: str, max_bytes: int) -> None:
