@@ -63,7 +63,7 @@ def test_tag_values_and_events(client, model):
     [
         ([], None),
         ([(1, True), (3, True)], 1),
-        ([(1, False), (2, False)], 1),  # two in Production: the older one is restored
+        ([(1, False), (2, False)], None),  # two in Production: neither left it
         ([(1, True), (2, True), ("delete", 1), (3, True)], 2),
         ([(1, True), (2, True), (1, True), (3, True)], 1),  # the newest promotion counts
         ([(2, True)], None),

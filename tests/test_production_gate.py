@@ -156,13 +156,20 @@ def test_approving_with_an_override_records_it(team, churn):
     )
 
 
-def test_rollback_is_not_gated(client, churn):
+def test_rollback_passes_the_gate_or_records_an_override(client, churn):
     for version in (1, 2):
         validate(client, version, CLEAN, "churn_test.csv")
         client.transition_model_version_stage("churn", version, "Production", True)
     validate(client, 1, DRIFTED, "churn_drifted.csv")
-    assert client.rollback_production("churn", "v2 broke scoring").version == 1
-    assert stage(client, 1) == "Production"
+    with pytest.raises(ValidationRequiredError, match="not met"):
+        client.rollback_production("churn", "v2 broke scoring")
+    assert stage(client, 2) == "Production"
+    restored = client.rollback_production(
+        "churn", "v2 broke scoring; v1's drift is known", override_validation=True
+    )
+    assert restored.version == 1 and stage(client, 1) == "Production"
+    (row,) = client.get_history("churn", 1, events=[OVERRIDDEN])
+    assert row.comment == "v2 broke scoring; v1's drift is known"
 
 
 def test_overriding_a_failed_validation_is_recorded_without_a_requirement(client, churn):

@@ -316,7 +316,7 @@ class RegistryClient(
         )
 
     def _transition(
-        self, name, version, stage, archive_existing, comment, override_validation, gated=True
+        self, name, version, stage, archive_existing, comment, override_validation
     ) -> ModelVersion:
         name, stage = check.model_name(name), check.stage(stage)
         actor = self._require(STAGE_ROLE[stage], f"moving a version to {stage}")
@@ -327,7 +327,7 @@ class RegistryClient(
             )
         return self._store.transition_model_version_stage(
             name, check.version_number(version, name), stage, bool(archive_existing), comment,
-            actor, gated=gated, override=self._override_reason(override_validation, comment),
+            actor, override=self._override_reason(override_validation, comment),
         )  # fmt: skip
 
     def set_model_version_tag(

@@ -66,19 +66,21 @@ class HistoryClient:
             when = int(when.timestamp() * 1000)
         return self._store.versions_in_stage_at(check.model_name(name), check.stage(stage), when)
 
-    def rollback_production(self, name: str, comment: str | None = None) -> ModelVersion:
-        """Put back the version that was in Production before the current one, archiving
-        the current one. Raises InvalidStageTransitionError when there is none."""
+    def rollback_production(
+        self, name: str, comment: str | None = None, *, override_validation: bool = False
+    ) -> ModelVersion:
+        """Put back the last version that left Production because another was promoted
+        (not one an earlier rollback displaced), archiving the current one. It passes the
+        Production gate like any promotion: a reviewer may ``override_validation`` with a
+        ``comment`` (recorded). Raises InvalidStageTransitionError when there is none."""
         target = self.find_rollback_target(name)
         if target is None:
             raise InvalidStageTransitionError(
                 f"Registered model {name!r} has no earlier Production version to roll back to"
             )
-        # Not gated: it restores a version that served Production, and an incident must not
-        # wait for a fresh validation.
         return self._transition(
-            target.name, target.version, "Production", True, comment or "rollback", False,
-            gated=False,
+            target.name, target.version, "Production", True, comment or "rollback",
+            override_validation,
         )  # fmt: skip
 
     def find_rollback_target(self, name: str) -> ModelVersion | None:

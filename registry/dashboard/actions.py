@@ -134,7 +134,11 @@ def plan_rollback(client: RegistryClient, a: PendingAction) -> Plan:
         return Plan(f"Roll back {a.model}", [], "No earlier Production version to roll back to.")
     changes = [move_line(v, "Production", "Archived") for v in current]
     changes.append(move_line(target.version, target.current_stage, "Production"))
-    return Plan(f"Roll back Production of {a.model} to v{target.version}", changes)
+    gate = client.get_production_gate(a.model, target.version)
+    override = override_reason(gate) if gate.needs_override else None
+    notes = (gate.explain(),) if gate.required and override is None else ()
+    title = f"Roll back Production of {a.model} to v{target.version}"
+    return Plan(title, changes, None, notes, override)
 
 
 def plan_alias(client: RegistryClient, a: PendingAction) -> Plan:
@@ -272,7 +276,9 @@ def apply(
     if a.kind == "policy":
         return _apply_policy(client, a, comment)
     if a.kind == "rollback":
-        restored = client.rollback_production(a.model, comment=comment)
+        restored = client.rollback_production(
+            a.model, comment=comment, override_validation=override
+        )
         return f"Rolled back: {a.model} v{restored.version} is in Production again."
     if a.kind == "alias":
         client.set_registered_model_alias(a.model, a.key, a.version)

@@ -95,6 +95,17 @@ def test_rollback_restores_the_previous_production_version(client, model):
     assert client.get_history(model, 1)[0].comment == "v3 misbehaves"
 
 
+def test_rolling_back_twice_goes_further_back_never_forth(client, model):
+    for number in (1, 2, 3):
+        client.transition_model_version_stage(model, number, "Production", True)
+    assert client.rollback_production(model).version == 2
+    assert client.find_rollback_target(model).version == 1  # not v3 again
+    assert client.rollback_production(model).version == 1
+    assert client.find_rollback_target(model) is None
+    client.transition_model_version_stage(model, 3, "Production", True)
+    assert client.find_rollback_target(model).version == 1
+
+
 def test_the_rollback_target_is_a_live_version(client, model):
     for number in (1, 2, 3):
         client.transition_model_version_stage(model, number, "Production", True)

@@ -36,8 +36,10 @@ class HistoryStore(Protocol):
         ...
 
     def rollback_target(self, name: str) -> int | None:
-        """The version a rollback would restore: the most recently promoted live version
-        other than the newest one in Production; None when there is none."""
+        """The version a rollback would restore: the last live version that left
+        Production because another was promoted, not counting what earlier rollbacks
+        displaced (rolling back twice never brings the first version back); None when
+        there is none."""
         ...
 
     def registry_summary(self, since: int) -> dict[str, Any]:

@@ -70,8 +70,9 @@ class VersionStore(Protocol):
         ``archive_existing_versions`` the other versions in that stage move to Archived in
         the same transaction (refused for Archived: InvalidStageTransitionError). Entering
         Production passes the model's validation requirement unless ``override`` gives the
-        reason (recorded as ``model_version.validation_overridden``); ``gated=False`` is
-        for rollback only. Raises NotFoundError, ValidationRequiredError."""
+        reason (recorded as ``model_version.validation_overridden``); the client never
+        passes ``gated=False`` (rollback is gated too). Raises NotFoundError,
+        ValidationRequiredError."""
         ...
 
     def get_latest_versions(self, name: str, stages: list[str] | None) -> list[ModelVersion]:

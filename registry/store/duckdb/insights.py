@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from registry.entities import ModelVersion
@@ -56,20 +57,38 @@ WHERE v.name = $1 AND NOT v.deleted
 ORDER BY v.version DESC LIMIT $3
 """
 
-_ROLLBACK_TARGET = f"""
+_PROMOTIONS = f"""
 WITH {_PAST_NAMES}
-SELECT c.version FROM changes c {_OF_THIS_MODEL}
-JOIN model_versions v ON v.name = $1 AND v.version = c.version
-WHERE c.event = 'model_version.stage_transitioned'
-    AND c.new_value = 'Production' AND NOT v.deleted
-    -- this version's own promotions, not those of a deleted model's namesake version
-    AND c.ts >= v.creation_timestamp
-    AND c.version IS DISTINCT FROM (
-        SELECT max(version) FROM model_versions
-        WHERE name = $1 AND NOT deleted AND current_stage = 'Production'
-    )
-ORDER BY c.id DESC LIMIT 1
+SELECT c.version, c.payload FROM changes c {_OF_THIS_MODEL}
+JOIN registered_models m ON m.name = $1
+WHERE c.event = 'model_version.stage_transitioned' AND c.new_value = 'Production'
+    -- this model's promotions, not those of a deleted namesake
+    AND c.ts >= m.creation_timestamp
+ORDER BY c.id
 """
+_LIVE_STAGES = "SELECT version, current_stage FROM model_versions WHERE name = ? AND NOT deleted"
+
+
+def rollback_choice(promotions: list[tuple[int, list[int]]], stages: dict[int, str]) -> int | None:
+    """The version a rollback restores, from the model's promotions to Production in order
+    (each with the versions it archived) and its live versions' stages.
+
+    A promotion that displaced versions puts them on a stack; promoting the version on top
+    of it again (a rollback, or the same by hand) takes it off, so rolling back twice does
+    not bring the first version back. The answer is the topmost live version not in
+    Production now; None when there is none."""
+    stack: list[int] = []
+    for version, archived in promotions:
+        displaced = [v for v in archived if v != version]
+        if stack and stack[-1] == version:
+            stack.pop()
+        elif displaced:
+            stack = [v for v in stack if v != version] + displaced
+    for version in reversed(stack):
+        if version in stages and stages[version] != "Production":
+            return version
+    return None
+
 
 _TAG_VALUES = """
 WITH model_tags AS (
@@ -81,10 +100,16 @@ WHERE key IN (SELECT unnest($1::VARCHAR[])) AND value IS NOT NULL GROUP BY key
 """
 
 
+def _payload(raw: Any) -> dict:
+    """A change's payload as stored: JSON text (DuckDB) or already decoded (PostgreSQL)."""
+    return json.loads(raw) if isinstance(raw, str) else raw or {}
+
+
 class InsightQueries:
     """Summaries and time travel over the change log."""
 
     _lease: Any
+    dialect = "duckdb"  # of the filters compiled here
 
     def registry_summary(self, since: int) -> dict[str, Any]:
         """Counts of models, live versions by stage, and changes since ``since`` (ms)."""
@@ -109,7 +134,6 @@ class InsightQueries:
     def versions_in_stage_at(self, name: str, stage: str, timestamp: int) -> list[ModelVersion]:
         """The versions of ``name`` that were in ``stage`` at ``timestamp`` (ms), from history.
 
-    dialect = "duckdb"  # of the filters compiled here
         Shows them as they are now (descriptions, tags may have changed since)."""
         with self._lease.cursor() as cur:
             rows = cur.execute(_STAGE_AT, [name, timestamp, stage]).fetchall()
@@ -162,11 +186,12 @@ class InsightQueries:
         return values
 
     def rollback_target(self, name: str) -> int | None:
-        """The version rollback_production would restore (the most recently promoted live
-        version other than the newest one in Production), or None."""
+        """The version rollback_production would restore (see rollback_choice), or None."""
         with self._lease.cursor() as cur:
-            row = cur.execute(_ROLLBACK_TARGET, [name]).fetchone()
-        return None if row is None else row[0]
+            rows = cur.execute(_PROMOTIONS, [name]).fetchall()
+            stages = dict(cur.execute(_LIVE_STAGES, [name]).fetchall())
+        promotions = [(v, _payload(raw).get("archived_versions", [])) for v, raw in rows]
+        return rollback_choice(promotions, stages)
 
     def change_events(self) -> list[str]:
         """The distinct event names in the history, sorted."""
