@@ -1,8 +1,9 @@
 """Team commands of ``registry``: run a registry server, and manage its access tokens.
 
 ``registry token create NAME`` works on the registry folder (``--home``) while no server
-holds it, which is how a fresh home gets its first admin, or through a running server
-(``--uri`` or ``REGISTRY_URI``) with an admin's token. The secret is printed once, on its
+holds it, which is how a fresh home gets its first admin, on a server's PostgreSQL database
+(``--store``), or through a running server (``--uri`` or ``REGISTRY_URI``) with an admin's
+token. The secret is printed once, on its
 own line, and stored only as a hash.
 """
 
@@ -25,6 +26,12 @@ def add_commands(commands) -> None:
     server.add_argument("--port", type=int, default=8080)
     server.add_argument(
         "--no-dispatcher", action="store_true", help="do not deliver notifications here"
+    )
+    server.add_argument(
+        "--store",
+        metavar="URI",
+        help="serve a PostgreSQL database (postgresql://user@host:port/db) instead of the "
+        "home's DuckDB file; several servers may share one",
     )
     server.add_argument(
         "--artifacts",
@@ -58,6 +65,10 @@ def add_commands(commands) -> None:
     revoke = actions.add_parser("revoke", help="revoke a token by its id")
     revoke.add_argument("id", type=int)
     revoke.set_defaults(run=_revoke)
+    for action in (create, listing, revoke):
+        action.add_argument(
+            "--store", metavar="URI", help="the PostgreSQL database a server serves (not --home)"
+        )
 
 
 def _server(args: argparse.Namespace) -> int:
@@ -76,11 +87,22 @@ def _server(args: argparse.Namespace) -> int:
         dispatcher=not args.no_dispatcher,
         allowed_hosts=args.allowed_host,
         artifacts=args.artifacts,
+        store_uri=args.store,
     )
 
 
+def _token_client(args: argparse.Namespace) -> RegistryClient:
+    """A client on the folder (``--home``), or on the PostgreSQL store ``--store`` names."""
+    if not args.store:
+        return RegistryClient(args.home)
+    from registry.store.opening import open_store
+
+    home = Path(config.resolve_home(args.home))
+    return RegistryClient(store=open_store(home, args.store, busy_timeout=config.busy_timeout()))
+
+
 def _create(args: argparse.Namespace) -> int:
-    client = RegistryClient(args.home)
+    client = _token_client(args)
     try:
         token, secret = client.create_token(
             args.name, args.role, args.label, delegate=args.delegate
@@ -100,7 +122,7 @@ def _create(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    for token in RegistryClient(args.home).list_tokens():
+    for token in _token_client(args).list_tokens():
         state = "active" if token.active else f"revoked {to_datetime(token.revoked_timestamp)}"
         created = to_datetime(token.creation_timestamp).strftime("%Y-%m-%d %H:%M")
         print(f"{token.id:>4}  {token.user:<20} {state:<8} {created}  {token.label or ''}")
@@ -108,6 +130,6 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _revoke(args: argparse.Namespace) -> int:
-    token = RegistryClient(args.home).revoke_token(args.id)
+    token = _token_client(args).revoke_token(args.id)
     print(f"Token {token.id} of {token.user} revoked")
     return 0

@@ -87,7 +87,7 @@ class Dispatcher:
         self._in_flight: dict[int, int] = {}
         self._due = {"expire": 0.0, "prune": 0.0, "look": 0.0}
         self._next_retry_ms: int | None = None
-        self._watch = _FileWatch(store.database_path)
+        self._watch = _FileWatch(getattr(store, "database_path", None))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -316,10 +316,13 @@ def _yield() -> None:
 
 class _FileWatch:
     """The size and modification time of the registry file and its write-ahead log: every
-    commit changes one of them, and reading changes neither."""
+    commit changes one of them, and reading changes neither. A store without a file
+    (PostgreSQL) is looked at every poll."""
 
-    def __init__(self, database: Path):
-        self._paths = (database, database.with_name(database.name + ".wal"))
+    def __init__(self, database: Path | None):
+        self._paths = () if database is None else (
+            database, database.with_name(database.name + ".wal")
+        )  # fmt: skip
         self._seen: tuple | None = None
 
     def _now(self) -> tuple:
@@ -336,7 +339,7 @@ class _FileWatch:
         self._seen = self._now()
 
     def changed(self) -> bool:
-        return self._seen is None or self._now() != self._seen
+        return not self._paths or self._seen is None or self._now() != self._seen
 
 
 _background: dict[Path, Dispatcher] = {}

@@ -1,8 +1,10 @@
-"""``registry server``: serve one registry home until stopped.
+"""``registry server``: serve one registry home (or PostgreSQL database) until stopped.
 
 The server opens the store once and holds it for its whole life (no lease changes hands, the
 connection stays warm), so every client reaches the registry through it. The notification
-dispatcher runs in the same process on the same store.
+dispatcher runs in the same process on the same store. Several servers may share one
+PostgreSQL store (``--store postgresql://...``): each runs its own dispatcher, and the
+outbox's claims keep them from delivering an event twice at once.
 """
 
 from __future__ import annotations
@@ -25,12 +27,15 @@ def serve(
     dispatcher: bool = True,
     allowed_hosts: Iterable[str] = (),
     artifacts: str | None = None,
+    store_uri: str | None = None,
 ) -> int:
     """Run the server in the foreground; returns the exit code. Requests must name the
     server by loopback, ``host`` or one of ``allowed_hosts`` (``registry.server.hosts``).
     Model files live at ``artifacts`` (a folder or ``s3://bucket/prefix``; default
     ``REGISTRY_ARTIFACTS``, else the home's ``artifacts/``): a bucket is reached once before
-    serving, so a missing bucket or refused credentials stop the start with the reason."""
+    serving, so a missing bucket or refused credentials stop the start with the reason.
+    ``store_uri`` (``postgresql://...``) serves that database instead of the home's DuckDB
+    file; its model files default to the home's ``artifacts/`` too."""
     import uvicorn
 
     from registry import config
@@ -38,10 +43,10 @@ def serve(
     from registry.server.app import create_app
     from registry.server.hosts import HostCheck
     from registry.server.hosts import allowed_hosts as names
-    from registry.store.duckdb import DuckDBStore
+    from registry.store.opening import open_store
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    store = DuckDBStore(home, busy_timeout=config.busy_timeout(), artifacts=artifacts)
+    store = open_store(home, store_uri, artifacts=artifacts, busy_timeout=config.busy_timeout())
     check_artifacts = getattr(store.blobs, "check", None)
     if check_artifacts is not None:
         check_artifacts()  # raises ServerUnavailableError saying what to fix
@@ -58,7 +63,8 @@ def serve(
                 file=sys.stderr,
             )
         files = getattr(store.blobs, "url", None)
-        where = f"{home} (model files in {files})" if files else str(home)
+        served = str(home) if store_uri is None else store.key
+        where = f"{served} (model files in {files})" if files else served
         print(f"registry server: {where} on http://{host}:{port}", flush=True)
         uvicorn.run(
             HostCheck(create_app(store), hosts),
