@@ -184,3 +184,20 @@ def test_dashboard_reads_of_metrics_and_tags(client):
         runs[0]: {"f1": 0.7, "loss": 1.0}, runs[1]: {"f1": 0.8, "loss": 1.0},
     }  # fmt: skip
     assert client.get_model_tag_values(["team", "none"]) == {"team": ["a", "b"], "none": []}
+
+
+def test_writes_that_change_nothing_add_no_history(client, model):
+    client.set_registered_model_tag(model, "team", "risk")
+    client.update_registered_model(model, description="Churn, v2 features")
+    client.set_model_version_tag(model, 1, "owner", "ann")
+    client.update_model_version(model, 1, description="baseline")
+    client.set_registered_model_alias(model, "staging-pick", 1)
+    before = [c.id for c in client.get_history(model)]
+    client.set_registered_model_tag(model, "team", "risk")
+    client.update_registered_model(model, description="Churn, v2 features")
+    client.set_model_version_tag(model, 1, "owner", "ann")
+    assert client.update_model_version(model, 1, description="baseline").description == "baseline"
+    client.set_registered_model_alias(model, "staging-pick", "1")
+    assert [c.id for c in client.get_history(model)] == before
+    client.set_registered_model_tag(model, "team", "growth")  # a real change still counts
+    assert client.get_history(model)[0].new_value == "growth"

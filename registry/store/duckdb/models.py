@@ -137,6 +137,8 @@ class ModelQueries:
         ts = now_ms()
         with self._lease.transaction() as cur:
             old = fetch_model(cur, name, with_latest=False)
+            if old.description == description:  # the same value: nothing changes, no history row
+                return fetch_model(cur, name)
             cur.execute(
                 "UPDATE registered_models SET description = ?, last_updated_timestamp = ? "
                 "WHERE name = ?",
@@ -162,6 +164,8 @@ class ModelQueries:
         ts = now_ms()
         with self._lease.transaction() as cur:
             old = fetch_model(cur, name, with_latest=False).tags.get(key)
+            if old == value:  # the same value: nothing changes, no history row
+                return
             cur.execute(
                 "UPDATE registered_models SET tags = map_concat(tags, map([?], [?])) "
                 "WHERE name = ?",
@@ -200,6 +204,8 @@ class ModelQueries:
         with self._lease.transaction() as cur:
             old = fetch_model(cur, name, with_latest=False).aliases.get(alias)
             fetch_version(cur, name, version)
+            if old == version:  # the same value: nothing changes, no history row
+                return
             overridden = []
             if old != version and is_protected(cur, name, alias):
                 overridden = guard_production(cur, name, version, override, ts, f"@{alias}")

@@ -92,6 +92,8 @@ class VersionQueries:
         ts = now_ms()
         with self._lease.transaction() as cur:
             old = fetch_version(cur, name, version)
+            if old.description == description:  # the same value: nothing changes, no history row
+                return old
             cur.execute(
                 "UPDATE model_versions SET description = ?, last_updated_timestamp = ? "
                 "WHERE name = ? AND version = ?",
@@ -161,6 +163,8 @@ class VersionQueries:
         ts = now_ms()
         with self._lease.transaction() as cur:
             old = _tag_value(cur, name, version, key)
+            if old == value:  # the same value: nothing changes, no history row
+                return
             cur.execute(
                 "UPDATE model_versions SET tags = map_concat(tags, map([?], [?])) "
                 "WHERE name = ? AND version = ?",

@@ -114,6 +114,8 @@ class ModelQueries:
         ts = now_ms()
         with self._lease.transaction() as cur:
             old = fetch_model(cur, name, with_latest=False, lock=True)
+            if old.description == description:  # the same value: nothing changes, no history row
+                return fetch_model(cur, name)
             cur.execute(
                 "UPDATE registered_models SET description = ?, last_updated_timestamp = ? "
                 "WHERE name = ?",
@@ -139,6 +141,8 @@ class ModelQueries:
         ts = now_ms()
         with self._lease.transaction() as cur:
             old = fetch_model(cur, name, with_latest=False, lock=True).tags.get(key)
+            if old == value:  # the same value: nothing changes, no history row
+                return
             cur.execute(
                 "UPDATE registered_models SET tags = tags || jsonb_build_object(?::text, ?::text) "
                 "WHERE name = ?",
@@ -175,6 +179,8 @@ class ModelQueries:
         with self._lease.transaction() as cur:
             old = fetch_model(cur, name, with_latest=False, lock=True).aliases.get(alias)
             fetch_version(cur, name, version)
+            if old == version:  # the same value: nothing changes, no history row
+                return
             overridden = []
             if old != version and is_protected(cur, name, alias):
                 overridden = guard_production(cur, name, version, override, ts, f"@{alias}")

@@ -180,6 +180,8 @@ class VersionQueries:
         with self._lease.transaction() as cur:
             _tag_value(cur, name, version, "")  # locks the row
             old = fetch_version(cur, name, version)
+            if old.description == description:  # the same value: nothing changes, no history row
+                return old
             cur.execute(
                 "UPDATE model_versions SET description = ?, last_updated_timestamp = ? "
                 "WHERE name = ? AND version = ?",
@@ -253,6 +255,8 @@ class VersionQueries:
         ts = now_ms()
         with self._lease.transaction() as cur:
             old = _tag_value(cur, name, version, key)
+            if old == value:  # the same value: nothing changes, no history row
+                return
             cur.execute(
                 "UPDATE model_versions SET tags = tags || jsonb_build_object(?::text, ?::text) "
                 "WHERE name = ? AND version = ?",
