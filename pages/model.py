@@ -5,6 +5,7 @@ import streamlit as st
 from registry.dashboard import (
     bulk,
     confirm,
+    decisions,
     feedback,
     figures,
     filters,
@@ -110,7 +111,7 @@ def tag_editor(name, version, tags, key_key, value_key, remove_key) -> None:
         )
 
 
-def pending_requests(model) -> None:
+def pending_requests(model, role: str) -> None:
     requests = client.get_transition_requests(model.name, status="pending", max_results=50)
     if not requests:
         return
@@ -126,7 +127,11 @@ def pending_requests(model) -> None:
             lambda row, _: links.version_target(model.name, requests[row].version),
             names=("Version",),
         )
-        st.page_link(links.page_file("inbox"), label="Decide in the Inbox", icon=":material/inbox:")
+        if review.is_at_least(role, "reviewer"):
+            with st.expander("Decide here", icon=":material/gavel:"):
+                decisions.decide(client, requests, role, None)
+        inbox = links.page_file("inbox")
+        st.page_link(inbox, label="All requests in the Inbox", icon=":material/inbox:")
 
 
 def validation_policy(model, role: str) -> None:
@@ -305,10 +310,12 @@ def version_panel(version) -> None:
 def show_model(model) -> None:
     header(model)
     feedback.show_flash(keys.MODEL_FLASH)
-    pending_requests(model)
+    decisions.show_feedback()
+    role = client.get_role(session.signed_in_user())
+    pending_requests(model, role)
     rollback_box(model)
     model_details(model)
-    validation_policy(model, client.get_role(session.signed_in_user()))
+    validation_policy(model, role)
     metric_keys = client.get_model_metric_keys(model.name)
     if st.session_state.get(keys.MODEL_METRIC) not in metric_keys:
         st.session_state.pop(keys.MODEL_METRIC, None)  # chosen on another model

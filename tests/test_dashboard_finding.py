@@ -170,7 +170,7 @@ def test_inbox_rows_open_the_version_or_pick_the_request(client):
 def test_model_page_rows_pick_the_version_and_requests_open_it(client):
     client.request_transition("churn", 4, "Production")
     at = open_app(page="model", model="churn")
-    versions = 1  # the pending requests table comes first
+    versions = 2  # the pending requests table and the request's metrics come first
     click(at, keys.MODEL_VERSIONS_TABLE, row_of(at, "Version", 3, table=versions), "f1")
     assert (at.query_params["version"], texts(at.subheader)[-1]) == ("3", "v3")
     click(at, keys.MODEL_REQUESTS_TABLE, 0, "Change")

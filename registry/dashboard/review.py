@@ -10,10 +10,12 @@ import streamlit as st
 
 from registry import RegistryClient, RegistryError
 from registry.client import roles
+from registry.dashboard.evidence import Evidence
 from registry.dashboard.feedback import flash
 from registry.dashboard.links import Target, model_target, version_target
 from registry.dashboard.session import acting
 from registry.dashboard.style import format_time, version_number
+from registry.dashboard.version_table import VALIDATION_LABELS, VALIDATION_TAG
 from registry.validation.records import ProductionGate
 
 INBOX_FLASH = "inbox_flash"
@@ -41,36 +43,35 @@ ROLES = roles.ROLES
 ROLES_EXPLAINED = roles.__doc__ or ""
 
 
-def current_stage(client: RegistryClient, request) -> str:
-    try:
-        return client.get_model_version(request.model_name, request.version).current_stage
-    except RegistryError:
-        return "?"
-
-
 REQUEST_COLUMNS = [
-    "Request", "Model", "Version", "Change", "Validation", "Requested by", "When", "Comment",
+    "Request", "Model", "Version", "Change", "Validation", "vs Production", "Requested by",
+    "When", "Comment",
 ]  # fmt: skip
 
 
-def requests_frame(client: RegistryClient, requests: list) -> pd.DataFrame:
-    """Pending requests as the inbox table (from: the version's stage now)."""
-    return pd.DataFrame(
-        [
+def requests_frame(
+    client: RegistryClient, requests: list, evidence: Evidence | None = None
+) -> pd.DataFrame:
+    """Pending requests as the inbox table (from: the version's stage now), with each
+    version's validation and its metrics' changes from the version in Production."""
+    evidence = evidence or Evidence(client, requests)
+    rows = []
+    for r in requests:
+        version = evidence.version(r)
+        rows.append(
             {
                 "Request": r.id,
                 "Model": r.model_name,
                 "Version": r.version,
-                "Change": f"{current_stage(client, r)} → {r.stage}",
-                "Validation": validation_status(client, r),
+                "Change": f"{version.current_stage if version else '?'} → {r.stage}",
+                "Validation": validation_status(client, r, version),
+                "vs Production": evidence.deltas_text(r),
                 "Requested by": r.requested_by,
                 "When": format_time(r.requested_at),
                 "Comment": r.comment or "",
             }
-            for r in requests
-        ],
-        columns=REQUEST_COLUMNS,
-    )
+        )
+    return pd.DataFrame(rows, columns=REQUEST_COLUMNS)
 
 
 def request_target(request, column: str) -> Target | None:
@@ -108,11 +109,13 @@ def override_reason(gate: ProductionGate) -> str:
     return f"The newest validation of {label} {gate.latest_text}."
 
 
-def validation_status(client: RegistryClient, request) -> str:
-    """The version's newest validation, and whether Production's requirement is met."""
+def validation_status(client: RegistryClient, request, version=None) -> str:
+    """The version's newest validation, and for a request to Production whether Production's
+    requirement is met."""
     gate = production_gate(client, request)
     if gate is None:
-        return ""
+        status = version.tags.get(VALIDATION_TAG) if version is not None else None
+        return VALIDATION_LABELS.get(status, status or "not validated")
     if not gate.required:
         return gate.latest_text
     return f"{gate.latest_text} · required: {'met' if gate.satisfied else 'NOT met'}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from registry import RegistryClient, RegistryError
-from registry.dashboard import keys, session
+from registry.dashboard import keys, links, session
 from registry.dashboard.markup import plain
 
 ROLE_MEANS = {
@@ -23,6 +23,7 @@ def render(client: RegistryClient) -> None:
         else:
             st.caption(f":material/folder: Registry `{client.home}`")
         who(client)
+        waiting(client)
         if st.session_state.get(keys.SESSION_CLIENT) is client:
             st.button("Sign out", key=keys.SESSION_SIGN_OUT, on_click=session.sign_out)
 
@@ -39,4 +40,23 @@ def who(client: RegistryClient) -> None:
     st.caption(
         f":material/badge: Role **{role}**: {ROLE_MEANS.get(role, '')}",
         help="Roles: viewer < editor < reviewer < admin. Admins grant them on Roles.",
+    )
+
+
+PENDING_SHOWN = 200  # the most requests counted; more reads "200+"
+
+
+def waiting(client: RegistryClient) -> None:
+    """How many transition requests wait for a decision, linking to the Inbox."""
+    try:
+        pending = len(client.get_transition_requests(status="pending", max_results=PENDING_SHOWN))
+    except RegistryError:
+        return
+    if not pending:
+        return
+    count = f"{pending}+" if pending >= PENDING_SHOWN else str(pending)
+    st.page_link(
+        links.page_file("inbox"),
+        label=f"{count} request{'s' if pending != 1 else ''} waiting for a decision",
+        icon=":material/pending_actions:",
     )
