@@ -1,0 +1,137 @@
+"""A new tab's first content, in headless Chromium: the dashboard against Streamlit's own
+hello world, served the same way on the same machine, alternated in one run.
+
+    .venv/bin/python bench/bench_first_paint.py [--repeats 10] [--home DIR]
+
+Each sample is a new browser context (no cache, a new Streamlit session) opening one address
+and timing, with the page's own clock from the start of navigation, until the page's first
+real content is drawn: the hello world's text, the dashboard's page heading. The links are
+the Models list, a shared deep link to one version's Model page, and the Inbox. --home
+serves an existing registry; by default the demo is seeded into a temporary folder.
+Target (issue 16): the dashboard within 0.5 s of the hello world.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from browser_support import CHROMIUM, CHROMIUM_ARGS, dashboard, free_port, wait_healthy
+
+from registry.cli.main import APP, dashboard_command
+
+HELLO = 'import streamlit as st\n\nst.title("Hello, world")\n'
+# The first heading in the main area: the hello world's title, each dashboard page's heading.
+FIRST_CONTENT = "[data-testid='stMain'] h1, [data-testid='stMain'] h2"
+
+
+def hello_server(folder: Path):
+    """Streamlit's hello world, started with the dashboard's own server options."""
+    script = folder / "hello.py"
+    script.write_text(HELLO)
+    port = free_port()
+    command = dashboard_command(port, headless=True, watch=False)
+    command[command.index(str(APP))] = str(script)
+    log = folder / "hello.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    wait_healthy(url, process, log)
+    return url, process
+
+
+def first_content(browser, url: str) -> float:
+    """Seconds from navigation start to the first heading, in a fresh context."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    base = "/".join(url.split("/")[:3])  # scheme://host:port
+    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
+    page = context.new_page()
+    page.goto(url, wait_until="commit")
+    page.wait_for_selector(FIRST_CONTENT, timeout=30_000)
+    elapsed = page.evaluate("performance.now()") / 1000
+    context.close()
+    return elapsed
+
+
+def server_cpu(url: str) -> float:
+    """CPU seconds the server listening at ``url`` has used so far (user + system): a
+    measure of the work per tab that the machine's load does not inflate."""
+    port = urllib.parse.urlsplit(url).port
+    listing = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True)
+    pid = re.search(r"pid=(\d+)", listing.stdout).group(1)
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def seed_demo(home: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "registry.cli.main", "--home", str(home), "demo"],
+        check=True,
+        capture_output=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--home", type=Path, help="serve this registry instead of the demo")
+    parser.add_argument("--model", default="churn-classifier", help="the deep link's model")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        home = args.home or folder / "home"
+        fill = (lambda h: None) if args.home else seed_demo
+        hello, hello_process = hello_server(folder)
+        try:
+            with dashboard(home, fill) as base, sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                model = args.model
+                links = {
+                    "hello world": hello,
+                    "Models": base,
+                    "Model page, shared link": f"{base}/model?model={model}&version=1",
+                    "Inbox": f"{base}/inbox",
+                }
+                for url in links.values():  # warm-up: imports, first script runs
+                    first_content(browser, url)
+                samples: dict[str, list[float]] = {name: [] for name in links}
+                cpu: dict[str, list[float]] = {name: [] for name in links}
+                for _ in range(args.repeats):  # alternated, so load drifts hit every link
+                    for name, url in links.items():
+                        before = server_cpu(url)
+                        samples[name].append(first_content(browser, url))
+                        cpu[name].append(server_cpu(url) - before)
+                browser.close()
+        finally:
+            hello_process.terminate()
+            hello_process.wait(timeout=10)
+    report(samples, cpu, args.repeats)
+
+
+def report(samples: dict[str, list[float]], cpu: dict[str, list[float]], repeats: int) -> None:
+    load = Path("/proc/loadavg").read_text().split()[0]
+    print(f"### First content in a new tab ({repeats} tabs each, load {load}, {time.ctime()})\n")
+    print("| link | median s | p90 s | vs hello world | server CPU s per tab |")
+    print("|---|---|---|---|---|")
+    hello = statistics.median(samples["hello world"])
+    for name, values in samples.items():
+        median = statistics.median(values)
+        p90 = sorted(values)[max(0, int(len(values) * 0.9) - 1)]
+        delta = "" if name == "hello world" else f"+{median - hello:.2f} s"
+        work = statistics.median(cpu[name])
+        print(f"| {name} | {median:.2f} | {p90:.2f} | {delta} | {work:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
