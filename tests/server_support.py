@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -66,6 +66,7 @@ class ServerProcess:
     port: int = 0
     process: subprocess.Popen | None = None
     args: tuple[str, ...] = ()  # more options of `registry server`
+    env: dict[str, str] = field(default_factory=dict)  # over the defaults (dispatcher off)
 
     @property
     def url(self) -> str:
@@ -73,7 +74,7 @@ class ServerProcess:
 
     def start(self) -> ServerProcess:
         self.port = self.port or free_port()
-        env = {**os.environ, "REGISTRY_DISPATCHER": "off", "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "REGISTRY_DISPATCHER": "off", "PYTHONPATH": str(ROOT), **self.env}
         command = registry_command(self.home, "server", "--port", str(self.port), *self.args)
         with open(self.log, "ab") as out:
             self.process = subprocess.Popen(

@@ -1,0 +1,188 @@
+"""Two real ``registry server --store postgresql://...`` processes on one real PostgreSQL:
+what one server alone cannot show (numbers, promotions, approvals and the outbox under
+writers in both processes at once, and a server killed mid-delivery)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from notify_support import ENV, Receiver, Script
+from server_support import ServerProcess
+
+from registry import RegistryClient
+from registry.artifacts.blobs import BlobStore
+from registry.errors import InvalidStageTransitionError
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def admin(postgres_dsn, tmp_path_factory) -> tuple[str, str, str]:
+    """(DSN, an admin's token, a reviewer's token) on the module's database."""
+    from registry.store.postgres import PostgresStore
+
+    home = tmp_path_factory.mktemp("pg-home")
+    store = PostgresStore(postgres_dsn, blobs=BlobStore(home / "artifacts"), pool_size=2)
+    try:
+        client = RegistryClient(store=store, user="ada")
+        _, secret = client.create_token("ada", "admin")
+        _, reviewer = client.create_token("rev", "reviewer")
+    finally:
+        store.close()
+    return postgres_dsn, secret, reviewer
+
+
+def _servers(tmp_path, dsn: str, count: int = 2, env=None) -> list[ServerProcess]:
+    return [
+        ServerProcess(tmp_path / "home", tmp_path / f"server{n}.log", args=("--store", dsn),
+                      env=env or {})
+        for n in range(count)
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def two_servers(tmp_path_factory, admin) -> Iterator[list[RegistryClient]]:
+    """Clients (as the admin) of two server processes on the module's database (each test
+    works on models of its own)."""
+    dsn, token, _ = admin
+    servers = _servers(tmp_path_factory.mktemp("two-servers"), dsn)
+    try:
+        for server in servers:
+            server.start()
+        yield [RegistryClient(s.url, token=token) for s in servers]
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def _together(calls: list, workers: int = 8) -> list:
+    """Run every call at once (threads released together); results or raised errors."""
+    start = threading.Barrier(min(workers, len(calls)))
+
+    def run(call):
+        start.wait(30) if len(calls) <= workers else None
+        try:
+            return call()
+        except Exception as error:  # the test looks at what each call got
+            return error
+
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(run, calls))
+
+
+def test_concurrent_creates_in_two_processes_number_without_gaps_or_repeats(two_servers):
+    a, b = two_servers
+    a.create_registered_model("shared")
+
+    def writer(client: RegistryClient, n: int):
+        return lambda: [client.create_model_version("shared", source=f"runs:/{n}-{i}/m").version
+                        for i in range(15)]  # fmt: skip
+
+    results = _together([writer(two_servers[n % 2], n) for n in range(8)])
+    numbers = sorted(v for got in results for v in got)
+    assert numbers == list(range(1, 121))
+    stored = b.search_model_versions("name = 'shared'", max_results=500)
+    assert sorted(v.version for v in stored) == numbers
+
+
+def test_concurrent_promotions_archiving_others_leave_one_production(two_servers):
+    a, b = two_servers
+    a.create_registered_model("promoted")
+    versions = [a.create_model_version("promoted", source=f"runs:/p{i}/m").version
+                for i in range(8)]  # fmt: skip
+    calls = [
+        (lambda c=two_servers[i % 2], v=v: c.transition_model_version_stage(
+            "promoted", v, "Production", archive_existing_versions=True))
+        for i, v in enumerate(versions)
+    ]  # fmt: skip
+    results = _together(calls)
+    assert not [r for r in results if isinstance(r, Exception)]
+    stages = Counter(v.current_stage for v in b.search_model_versions("name = 'promoted'"))
+    assert stages == {"Production": 1, "Archived": 7}
+    # The last promotion to commit is the one in Production, and its history says so.
+    production = b.get_latest_versions("promoted", ["Production"])[0].version
+    moves = b.get_history("promoted", events=["model_version.stage_transitioned"])
+    last_promotion = next(c for c in moves if c.new_value == "Production")
+    assert last_promotion.version == production
+
+
+def test_archive_existing_versions_on_postgres_archives_the_old_production(two_servers):
+    """MLflow's own server fails this call on PostgreSQL with psycopg 3 ("operator does not
+    exist: integer <> character varying")."""
+    a, b = two_servers
+    a.create_registered_model("mlflow-path")
+    for i in range(3):
+        a.create_model_version("mlflow-path", source=f"runs:/m{i}/m")
+    a.transition_model_version_stage("mlflow-path", 1, "Production")
+    a.transition_model_version_stage("mlflow-path", 2, "Staging")
+    moved = b.transition_model_version_stage(
+        "mlflow-path", "3", "Production", archive_existing_versions=True
+    )
+    assert moved.current_stage == "Production"
+    stages = {v.version: v.current_stage for v in a.search_model_versions("name='mlflow-path'")}
+    assert stages == {1: "Archived", 2: "Staging", 3: "Production"}
+
+
+def test_each_request_is_approved_exactly_once_across_processes(two_servers, admin):
+    a = two_servers[0]
+    reviewers = [RegistryClient(c.uri, token=admin[2]) for c in two_servers]
+    a.create_registered_model("reviewed")
+    requests = []
+    for i in range(6):
+        version = a.create_model_version("reviewed", source=f"runs:/r{i}/m").version
+        requests.append(a.request_transition("reviewed", version, "Staging").id)
+    calls = [
+        (lambda c=client, r=request: c.approve_transition_request(r))
+        for request in requests
+        for client in reviewers
+    ]
+    results = _together(calls)
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert len(errors) == len(requests)
+    assert all(isinstance(e, InvalidStageTransitionError) for e in errors), errors
+    approvals = a.get_history("reviewed", events=["model_version.transition_approved"])
+    assert sorted(c.payload["request_id"] for c in approvals) == sorted(requests)
+    moves = a.get_history("reviewed", events=["model_version.stage_transitioned"])
+    assert sorted(c.version for c in moves if c.new_value == "Staging") == list(range(1, 7))
+
+
+def test_every_event_is_delivered_across_a_server_killed_mid_delivery(tmp_path, admin):
+    dsn, token, _ = admin
+    env = {**ENV, "REGISTRY_DISPATCHER": "on"}
+    # The first answers hang, so the server killed below dies holding claims.
+    with Receiver(Script(hang=3.0, hang_first=4)) as receiver:
+        doomed, survivor = servers = _servers(tmp_path, dsn, env=env)
+        try:
+            for server in servers:
+                server.start()
+            client = RegistryClient(survivor.url, token=token)
+            client.create_registered_model("watched")
+            client.create_subscription("webhook", receiver.url, ["model_version.created"])
+            writers = [RegistryClient(s.url, token=token) for s in servers]
+            created = [
+                writers[i % 2].create_model_version("watched", source=f"runs:/w{i}/m").version
+                for i in range(12)
+            ]
+            receiver.wait_for(1, timeout=30)
+            doomed.kill()
+            arrived = _wait_for_versions(receiver, set(created), timeout=30)
+        finally:
+            for server in servers:
+                server.stop()
+    delivered = Counter(r.json["version"] for r in arrived if r.json["model"] == "watched")
+    assert set(delivered) == set(created)  # at least once each, whoever held it
+
+
+def _wait_for_versions(receiver: Receiver, versions: set[int], timeout: float) -> list:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        arrived = list(receiver.requests)
+        if versions <= {r.json["version"] for r in arrived}:
+            break
+        time.sleep(0.05)
+    return arrived
