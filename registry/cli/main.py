@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from registry.cli import cicd as cli_cicd
+from registry.cli import copy as cli_copy
 from registry.cli import notifications as cli_notifications
 from registry.cli import server as cli_server
 from registry.errors import InvalidArgumentError, RegistryError
@@ -117,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_cicd.add_commands(commands)
     cli_notifications.add_commands(commands)
     cli_server.add_commands(commands)
+    cli_copy.add_commands(commands)
     return parser
 
 

@@ -5,7 +5,8 @@ client (``registry.client``) is its only caller: it checks every argument and re
 acting user and role before calling, so a store trusts its arguments, records ``actor`` as
 given, and decides only what needs the data (existence, uniqueness, numbering, the
 Production gate). ``OutboxStore`` is the dispatcher's part, apart because only a process
-that delivers notifications needs it.
+that delivers notifications needs it; ``TransferStore`` (``transfer.py``: raw rows out and
+in) is ``registry copy``'s, apart for the same reason.
 
 Rules for every backend:
 - A write is one transaction: its rows, its history rows (``changes``: who, when, old -> new,

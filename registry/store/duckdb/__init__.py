@@ -24,6 +24,7 @@ from registry.store.duckdb.models import ModelQueries
 from registry.store.duckdb.notifications import NotificationQueries
 from registry.store.duckdb.runs import RunQueries
 from registry.store.duckdb.tokens import TokenQueries
+from registry.store.duckdb.transfer import TransferQueries
 from registry.store.duckdb.validations import ValidationQueries
 from registry.store.duckdb.versions import VersionQueries
 from registry.store.duckdb.workflow import WorkflowQueries
@@ -42,6 +43,7 @@ class DuckDBStore(
     WorkflowQueries,
     ValidationQueries,
     TokenQueries,
+    TransferQueries,
 ):
     """A registry home: ``registry.duckdb`` plus ``artifacts/`` in one folder, or the model
     files at ``artifacts`` (else ``REGISTRY_ARTIFACTS``): a folder or ``s3://bucket/prefix``."""
