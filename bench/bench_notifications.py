@@ -1,11 +1,16 @@
-"""Notification throughput, and what subscriptions add to a promotion.
+"""Notification throughput, event-to-receiver latency, and what subscriptions add to a
+promotion.
 
-    .venv/bin/python bench/bench_notifications.py [--events 2000] [--transitions 60] [--pace 0.05]
+    .venv/bin/python bench/bench_notifications.py [--events 2000] [--rate 50 --seconds 10]
+        [--transitions 60] [--pace 0.05] [--protocol HTTP/1.1] [--only throughput stream]
 
-1. Deliveries per second: ``--events`` events (bulk-registered versions) delivered by one
-   Dispatcher.drain() to an HTTP receiver on 127.0.0.1 (its own process), with 1 and 10
-   subscriptions.
-2. Promotion latency: median and p95 of transition_model_version_stage with 0 subscriptions;
+The receiver is an http.server in its own process on 127.0.0.1 answering 204 at once; it
+notes each request's arrival time minus the event's timestamp (event to receiver).
+1. Throughput: ``--events`` events (bulk-registered versions) already in the outbox,
+   delivered by one Dispatcher.drain() from a cold start, with 1 and 10 subscriptions.
+2. Stream: ``--rate`` versions a second created one at a time for ``--seconds``, the
+   background dispatcher delivering in this process; p50 / p99 event to receiver.
+3. Promotion latency: median and p95 of transition_model_version_stage with 0 subscriptions;
    with 10 and no dispatcher (the outbox row is the same); with 10 while the background
    dispatcher delivers them in this process; and while ``registry dispatch`` delivers them
    from another process (the two processes then take turns with the registry file).
@@ -14,6 +19,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -34,20 +40,26 @@ from registry.notifications.dispatcher import (
 )
 
 RECEIVER = """
-import sys, threading
+import json, sys, threading, time
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-count = 0
+lags = []  # ms from each event's timestamp to its arrival here
 lock = threading.Lock()
 class Quiet(BaseHTTPRequestHandler):
+    protocol_version = sys.argv[1]
     def do_POST(self):
-        global count
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        arrived = time.time()
+        stamp = json.loads(body)["timestamp"].replace("Z", "+00:00")
         with lock:
-            count += 1
+            lags.append((arrived - datetime.fromisoformat(stamp).timestamp()) * 1000)
         self.send_response(204)
         self.end_headers()
     def do_GET(self):
-        body = str(count).encode()
+        with lock:
+            body = json.dumps(lags).encode()
+            if self.path == "/reset":
+                lags.clear()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -61,11 +73,21 @@ server.serve_forever()
 """
 
 
-def start_receiver() -> tuple[subprocess.Popen, str]:
-    """A receiver in its own process, as in production (not competing for this GIL)."""
-    process = subprocess.Popen([sys.executable, "-c", RECEIVER], stdout=subprocess.PIPE, text=True)
+def start_receiver(protocol: str = "HTTP/1.1") -> tuple[subprocess.Popen, str]:
+    """A receiver in its own process, as in production (not competing for this GIL).
+    ``protocol`` HTTP/1.1 keeps connections alive, as web servers do; HTTP/1.0 closes each."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", RECEIVER, protocol], stdout=subprocess.PIPE, text=True
+    )
     port = int(process.stdout.readline())
     return process, f"http://127.0.0.1:{port}/hook"
+
+
+def receiver_lags(url: str, reset: bool = True) -> list[float]:
+    """The event-to-arrival times (ms) the receiver saw since the last reset."""
+    base = url.rsplit("/", 1)[0]
+    with urllib.request.urlopen(base + ("/reset" if reset else "/lags")) as answer:
+        return json.loads(answer.read())
 
 
 def fresh_client() -> RegistryClient:
@@ -73,7 +95,8 @@ def fresh_client() -> RegistryClient:
 
 
 def throughput(url: str, events: int, subscriptions: int) -> tuple[float, float, int]:
-    """(deliveries per second, seconds, deliveries) for ``events`` events."""
+    """(deliveries per second, seconds, deliveries) for ``events`` events already in the
+    outbox, delivered by one Dispatcher.drain() from a cold start."""
     client = fresh_client()
     for _ in range(subscriptions):
         client.create_subscription("webhook", url, ["model_version.created"])
@@ -133,35 +156,95 @@ def promotion_times(
     return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
 
 
+def stream_lags(url: str, subscriptions: int, rate: float, seconds: float) -> list[float]:
+    """Event-to-receiver times (ms) while ``rate`` versions a second are created one at a
+    time for ``seconds``, the background dispatcher delivering in this process (as in
+    ``registry server``)."""
+    client = fresh_client()
+    for _ in range(subscriptions):
+        client.create_subscription("webhook", url, ["model_version.created"])
+    client.create_registered_model("stream")
+    receiver_lags(url)
+    dispatcher = start_background_dispatcher(client.home)
+    began = time.perf_counter()
+    for i in range(int(rate * seconds)):
+        time.sleep(max(0.0, began + i / rate - time.perf_counter()))
+        client.create_model_version("stream", source=f"runs:/r{i}/m")
+    expected = int(rate * seconds) * subscriptions
+    deadline = time.monotonic() + 60
+    while dispatcher.stats["delivered"] < expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop_background_dispatchers()
+    client.release()
+    return receiver_lags(url)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--transitions", type=int, default=60)
     parser.add_argument("--pace", type=float, default=0.05, help="seconds between promotions")
+    parser.add_argument("--rate", type=float, default=50, help="versions a second (stream)")
+    parser.add_argument("--seconds", type=float, default=10, help="length of the stream")
+    parser.add_argument(
+        "--protocol", default="HTTP/1.1", choices=("HTTP/1.1", "HTTP/1.0"),
+        help="the receiver's: HTTP/1.0 closes every connection after one answer",
+    )  # fmt: skip
+    parser.add_argument(
+        "--only", nargs="+", choices=("throughput", "stream", "promotion"),
+        default=["throughput", "stream", "promotion"],
+    )  # fmt: skip
     args = parser.parse_args()
-    receiver, url = start_receiver()
+    receiver, url = start_receiver(args.protocol)
+    print(f"load average at start: {os.getloadavg()[0]:.2f}, receiver {args.protocol}\n")
     try:
-        print("| subscriptions | events | deliveries | seconds | deliveries/s |")
-        print("|---|---|---|---|---|")
-        for subs in (1, 10):
-            events = args.events if subs == 1 else args.events // 10
-            rate, took, delivered = throughput(url, events, subs)
-            print(f"| {subs} | {events:,} | {delivered:,} | {took:.2f} | {rate:,.0f} |")
-        print("\n| promotion (archive existing) | median ms | p95 ms |")
-        print("|---|---|---|")
-        for label, subs, dispatcher in (
-            ("no subscriptions", 0, "off"),
-            ("10 subscriptions, no dispatcher running", 10, "off"),
-            ("10 subscriptions, background dispatcher delivering in this process", 10, "thread"),
-            ("10 subscriptions, `registry dispatch` delivering in another process", 10, "process"),
-        ):
-            median, p95 = promotion_times(url, subs, dispatcher, args)
-            print(f"| {label} | {median:.2f} | {p95:.2f} |")
-        with urllib.request.urlopen(url) as answer:
-            print(f"\n(the receiver got {int(answer.read()):,} requests)")
+        if "throughput" in args.only:
+            print_throughput(url, args.events)
+        if "stream" in args.only:
+            print("\n| stream | subscriptions | deliveries | event to receiver p50 ms | p99 ms |")
+            print("|---|---|---|---|---|")
+            for subs in (1, 10):
+                lags = stream_lags(url, subs, args.rate, args.seconds)
+                print(f"| {args.rate:g} versions/s for {args.seconds:g} s | {subs} | "
+                      f"{len(lags):,} | {percentile(lags, 0.5):.1f} | "
+                      f"{percentile(lags, 0.99):.1f} |")  # fmt: skip
+        if "promotion" in args.only:
+            print_promotions(url, args)
+        print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
     finally:
         receiver.terminate()
         receiver.wait()
+
+
+def print_throughput(url: str, events: int) -> None:
+    print("| subscriptions | events | deliveries | seconds | deliveries/s | "
+          "event to receiver p50 ms | p99 ms |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|")
+    for subs in (1, 10):
+        count = events if subs == 1 else events // 10
+        receiver_lags(url)
+        rate, took, delivered = throughput(url, count, subs)
+        lags = receiver_lags(url)
+        print(f"| {subs} | {count:,} | {delivered:,} | {took:.2f} | {rate:,.0f} | "
+              f"{percentile(lags, 0.5):.0f} | {percentile(lags, 0.99):.0f} |")  # fmt: skip
+
+
+def print_promotions(url: str, args: argparse.Namespace) -> None:
+    print("\n| promotion (archive existing) | median ms | p95 ms |")
+    print("|---|---|---|")
+    for label, subs, dispatcher in (
+        ("no subscriptions", 0, "off"),
+        ("10 subscriptions, no dispatcher running", 10, "off"),
+        ("10 subscriptions, background dispatcher delivering in this process", 10, "thread"),
+        ("10 subscriptions, `registry dispatch` delivering in another process", 10, "process"),
+    ):
+        median, p95 = promotion_times(url, subs, dispatcher, args)
+        print(f"| {label} | {median:.2f} | {p95:.2f} |")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
@@ -34,6 +35,13 @@ ENV = {
 }
 
 
+@pytest.fixture
+def notify_env(monkeypatch):
+    """The notification settings of ENV, for a test module that imports this fixture."""
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+
+
 @dataclass
 class Request:
     path: str
@@ -41,6 +49,7 @@ class Request:
     body: bytes
     at: float
     signature_ok: bool | None = None
+    peer_port: int | None = None  # the sender's port: one per connection
 
     @property
     def json(self) -> dict:
@@ -58,6 +67,8 @@ class Script:
     hang_first: int = 0
     location: str | None = None
     reply: bytes = b"ok"
+    keep_alive: bool = False  # answer as HTTP/1.1, keeping the connection for more requests
+    drop_idle: bool = False  # with keep_alive: close each connection after answering, unsaid
 
 
 class Receiver:
@@ -122,10 +133,13 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if receiver.script.keep_alive else "HTTP/1.0"
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 headers = {k: v for k, v in self.headers.items()}
                 request = Request(self.path, headers, body, time.monotonic())
+                request.peer_port = self.client_address[1]
                 if receiver.secret is not None:
                     request.signature_ok = signing.verify(
                         receiver.secret,
@@ -143,6 +157,7 @@ class Receiver:
                     self.send_header("Content-Length", str(len(receiver.script.reply)))
                     self.end_headers()
                     self.wfile.write(receiver.script.reply)
+                    self.close_connection = self.close_connection or receiver.script.drop_idle
                 except OSError:
                     pass  # the sender gave up (timeout) or died
 

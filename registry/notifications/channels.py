@@ -32,8 +32,13 @@ def event_of(job: DeliveryJob, settings: NotificationSettings) -> Event:
     return Event.from_change(job.change, settings.dashboard_url)
 
 
-def deliver(job: DeliveryJob, settings: NotificationSettings) -> AttemptResult:
-    """One attempt at ``job``; failures come back as a result with ``error`` set."""
+def deliver(
+    job: DeliveryJob,
+    settings: NotificationSettings,
+    connections: egress.Connections | None = None,
+) -> AttemptResult:
+    """One attempt at ``job``; failures come back as a result with ``error`` set. HTTP
+    connections are reused from (and kept in) ``connections`` when given."""
     event = event_of(job, settings)
     started = time.perf_counter()
     try:
@@ -42,7 +47,12 @@ def deliver(job: DeliveryJob, settings: NotificationSettings) -> AttemptResult:
             return AttemptResult(True, status, _ms(started))
         body, headers = render_http(job, event)
         response = egress.post(
-            job.target, body, headers, timeout=settings.timeout, allow=settings.allow
+            job.target,
+            body,
+            headers,
+            timeout=settings.timeout,
+            allow=settings.allow,
+            connections=connections,
         )
     except (InvalidArgumentError, egress.DeliveryError, smtplib.SMTPException, OSError) as error:
         status = getattr(error, "smtp_code", None)

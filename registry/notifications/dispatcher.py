@@ -16,6 +16,7 @@ Run it as ``registry dispatch`` or, inside the dashboard, ``start_background_dis
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import queue
@@ -24,24 +25,29 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from registry import config
 from registry.clock import now_ms
 from registry.errors import RegistryBusyError
-from registry.notifications import channels
+from registry.notifications import channels, egress
+from registry.notifications.sender import Sender
 from registry.notifications.settings import NotificationSettings
 from registry.notifications.subscriptions import AttemptResult, DeliveryJob, Outcome
 from registry.store.duckdb import DuckDBStore
 
 FORCED_LOOK = 30.0
+HOLD_WAIT = 0.05  # s to wait for an attempt holding the file: a quick receiver answers by then
+GATHER = 0.01  # s to gather results ending close together into one write
+MAX_ROUNDS = 8  # claims ahead: up to this many attempts per worker while receivers answer fast
+FAST_MS = 200.0  # an answer this quick (ms) lets the dispatcher claim further ahead
 log = logging.getLogger("registry.notifications.dispatcher")
 
 
-def claim_until(now: int, settings: NotificationSettings) -> int:
-    """When a claim made at ``now`` (ms) expires: the attempt's time limit plus a margin."""
-    return now + int((settings.timeout + settings.claim_margin) * 1000)
+def claim_until(now: int, settings: NotificationSettings, rounds: int = 1) -> int:
+    """When a claim made at ``now`` (ms) expires: the time limit of ``rounds`` attempts one
+    after the other (a claim may wait for those claimed before it) plus a margin."""
+    return now + int((rounds * settings.timeout + settings.claim_margin) * 1000)
 
 
 def backoff_seconds(attempt: int, settings: NotificationSettings) -> float:
@@ -64,7 +70,9 @@ class Dispatcher:
     """Delivers the events of the registry behind ``store``; see the module docstring.
 
     ``workers`` attempts run at once, at most ``per_subscription`` of them for one
-    subscription (so one hanging receiver cannot hold up the others)."""
+    subscription (so one hanging receiver cannot hold up the others). While every answer is
+    quick, each pass claims up to MAX_ROUNDS times that many (queued in claim order), so
+    the registry writes one claim and one log write for many attempts."""
 
     def __init__(
         self,
@@ -81,7 +89,9 @@ class Dispatcher:
         self.per_subscription = per_subscription
         self.batch = batch
         self.stats: Counter[str] = Counter()
-        self._pool: ThreadPoolExecutor | None = None
+        self._sender: Sender | None = None
+        self._rounds = 1
+        self._connections = egress.Connections()
         self._done: queue.SimpleQueue[tuple[DeliveryJob, AttemptResult]] = queue.SimpleQueue()
         self._ready: list[tuple[DeliveryJob, AttemptResult]] = []
         self._in_flight: dict[int, int] = {}
@@ -102,7 +112,10 @@ class Dispatcher:
     def run(self, until: Callable[[], bool] | None = None) -> Counter[str]:
         """Deliver until ``stop()`` is called, or until idle and ``until()`` says so. Waits
         for the attempts under way before returning the counts of what happened."""
-        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="registry-delivery")
+        self._sender = Sender(
+            self._attempt, workers=self.workers, per_subscription=self.per_subscription
+        )
+        self._rounds = 1
         self._due = dict.fromkeys(self._due, 0.0)
         self._in_flight.clear()  # unrecorded attempts of a failed run: their claims expire
         try:
@@ -119,9 +132,7 @@ class Dispatcher:
                 elif not more:
                     if until is not None and until():
                         break
-                    wait = self._idle_wait()
-                    self._release()
-                    self._stop.wait(wait)
+                    self._idle(self._idle_wait())
         finally:
             self._finish()
         return self.stats
@@ -187,21 +198,22 @@ class Dispatcher:
         _read, created, more = self.store.fan_out_events(now_ms(), self.batch)
         self.stats["deliveries created"] += created
         _yield()
-        free = self.workers - len(self._in_flight)
+        rounds = self._rounds
+        free = self.workers * rounds - len(self._in_flight)
         if free <= 0:
             return more
         now = now_ms()
         jobs = self.store.claim_deliveries(
             now=now,
-            claim_until=claim_until(now, self.settings),
+            claim_until=claim_until(now, self.settings, rounds),
             limit=free,
-            per_subscription=self.per_subscription,
+            per_subscription=self.per_subscription * rounds,
             busy=self._busy_subscriptions(),
         )
-        assert self._pool is not None
+        assert self._sender is not None
         for job in jobs:
             self._in_flight[job.delivery_id] = job.subscription_id
-            self._pool.submit(self._attempt, job)
+        self._sender.submit(jobs)
         self._next_retry_ms = None  # whatever was due is claimed, or waits for a free worker
         return more or len(jobs) == free
 
@@ -223,8 +235,9 @@ class Dispatcher:
         return True
 
     def _attempt(self, job: DeliveryJob) -> None:
+        job = dataclasses.replace(job, started_at=now_ms())  # it may have queued a while
         try:
-            result = channels.deliver(job, self.settings)
+            result = channels.deliver(job, self.settings, self._connections)
         except Exception as error:  # a bug must not leave the delivery claimed forever
             log.exception("delivery %s failed unexpectedly", job.delivery_id)
             result = AttemptResult(False, error=f"internal error: {type(error).__name__}")
@@ -251,6 +264,8 @@ class Dispatcher:
         outcomes = [decide(job, result, self.settings) for job, result in self._ready]
         self.store.record_attempts(outcomes, now_ms())
         self._ready = []
+        quick = all(o.result.ok and o.result.latency_ms <= FAST_MS for o in outcomes)
+        self._rounds = min(MAX_ROUNDS, self._rounds * 2) if quick else 1
         for outcome in outcomes:
             self._in_flight.pop(outcome.job.delivery_id, None)
             self._count(outcome)
@@ -275,18 +290,28 @@ class Dispatcher:
 
     def _busy_subscriptions(self) -> list[int]:
         counts = Counter(self._in_flight.values())
-        return [sub for sub, n in counts.items() if n >= self.per_subscription]
+        limit = self.per_subscription * self._rounds
+        return [sub for sub, n in counts.items() if n >= limit]
 
     def _wait_for_results(self) -> None:
-        """Wait for attempts to finish, without the registry file (other processes may use
-        it meanwhile), gathering those that end close together into one write."""
-        if not self._collect(0):
+        """Wait for attempts to finish, gathering those that end close together into one
+        write. Attempts that take longer than HOLD_WAIT wait without the registry file
+        (other processes may use it meanwhile)."""
+        if not self._collect(0) and not self._collect(HOLD_WAIT):
             self._release()
             if not self._collect(self.settings.poll_interval):
                 return
-        window = time.monotonic() + 0.02
-        while len(self._ready) < len(self._in_flight) and time.monotonic() < window:
+        window = time.monotonic() + GATHER
+        while len(self._ready) * 2 < len(self._in_flight) and time.monotonic() < window:
             self._collect(max(0.001, window - time.monotonic()))
+
+    def _idle(self, wait: float) -> None:
+        """Wait ``wait`` s, letting go of the file unless the registry changes within
+        HOLD_WAIT (events that come one after another keep it open)."""
+        if self._stop.wait(min(wait, HOLD_WAIT)) or self._watch.changed():
+            return
+        self._release()
+        self._stop.wait(max(0.0, wait - HOLD_WAIT))
 
     def _release(self) -> None:
         self.store.release()
@@ -299,8 +324,10 @@ class Dispatcher:
         return min(self.settings.poll_interval, max(0.005, (next_due - now_ms()) / 1000))
 
     def _finish(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
+        if self._sender is not None:
+            self._sender.shutdown()
+            self._sender = None
+        self._connections.close()
         self._record()
         self._release()
 

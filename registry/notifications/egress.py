@@ -18,6 +18,7 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -155,39 +156,117 @@ def resolve(host: str, port: int, allow: Sequence[Network]) -> str:
 
 
 def post(
-    url: str, body: bytes, headers: dict[str, str], *, timeout: float, allow: Sequence[Network]
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    timeout: float,
+    allow: Sequence[Network],
+    connections: Connections | None = None,
 ) -> Response:
-    """POST ``body`` to ``url`` within ``timeout`` seconds, following no redirect.
+    """POST ``body`` to ``url`` within ``timeout`` seconds, following no redirect. With
+    ``connections``, a kept-alive connection to the same checked address is reused (and one
+    the receiver closed meanwhile is replaced once), and this one is kept for the next post.
 
     Raises InvalidArgumentError when the URL or its address is refused, DeliveryError when no
     HTTP response arrived in time."""
     target = check_url(url)
     address = resolve(target.host, target.port, allow)
+    key = (target.scheme, target.host, target.port, address)
     deadline = time.monotonic() + timeout
+    connection = connections.take(key) if connections is not None else None
+    if connection is not None:
+        try:
+            return _exchange(connection, target, body, headers, deadline, timeout, connections)
+        except _Stale:
+            pass  # the receiver closed the idle connection: send once more on a fresh one
     connection = _connection(target, address, timeout)
+    return _exchange(connection, target, body, headers, deadline, timeout, connections, fresh=True)
+
+
+_CLOSED_BY_RECEIVER = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+
+
+class _Stale(Exception):
+    """A reused connection turned out closed by the receiver before it answered."""
+
+
+def _exchange(connection, target, body, headers, deadline, timeout, connections, fresh=False):
+    """One request and its (capped) response. The connection is kept in ``connections`` when
+    it may be reused, else closed. Raises DeliveryError, or _Stale (a reused connection)."""
+    keep = False
     try:
+        _set_remaining(connection, deadline)
         connection.request("POST", target.path, body=body, headers=headers)
         _set_remaining(connection, deadline)
         response = connection.getresponse()
-        data = _read_capped(response, deadline, connection)
+        data, complete = _read_capped(response, deadline, connection)
+        keep = connections is not None and complete and not response.will_close
+        response.close()  # read to its end: the connection may carry the next request
         excerpt = data[:MAX_EXCERPT].decode("utf-8", errors="replace")
         return Response(response.status, excerpt, response.getheader("Location"))
-    except TimeoutError:
-        raise DeliveryError(f"timed out after {timeout:g} s") from None
-    except ssl.SSLError as error:
-        raise DeliveryError(f"TLS error: {error.reason or error}") from None
-    except http.client.HTTPException as error:
-        raise DeliveryError(f"bad HTTP response: {type(error).__name__} {error}") from None
-    except OSError as error:
-        raise DeliveryError(f"{type(error).__name__}: {error.strerror or error}") from None
+    except (TimeoutError, ssl.SSLError, http.client.HTTPException, OSError) as error:
+        if not fresh and isinstance(error, _CLOSED_BY_RECEIVER):
+            raise _Stale from None
+        raise _delivery_error(error, timeout) from None
     finally:
+        if keep:
+            connections.give(connection)
+        else:
+            connection.close()
+
+
+def _delivery_error(error: BaseException, timeout: float) -> DeliveryError:
+    if isinstance(error, TimeoutError):
+        return DeliveryError(f"timed out after {timeout:g} s")
+    if isinstance(error, ssl.SSLError):
+        return DeliveryError(f"TLS error: {error.reason or error}")
+    if isinstance(error, http.client.HTTPException):
+        return DeliveryError(f"bad HTTP response: {type(error).__name__} {error}")
+    return DeliveryError(f"{type(error).__name__}: {getattr(error, 'strerror', None) or error}")
+
+
+class Connections:
+    """Idle kept-alive connections by (scheme, host, port, checked address), shared by the
+    threads of one dispatcher; a connection idle for ``idle_timeout`` s is closed."""
+
+    def __init__(self, idle_timeout: float = 30.0, per_key: int = 32):
+        self.idle_timeout = idle_timeout
+        self.per_key = per_key
+        self._idle: dict[tuple, list[tuple[float, http.client.HTTPConnection]]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: tuple) -> http.client.HTTPConnection | None:
+        with self._lock:
+            idle = self._idle.get(key)
+            while idle:
+                since, connection = idle.pop()
+                if time.monotonic() - since < self.idle_timeout:
+                    return connection
+                connection.close()
+        return None
+
+    def give(self, connection: http.client.HTTPConnection) -> None:
+        with self._lock:
+            idle = self._idle.setdefault(connection.key, [])
+            if len(idle) < self.per_key:
+                idle.append((time.monotonic(), connection))
+                return
         connection.close()
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, {}
+        for connections in idle.values():
+            for _since, connection in connections:
+                connection.close()
 
 
 def _connection(target: Target, address: str, timeout: float) -> http.client.HTTPConnection:
-    if target.scheme == "https":
-        return _PinnedHTTPS(target.host, target.port, address, timeout)
-    return _PinnedHTTP(target.host, target.port, address, timeout)
+    kind = _PinnedHTTPS if target.scheme == "https" else _PinnedHTTP
+    connection = kind(target.host, target.port, address, timeout)
+    connection.key = (target.scheme, target.host, target.port, address)
+    return connection
 
 
 def _set_remaining(connection: http.client.HTTPConnection, deadline: float) -> None:
@@ -198,16 +277,17 @@ def _set_remaining(connection: http.client.HTTPConnection, deadline: float) -> N
         connection.sock.settimeout(remaining)
 
 
-def _read_capped(response, deadline: float, connection) -> bytes:
+def _read_capped(response, deadline: float, connection) -> tuple[bytes, bool]:
+    """Up to MAX_RESPONSE_READ bytes of the body, and whether that was all of it."""
     chunks, size = [], 0
     while size < MAX_RESPONSE_READ:
         _set_remaining(connection, deadline)
         chunk = response.read1(MAX_RESPONSE_READ - size)
         if not chunk:
-            break
+            return b"".join(chunks), True
         chunks.append(chunk)
         size += len(chunk)
-    return b"".join(chunks)
+    return b"".join(chunks), response.isclosed()
 
 
 class _PinnedHTTP(http.client.HTTPConnection):
