@@ -18,9 +18,12 @@ _COMMENT_COLUMNS = "id, model_name, version, author, created_at, text"
 
 
 class WorkflowQueries:
-    """Roles, requests to move a version between stages, and comments on versions."""
+    """Roles, requests to move a version between stages, and comments on versions. Its SQL
+    runs on PostgreSQL too, which names its own transition and locks a request it decides."""
 
     _lease: Any
+    decided_lock = ""  # after the SELECT of the request being decided
+    transition = staticmethod(apply_transition)
 
     def get_roles(self) -> dict[str, str]:
         with self._lease.cursor() as cur:
@@ -104,7 +107,7 @@ class WorkflowQueries:
         Production gate unless ``override`` gives a reason) or reject a request."""
         ts = now_ms()
         with self._lease.transaction() as cur:
-            request = _fetch_request(cur, request_id)
+            request = _fetch_request(cur, request_id, self.decided_lock)
             if request.status != "pending":
                 raise InvalidStageTransitionError(
                     f"Transition request {request_id} is already {request.status}"
@@ -123,7 +126,7 @@ class WorkflowQueries:
             record(cur, actor, ts, [change])
             if approve:
                 note = comment or f"approved request {request_id} by {request.requested_by}"
-                apply_transition(
+                self.transition(
                     cur, request.model_name, request.version, request.stage,
                     request.archive_existing_versions, note, actor, override=override,
                 )  # fmt: skip
@@ -155,9 +158,9 @@ class WorkflowQueries:
         return [Comment(*row) for row in rows]
 
 
-def _fetch_request(cur, request_id: int) -> TransitionRequest:
+def _fetch_request(cur, request_id: int, lock: str = "") -> TransitionRequest:
     row = cur.execute(
-        f"SELECT {_REQUEST_COLUMNS} FROM transition_requests WHERE id = ?", [request_id]
+        f"SELECT {_REQUEST_COLUMNS} FROM transition_requests WHERE id = ?{lock}", [request_id]
     ).fetchone()
     if row is None:
         raise NotFoundError(f"Transition request {request_id} not found")

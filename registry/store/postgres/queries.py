@@ -8,13 +8,9 @@ by the one statement a class names for it.
 
 from __future__ import annotations
 
-from registry.entities import TransitionRequest
-from registry.errors import InvalidStageTransitionError, NotFoundError
-from registry.store.duckdb.changes import NewChange, now_ms, record
 from registry.store.duckdb.insights import InsightQueries as SharedInsights
 from registry.store.duckdb.runs import RunQueries as SharedRuns
 from registry.store.duckdb.validations import ValidationQueries as SharedValidation
-from registry.store.duckdb.workflow import _REQUEST_COLUMNS
 from registry.store.duckdb.workflow import WorkflowQueries as SharedWorkflow
 from registry.store.postgres.versions import apply_transition
 
@@ -37,48 +33,9 @@ class ValidationQueries(SharedValidation):
 
 
 class WorkflowQueries(SharedWorkflow):
-    def decide_transition_request(
-        self,
-        request_id: int,
-        approve: bool,
-        comment: str | None,
-        actor: str,
-        override: str | None = None,
-    ) -> TransitionRequest:
-        """As the shared one, with the request's row locked before its status is read, so
-        of two reviewers deciding at once the second finds it decided."""
-        ts = now_ms()
-        with self._lease.transaction() as cur:
-            row = cur.execute(
-                f"SELECT {_REQUEST_COLUMNS} FROM transition_requests WHERE id = ? FOR UPDATE",
-                [request_id],
-            ).fetchone()
-            if row is None:
-                raise NotFoundError(f"Transition request {request_id} not found")
-            request = TransitionRequest(*row)
-            if request.status != "pending":
-                raise InvalidStageTransitionError(
-                    f"Transition request {request_id} is already {request.status}"
-                )
-            status = "approved" if approve else "rejected"
-            decided = cur.execute(
-                "UPDATE transition_requests SET status = ?, decided_by = ?, decided_at = ?, "
-                f"decision_comment = ? WHERE id = ? RETURNING {_REQUEST_COLUMNS}",
-                [status, actor, ts, comment, request_id],
-            ).fetchone()
-            change = NewChange(
-                f"model_version.transition_{status}", request.model_name, request.version,
-                new=request.stage, comment=comment,
-                payload={"request_id": request_id, "requested_by": request.requested_by},
-            )  # fmt: skip
-            record(cur, actor, ts, [change])
-            if approve:
-                note = comment or f"approved request {request_id} by {request.requested_by}"
-                apply_transition(
-                    cur, request.model_name, request.version, request.stage,
-                    request.archive_existing_versions, note, actor, override=override,
-                )  # fmt: skip
-        return TransitionRequest(*decided)
+    # Of two reviewers deciding a request at once, the second waits, then finds it decided.
+    decided_lock = " FOR UPDATE"
+    transition = staticmethod(apply_transition)
 
 
 class InsightQueries(SharedInsights):
