@@ -30,8 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from registry.artifacts.blobs import open_blobs
-from registry.config import busy_timeout
+from registry.config import artifacts_location, busy_timeout
 from registry.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError
 from registry.store.contract.transfer import KEYS, TABLES
 
@@ -63,30 +62,23 @@ class CopyReport:
 
 
 def open_registry(location: str, artifacts: str | None = None):
-    """The store at ``location``: a home folder, or ``postgresql://...`` (whose model files
-    are at ``artifacts``, a folder or ``s3://bucket/prefix``, which it then needs)."""
+    """The store at ``location``: a home folder, or ``postgresql://...``, whose model files
+    are at ``artifacts`` (a folder or ``s3://bucket/prefix``; else ``REGISTRY_ARTIFACTS``)."""
+    from registry.store.opening import open_store
+
     if location.startswith(("postgresql://", "postgres://")):
-        if not artifacts:
+        if not (artifacts or artifacts_location()):
             raise InvalidArgumentError(
                 "A PostgreSQL registry keeps its model files elsewhere: say where with "
                 "--from-artifacts / --to-artifacts (s3://bucket/prefix or a folder)"
             )
-        try:
-            from registry.store.postgres import PostgresStore
-        except ImportError:
-            raise InvalidArgumentError(
-                "This installation has no PostgreSQL store yet (registry.store.postgres)"
-            ) from None
-        return PostgresStore(location, blobs=open_blobs(artifacts))
+        return open_store(Path.cwd(), location, artifacts=artifacts, busy_timeout=busy_timeout())
     if "://" in location:
         raise InvalidArgumentError(
             f"Cannot copy a registry at {location!r}: give a home folder or postgresql://..."
         )
-    from registry.store.duckdb import DuckDBStore
-
-    return DuckDBStore(
-        Path(location).expanduser().resolve(), busy_timeout=busy_timeout(), artifacts=artifacts
-    )
+    home = Path(location).expanduser().resolve()
+    return open_store(home, None, artifacts=artifacts, busy_timeout=busy_timeout())
 
 
 def copy_registry(source, target, *, allow_missing_files: bool = False) -> CopyReport:

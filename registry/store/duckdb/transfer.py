@@ -8,7 +8,7 @@ from typing import Any
 from registry.errors import InvalidArgumentError
 from registry.store.contract.transfer import TABLES
 
-_SEQUENCES = {
+SEQUENCES = {  # the tables whose ids the backend allocates, and its sequences
     "changes": "change_id_seq",
     "subscriptions": "subscription_id_seq",
     "deliveries": "delivery_id_seq",
@@ -20,7 +20,8 @@ _SEQUENCES = {
 _BATCH = 1000
 
 
-def _checked(table: str) -> str:
+def checked_table(table: str) -> str:
+    """``table`` if it is one of the registry's; raises InvalidArgumentError otherwise."""
     if table not in TABLES:
         raise InvalidArgumentError(f"{table!r} is not a registry table; expected one of {TABLES}")
     return table
@@ -33,7 +34,7 @@ class TransferQueries:
 
     def export_rows(self, table: str) -> Iterator[dict[str, Any]]:
         with self._lease.cursor() as cur:
-            cur.execute(f"SELECT * FROM {_checked(table)}")
+            cur.execute(f"SELECT * FROM {checked_table(table)}")
             columns = [d[0] for d in cur.description]
             while batch := cur.fetchmany(_BATCH):
                 yield from (dict(zip(columns, row, strict=True)) for row in batch)
@@ -45,7 +46,7 @@ class TransferQueries:
                     cur.execute(
                         "SELECT column_name, data_type FROM information_schema.columns "
                         "WHERE table_name = ?",
-                        [_checked(table)],
+                        [checked_table(table)],
                     ).fetchall()
                 )
                 cur.execute(f"DELETE FROM {table}")
@@ -63,7 +64,7 @@ class TransferQueries:
                         batch = []
                 if batch:
                     cur.executemany(insert, batch)
-            for table, sequence in _SEQUENCES.items():
+            for table, sequence in SEQUENCES.items():
                 _continue_after(cur, table, sequence)
 
 

@@ -30,6 +30,7 @@ from registry.store.postgres.queries import (
     ValidationQueries,
     WorkflowQueries,
 )
+from registry.store.postgres.transfer import TransferQueries
 from registry.store.postgres.versions import VersionQueries
 
 __all__ = ["PostgresStore", "is_postgres_uri"]
@@ -56,6 +57,7 @@ class PostgresStore(
     WorkflowQueries,
     ValidationQueries,
     TokenQueries,
+    TransferQueries,
 ):
     """A registry in the PostgreSQL database at ``dsn`` (``postgresql://user@host:port/db``),
     its model files in ``blobs``. Opening it migrates the schema (once, whoever comes first).
