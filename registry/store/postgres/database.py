@@ -15,7 +15,12 @@ import functools
 import re
 from collections.abc import Iterator
 
-from registry.errors import AlreadyExistsError, InvalidArgumentError, RegistryBusyError
+from registry.errors import (
+    AlreadyExistsError,
+    InvalidArgumentError,
+    RegistryBusyError,
+    RegistryError,
+)
 
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\?|\$\d+|%")
 _REPLACE = re.compile(r"\s*INSERT OR REPLACE INTO (\w+)\s*(\(([^)]*)\))?", re.IGNORECASE)
@@ -121,8 +126,15 @@ def plain_errors() -> Iterator[None]:
         raise AlreadyExistsError(f"Already exists: {error.diag.message_detail}") from None
     except psycopg.DataError as error:
         raise InvalidArgumentError(f"PostgreSQL cannot store this value: {error}") from None
+    except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure) as error:
+        raise RegistryBusyError(
+            f"PostgreSQL gave up the change to let another finish ({error}); nothing was saved: "
+            "try again"
+        ) from None
     except psycopg.OperationalError as error:
         raise RegistryBusyError(f"PostgreSQL could not be reached: {error}") from None
+    except psycopg.Error as error:
+        raise RegistryError(f"PostgreSQL refused a statement: {error}") from None
 
 
 class Database:
