@@ -3,8 +3,10 @@
 DuckDB lets one process at a time open a database file. A lease opens it on demand, lets
 calls close together reuse the connection, and releases it once idle (or after holding it
 for ``max_hold`` seconds without a pause, so a busy loop in one process cannot starve
-another). While another process holds the file, opening retries with backoff and jitter
-until ``busy_timeout``, then raises RegistryBusyError naming the holder.
+another). Processes wanting the file wait in line and get it in the order they asked
+(``queue.py``); a holder lets go as soon as its call ends when someone waits. Opening then
+retries DuckDB's lock with backoff and jitter (for holders outside the line) until
+``busy_timeout`` in all, then raises RegistryBusyError naming the holder.
 
 Threads share one connection through cursors; writes are serialised by a process lock.
 
@@ -39,9 +41,14 @@ import duckdb
 
 from registry.errors import RegistryBusyError, RegistryError
 from registry.store.duckdb.migrations import MIGRATIONS, current_version
+from registry.store.duckdb.queue import Queue
 
 IDLE_RELEASE = 0.25
 MAX_HOLD = 2.0
+# With someone in line: hand over after this much idleness, or between two calls once the
+# file has been held this long (a busy loop still gets a fair share per open).
+HANDOVER_IDLE = 0.005
+QUANTUM = 0.1
 COURTESY_PAUSE = 0.08
 _BACKOFF_START = 0.004
 _BACKOFF_MAX = 0.05
@@ -55,8 +62,15 @@ def describe_holder(message: str) -> str | None:
     match = _HOLDER.search(message)
     if not match:
         return None
-    pid = match["pid"]
-    program = Path(match["program"]).name
+    return describe_process(match["pid"], Path(match["program"]).name)
+
+
+def describe_process(pid: int | str, program: str | None = None) -> str:
+    """'python3.11 (PID 42: streamlit run app.py)' for a running process."""
+    if program is None:
+        with contextlib.suppress(OSError):
+            program = Path(os.readlink(f"/proc/{pid}/exe")).name
+    program = program or "a process"
     try:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
         command = " ".join(part.decode(errors="replace") for part in raw.split(b"\0") if part)
@@ -93,6 +107,7 @@ class Lease:
         self._last_used = 0.0
         self._pause_until = 0.0
         self._reaper: threading.Thread | None = None
+        self._queue = Queue(path)
         self.opens = 0
         self.read_only: str | None = None  # why the open file is read-only here (None: it is not)
 
@@ -167,8 +182,13 @@ class Lease:
             self._last_used = now
             if after_hold:
                 self._opened_at = now
-            elif self._users == 0 and now - self._opened_at > self.max_hold:
-                # Let a waiting process in before this one opens the file again.
+            if self._users or self._con is None:
+                return
+            if self._queue.in_line:
+                if now - self._opened_at >= QUANTUM and self._queue.others_waiting():
+                    self._close()  # the next in line gets it now
+            elif not after_hold and now - self._opened_at > self.max_hold:
+                # No line here (read-only): let a waiting process in before opening again.
                 self._close()
                 self._pause_until = now + COURTESY_PAUSE
 
@@ -184,6 +204,7 @@ class Lease:
                 self._on_open(con)
         except BaseException:
             con.close()
+            self._queue.leave()
             raise
         self.opens += 1
         self._opened_at = self._last_used = time.monotonic()
@@ -201,6 +222,17 @@ class Lease:
         if not self.path.exists():
             _create_private_database(self.path)
         deadline = time.monotonic() + self.busy_timeout
+        if self.read_only is None:
+            ahead = self._queue.enter(deadline)
+            if ahead is not None:
+                raise self._busy(describe_process(ahead))
+        try:
+            return self._connect_by(deadline)
+        except BaseException:
+            self._queue.leave()
+            raise
+
+    def _connect_by(self, deadline: float) -> duckdb.DuckDBPyConnection:
         delay = _BACKOFF_START
         while True:
             try:
@@ -210,15 +242,17 @@ class Lease:
                     raise
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    holder = describe_holder(str(error))
-                    raise RegistryBusyError(
-                        f"Registry {self.path} is busy: {holder or 'another process'} has held it "
-                        f"for over {self.busy_timeout:g} s. Try again when it finishes, or raise "
-                        "REGISTRY_BUSY_TIMEOUT.",
-                        holder=holder,
-                    ) from None
+                    raise self._busy(describe_holder(str(error))) from None
                 time.sleep(min(remaining, delay * random.uniform(0.5, 1.5)))
                 delay = min(delay * 2, _BACKOFF_MAX)
+
+    def _busy(self, holder: str | None) -> RegistryBusyError:
+        return RegistryBusyError(
+            f"Registry {self.path} is busy: {holder or 'another process'} has held it for "
+            f"over {self.busy_timeout:g} s. Try again when it finishes, or raise "
+            "REGISTRY_BUSY_TIMEOUT.",
+            holder=holder,
+        )
 
     def _start_reaper(self) -> None:
         if self._reaper is None or not self._reaper.is_alive():
@@ -226,14 +260,18 @@ class Lease:
             self._reaper.start()
 
     def _reap(self) -> None:
+        """Close the file once idle, sooner when someone waits for it."""
         while True:
-            time.sleep(self.idle_release / 2)
+            time.sleep(min(self.idle_release / 2, HANDOVER_IDLE))
             with self._state:
                 if self._con is None:
                     self._reaper = None
                     return
                 idle = time.monotonic() - self._last_used
-                if self._users == 0 and idle >= self.idle_release:
+                if self._users == 0 and (
+                    idle >= self.idle_release
+                    or (idle >= HANDOVER_IDLE and self._queue.others_waiting())
+                ):
                     self._close()
                     self._reaper = None
                     return
@@ -242,6 +280,7 @@ class Lease:
         if self._con is not None:
             self._con.close()
             self._con = None
+        self._queue.leave()
 
     @contextlib.contextmanager
     def _plain_errors(self) -> Iterator[None]:
