@@ -4,9 +4,10 @@ committed after a later one is still fanned out, and a delivery is claimed by on
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
-from notify_support import ENV
+from notify_support import ENV, Receiver
 from postgres_support import empty_database
 
 from registry import RegistryClient
@@ -93,3 +94,30 @@ def test_two_dispatchers_never_claim_the_same_delivery(stores):
     for thread in threads:
         thread.join(60)
     assert len(claimed) == len(set(claimed)) == 41  # every delivery once, none twice
+
+
+def test_an_idle_dispatcher_watches_a_marker_and_still_delivers_at_once(stores, monkeypatch):
+    from registry.notifications.dispatcher import Dispatcher
+
+    watched, writer = stores  # the writer's pool stands for another server process
+    looks = []
+    fan_out = watched.fan_out_events
+    monkeypatch.setattr(
+        watched, "fan_out_events", lambda *a, **k: looks.append(1) or fan_out(*a, **k)
+    )
+    with Receiver() as receiver:
+        client = RegistryClient(store=writer, user="ada")
+        client.create_subscription("webhook", receiver.url, ["registered_model.created"])
+        dispatcher = Dispatcher(watched).start()
+        try:
+            time.sleep(1.5)
+            idle_looks = len(looks)
+            started = time.monotonic()
+            client.create_registered_model("watched")
+            arrived = receiver.wait_for(1, timeout=10)
+            latency = time.monotonic() - started
+        finally:
+            dispatcher.stop(10)
+    assert idle_looks <= 3  # a look every poll (REGISTRY_NOTIFY_POLL=0.05) would be 30
+    assert [r.json["model"] for r in arrived] == ["watched"]
+    assert latency < 2

@@ -97,7 +97,9 @@ class Dispatcher:
         self._in_flight: dict[int, int] = {}
         self._due = {"expire": 0.0, "prune": 0.0, "look": 0.0}
         self._next_retry_ms: int | None = None
-        self._watch = _FileWatch(getattr(store, "database_path", None))
+        self._watch = _FileWatch(
+            getattr(store, "database_path", None), getattr(store, "change_marker", None)
+        )
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -344,15 +346,19 @@ def _yield() -> None:
 class _FileWatch:
     """The size and modification time of the registry file and its write-ahead log: every
     commit changes one of them, and reading changes neither. A store without a file
-    (PostgreSQL) is looked at every poll."""
+    (PostgreSQL) gives ``change_marker()`` instead, a value that moves with every commit
+    that may bring work; one with neither is looked at every poll."""
 
-    def __init__(self, database: Path | None):
+    def __init__(self, database: Path | None, marker: Callable[[], object] | None = None):
         self._paths = () if database is None else (
             database, database.with_name(database.name + ".wal")
         )  # fmt: skip
-        self._seen: tuple | None = None
+        self._marker = marker
+        self._seen: object = None
 
-    def _now(self) -> tuple:
+    def _now(self) -> object:
+        if self._marker is not None:
+            return self._marker()
         found = []
         for path in self._paths:
             try:
@@ -366,7 +372,9 @@ class _FileWatch:
         self._seen = self._now()
 
     def changed(self) -> bool:
-        return not self._paths or self._seen is None or self._now() != self._seen
+        if not self._paths and self._marker is None:
+            return True
+        return self._seen is None or self._now() != self._seen
 
 
 _background: dict[Path, Dispatcher] = {}

@@ -21,6 +21,7 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 from typing import Any
 
+from registry.errors import RegistryError
 from registry.notifications.subscriptions import DeliveryJob, Outcome
 from registry.store.duckdb.notifications import (
     _CHANGE_COLUMNS,
@@ -69,6 +70,19 @@ class NotificationQueries(SharedNotifications):
     """The outbox for several dispatchers on one database."""
 
     _lease: Any
+
+    def change_marker(self) -> object:
+        """What the dispatcher watches instead of a file: the history's sequence and the
+        oldest running transaction. A new change moves the first; the commit that makes
+        a waiting change readable moves the second (``fan_out_events`` reads up to it)."""
+        try:
+            with self._lease.cursor() as cur:
+                return cur.execute(
+                    "SELECT last_value, is_called, pg_snapshot_xmin(pg_current_snapshot())::text "
+                    "FROM change_id_seq"
+                ).fetchone()
+        except RegistryError:
+            return object()  # unknown: worth a look (which reports the error)
 
     def fan_out_events(self, now: int, limit: int = 1000) -> tuple[int, int, bool]:
         with self._lease.transaction() as cur:
