@@ -151,7 +151,15 @@ def plan_alias(client: RegistryClient, a: PendingAction) -> Plan:
     change = f"**@{alias}**: {was} → **v{a.version}**"
     blocked = f"@{alias} already points at v{a.version}." if old == a.version else None
     verb = "Move" if old is not None else "Set"
-    return Plan(f"{verb} alias @{alias} of {a.model}", [change], blocked)
+    notes, override = (), None
+    if blocked is None and alias in client.get_validation_policy(a.model).protected_aliases:
+        gate = client.get_production_gate(a.model, a.version)
+        notes = (f"@{alias} serves like Production, so moving it needs the reviewer role.",)
+        if gate.needs_override:
+            override = override_reason(gate)
+        elif gate.required:
+            notes += (gate.explain(),)
+    return Plan(f"{verb} alias @{alias} of {a.model}", [change], blocked, notes, override)
 
 
 def plan_alias_delete(client: RegistryClient, a: PendingAction) -> Plan:
@@ -281,7 +289,9 @@ def apply(
         )
         return f"Rolled back: {a.model} v{restored.version} is in Production again."
     if a.kind == "alias":
-        client.set_registered_model_alias(a.model, a.key, a.version)
+        client.set_registered_model_alias(
+            a.model, a.key, a.version, comment=comment, override_validation=override
+        )
         return f"@{a.key} now points at {a.model} v{a.version}."
     if a.kind == "alias_delete":
         client.delete_registered_model_alias(a.model, a.key)
