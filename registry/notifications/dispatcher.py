@@ -97,9 +97,7 @@ class Dispatcher:
         self._in_flight: dict[int, int] = {}
         self._due = {"expire": 0.0, "prune": 0.0, "look": 0.0}
         self._next_retry_ms: int | None = None
-        self._watch = _FileWatch(
-            getattr(store, "database_path", None), getattr(store, "change_marker", None)
-        )
+        self._watch = _FileWatch(store)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -344,16 +342,14 @@ def _yield() -> None:
 
 
 class _FileWatch:
-    """The size and modification time of the registry file and its write-ahead log: every
-    commit changes one of them, and reading changes neither. A store without a file
-    (PostgreSQL) gives ``change_marker()`` instead, a value that moves with every commit
-    that may bring work; one with neither is looked at every poll."""
+    """The size and modification time of the registry file and its write-ahead log (every
+    commit changes one, reading neither), or a store's ``change_marker()`` (PostgreSQL: it
+    moves with every commit that may bring work); with neither, every poll looks."""
 
-    def __init__(self, database: Path | None, marker: Callable[[], object] | None = None):
-        self._paths = () if database is None else (
-            database, database.with_name(database.name + ".wal")
-        )  # fmt: skip
-        self._marker = marker
+    def __init__(self, store):
+        path: Path | None = getattr(store, "database_path", None)
+        self._paths = () if path is None else (path, path.with_name(path.name + ".wal"))
+        self._marker: Callable[[], object] | None = getattr(store, "change_marker", None)
         self._seen: object = None
 
     def _now(self) -> object:
