@@ -140,3 +140,15 @@ def test_the_cli_refuses_a_viewer_with_the_reason(team, monkeypatch, capsys):
     assert "creating a subscription needs the editor role" in err
     assert "deleting a subscription needs the editor role" in err
     assert [s.id for s in team["tester"].list_subscriptions()] == [sub.id]
+
+
+def test_only_admins_and_the_creator_see_a_whole_target(team):
+    sub = team["ana"].create_subscription("slack", HOOK)
+    for user in ("tester", "ana"):
+        assert [s.target for s in team[user].list_subscriptions()] == [HOOK]
+        assert team[user].get_subscription(sub.id).target == HOOK
+    for user in ("eve", "vic"):
+        assert [s.target for s in team[user].list_subscriptions()] == [
+            "http://127.0.0.1:9/services/…"
+        ]
+        assert SECRET_PATH not in team[user].get_subscription(sub.id).target

@@ -11,6 +11,7 @@ admins manage everyone's and redeliver. Each change is recorded in the history a
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from registry.arguments import check_max_results
@@ -72,12 +73,22 @@ class NotificationClient:
         return self._store.create_subscription(spec, actor, now_ms())
 
     def list_subscriptions(self) -> list[Subscription]:
-        """Every subscription with its delivery counts (never its secret)."""
-        return self._store.list_subscriptions()
+        """Every subscription with its delivery counts (never its secret). A URL's path and
+        query can be a credential (a Slack webhook), so only admins and the subscription's
+        creator see the whole target; others see ``display_target``."""
+        return self._shown(self._store.list_subscriptions())
 
     def get_subscription(self, subscription_id: int | str) -> Subscription:
-        """Raises NotFoundError when there is no such subscription."""
-        return self._store.get_subscription(check.subscription_id(subscription_id))
+        """Raises NotFoundError when there is no such subscription (the target masked as
+        in list_subscriptions)."""
+        found = self._store.get_subscription(check.subscription_id(subscription_id))
+        return self._shown([found])[0]
+
+    def _shown(self, found: list[Subscription]) -> list[Subscription]:
+        actor = self._actor()
+        if self.get_role(actor) == "admin":
+            return found
+        return [s if s.created_by == actor else replace(s, target=s.display_target) for s in found]
 
     def enable_subscription(self, subscription_id: int | str) -> Subscription:
         """Resume sending: new events, and deliveries that waited while it was disabled.
