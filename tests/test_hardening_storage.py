@@ -4,6 +4,7 @@ that cannot happen is a RegistryError saying why, never DuckDB's raw IOException
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 from pathlib import Path
@@ -139,3 +140,22 @@ def test_a_read_only_registry_that_needs_migrating_says_so(tmp_path, monkeypatch
     _take_write_permission(monkeypatch)
     with pytest.raises(RegistryError, match=r"older than this release's .* open it once where"):
         RegistryClient(home, user="ana").get_registered_model("churn")
+
+
+def test_a_full_disk_under_the_model_files_is_a_registry_error(small_disk):
+    import asyncio
+
+    from registry.artifacts.blobs import BlobStore
+
+    blobs = BlobStore(small_disk / "artifacts")
+    data = os.urandom(2 * 1024 * 1024)  # more than the 1 MB disk holds
+    with pytest.raises(RegistryError, match=r"the disk is full \(No space left on device\)"):
+        blobs.put(data)
+
+    async def stream():
+        yield data
+
+    sha = hashlib.sha256(data).hexdigest()
+    with pytest.raises(RegistryError, match="the disk is full"):
+        asyncio.run(blobs.receive(sha, stream()))
+    assert [p.name for p in (small_disk / "artifacts").rglob("*") if p.is_file()] == []

@@ -17,6 +17,7 @@ location.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
@@ -26,7 +27,7 @@ import threading
 from collections.abc import AsyncIterable, Callable, Iterable, Iterator
 from pathlib import Path
 
-from registry.errors import IntegrityError, InvalidArgumentError, NotFoundError
+from registry.errors import IntegrityError, InvalidArgumentError, NotFoundError, RegistryError
 
 _SHA_RE = re.compile(r"[0-9a-f]{64}")
 _SEGMENT_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
@@ -207,6 +208,12 @@ class BlobStore:
                 return sha
             except IntegrityError:
                 pass
+        with self._disk_full_is_an_error():
+            self._write(path, data)
+        _remember(path, _fingerprint(path.stat()))
+        return sha
+
+    def _write(self, path: Path, data: bytes) -> None:
         _make_private_dirs(path.parent)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
@@ -219,8 +226,20 @@ class BlobStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        _remember(path, _fingerprint(path.stat()))
-        return sha
+
+    @contextlib.contextmanager
+    def _disk_full_is_an_error(self) -> Iterator[None]:
+        """A full disk (or quota) while writing a model file, as a RegistryError saying so."""
+        try:
+            yield
+        except OSError as error:
+            if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            raise RegistryError(
+                f"A model file could not be stored in {self.root}: the disk is full "
+                f"({os.strerror(error.errno)}). Free some space there and try again; nothing "
+                "was kept."
+            ) from None
 
     def get(self, sha: str) -> bytes:
         """The bytes of blob ``sha``, checked against their hash.
@@ -266,22 +285,23 @@ class BlobStore:
         while hashed, renamed into place only if they hash to ``sha`` (IntegrityError
         otherwise, and nothing is kept)."""
         target = self.path(sha)
-        _make_private_dirs(target.parent)
         digest = hashlib.sha256()
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                async for chunk in chunks:
-                    digest.update(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            if digest.hexdigest() != sha:
-                raise upload_error(sha, digest.hexdigest())
-            os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-            os.replace(tmp, target)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+        with self._disk_full_is_an_error():
+            _make_private_dirs(target.parent)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    async for chunk in chunks:
+                        digest.update(chunk)
+                        out.write(chunk)
+                    out.flush()
+                    os.fsync(out.fileno())
+                if digest.hexdigest() != sha:
+                    raise upload_error(sha, digest.hexdigest())
+                os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+                os.replace(tmp, target)
+            finally:
+                Path(tmp).unlink(missing_ok=True)
         _remember(target, _fingerprint(target.stat()))
 
     def _open_file(self, path: Path, sha: str):
