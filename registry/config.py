@@ -111,6 +111,12 @@ def home_from_uri(uri: str | None) -> str | None:
         return uri[len("file://") :]
     if uri.startswith("file:"):
         return uri[len("file:") :]
+    if uri.lower().startswith(("postgresql:", "postgres:")):
+        raise InvalidArgumentError(
+            f"A PostgreSQL registry ({uri.split('@')[-1]!r}) is served by a registry server: "
+            "start `registry server --store <that URI>` and pass the registry server's address "
+            "(http://host:port)"
+        )
     if "://" in uri or uri.lower().startswith(_MLFLOW_ONLY):
         raise InvalidArgumentError(
             f"Unsupported tracking/registry URI {uri!r}: pass a registry server's address "
