@@ -135,8 +135,15 @@ def validate() -> None:
     signature = v.signature_columns(client, name, versions[0]) if versions else []
     target = target_col.selectbox(
         "Target column", columns, index=v.default_target(columns, signature),
-        key=f"{v.VALIDATE_TARGET}_{name}",
+        key=f"{v.VALIDATE_TARGET}_{name}", placeholder="Which column is the truth?",
     )  # fmt: skip
+    if target is None:
+        st.info(
+            f"Every column of {data_name} is an input of the model, so none of them holds the "
+            "true values. Choose the target column, or add it to the file.",
+            icon=":material/help:",
+        )
+        return
     errors, warnings = v.data_problems(client, name, versions, upload, target)
     for line in errors:
         st.error(line, icon=":material/error:")

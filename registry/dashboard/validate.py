@@ -158,11 +158,11 @@ def _merge(found: dict[int, tuple[list[str], list[str]]], kind: int) -> list[str
     ]
 
 
-def default_target(columns: list[str], signature: list[str]) -> int:
+def default_target(columns: list[str], signature: list[str]) -> int | None:
     """The index of the last column the model does not take as input (targets usually come
-    last), else of the last column."""
+    last); None when it takes them all: the true values are missing, so ask."""
     outside = [i for i, c in enumerate(columns) if c not in signature]
-    return outside[-1] if outside else max(len(columns) - 1, 0)
+    return outside[-1] if outside else None
 
 
 @dataclass
