@@ -4,6 +4,8 @@ writers in both processes at once, and a server killed mid-delivery)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -12,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from notify_support import ENV, Receiver, Script
-from server_support import ServerProcess
+from server_support import ROOT, ServerProcess, registry_command
 
 from registry import RegistryClient
 from registry.artifacts.blobs import BlobStore
@@ -186,3 +188,29 @@ def _wait_for_versions(receiver: Receiver, versions: set[int], timeout: float) -
             break
         time.sleep(0.05)
     return arrived
+
+
+def test_tokens_are_made_on_the_database_with_token_create_store(admin, tmp_path):
+    dsn = admin[0]  # ada is an admin there
+    env = {**os.environ, "REGISTRY_USER": "ada", "PYTHONPATH": str(ROOT)}
+    command = registry_command(tmp_path / "home", "token")
+    made = subprocess.run(
+        [*command, "create", "lee", "--role", "reviewer", "--store", dsn],
+        capture_output=True, text=True, timeout=60, env=env,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    listed = subprocess.run(
+        [*command, "list", "--store", dsn], capture_output=True, text=True, env=env
+    )
+    assert "lee" in listed.stdout
+    assert not (tmp_path / "home" / "registry.duckdb").exists()  # nothing went to a folder
+
+
+def test_a_store_uri_no_backend_serves_is_refused_saying_what_to_give(tmp_path):
+    done = subprocess.run(
+        registry_command(tmp_path / "home", "server", "--store", "mysql://u:pw@db/registry"),
+        capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert done.returncode == 2  # an invalid argument
+    assert "give postgresql://user@host:port/database" in done.stderr
+    assert "pw" not in done.stderr
