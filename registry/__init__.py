@@ -20,6 +20,7 @@ from registry.entities import (
     Run,
 )
 from registry.errors import (
+    AliasNotFoundError,
     AlreadyExistsError,
     ArtifactError,
     AuthenticationError,
@@ -63,6 +64,7 @@ from registry.fluent import (
 from registry.notifications.events import Event
 
 MlflowClient = RegistryClient
+MlflowException = RegistryError
 _LAZY_MODULES = ("sklearn", "pyfunc", "models")
 
 
@@ -75,6 +77,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "ActiveRun",
+    "AliasNotFoundError",
     "AlreadyExistsError",
     "ArtifactError",
     "AuthenticationError",
@@ -87,6 +90,7 @@ __all__ = [
     "InvalidStageTransitionError",
     "Metric",
     "MlflowClient",
+    "MlflowException",
     "ModelInfo",
     "ModelVersion",
     "NotFoundError",

@@ -2,6 +2,7 @@
 
     RegistryError
     ├── NotFoundError                 an entity (model, version, alias, run, artifact) is missing
+    │   └── AliasNotFoundError        the model has no such alias (MLflow's code for it)
     ├── AlreadyExistsError            a name or key is taken
     ├── InvalidArgumentError          a name, tag, stage, URI or other argument is malformed
     │   ├── FilterSyntaxError         a filter or order_by string cannot be parsed
@@ -45,6 +46,14 @@ class NotFoundError(RegistryError):
 
     error_code = "RESOURCE_DOES_NOT_EXIST"
     http_status = 404
+
+
+class AliasNotFoundError(NotFoundError):
+    """The model has no such alias. MLflow answers this with ``INVALID_PARAMETER_VALUE``
+    (HTTP 400), and so does this class, while remaining a NotFoundError."""
+
+    error_code = "INVALID_PARAMETER_VALUE"
+    http_status = 400
 
 
 class AlreadyExistsError(RegistryError):
@@ -153,3 +162,24 @@ class UntrustedTypeError(ArtifactError):
     def __init__(self, message: str, *, types: list[str]):
         super().__init__(message)
         self.types = types
+
+
+# MLflow's wording for the errors MLflow code most often matches on the text of; the
+# project's detail, where there is any, follows it.
+def model_not_found(name: str) -> NotFoundError:
+    return NotFoundError(f"Registered Model with name={name} not found")
+
+
+def version_not_found(name: str, version: int | str) -> NotFoundError:
+    return NotFoundError(f"Model Version (name={name}, version={version}) not found")
+
+
+def model_exists(name: str, detail: str = "") -> AlreadyExistsError:
+    return AlreadyExistsError(f"Registered Model (name={name}) already exists.{detail}")
+
+
+def alias_not_found(name: str, alias: str) -> AliasNotFoundError:
+    return AliasNotFoundError(
+        f"Registered model alias {alias} not found. (Registered model {name!r} has no alias "
+        f"{alias!r}.)"
+    )

@@ -59,13 +59,13 @@ def test_archive_and_alias(client, model, capsys):
 @pytest.mark.parametrize(
     ("argv", "code", "message"),
     [
-        (["promote", "churn", "9"], 1, "Model version 9 of registered model 'churn' not found"),
+        (["promote", "churn", "9"], 1, "Model Version (name=churn, version=9) not found"),
         (["promote", "ghost", "1"], 1, "not found"),
         (["promote", "churn", "1", "--stage", "Prod"], 2, "Invalid stage 'Prod'"),
         (["promote", "churn"], 2, "required: version"),
         (["alias", "churn", "latest", "1"], 2, "Alias 'latest' is reserved"),
         (["wait", "churn"], 2, "one of the arguments --stage --alias is required"),
-        (["wait", "ghost", "--stage", "Production"], 1, "'ghost' not found"),
+        (["wait", "ghost", "--stage", "Production"], 1, "name=ghost not found"),
         (["launch"], 2, "invalid choice: 'launch'"),
     ],
 )

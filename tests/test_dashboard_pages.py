@@ -248,7 +248,7 @@ def test_a_change_that_fails_is_reported_in_the_dialog(client):
     client.delete_model_version("churn", 4)  # another reviewer was quicker
     at.button(key=keys.MODEL_CONFIRM_OK).click().run()
     assert_clean(at)
-    assert any("version 4 of registered model 'churn' not found" in e for e in texts(at.error))
+    assert any("Model Version (name=churn, version=4) not found" in e for e in texts(at.error))
     assert client.get_model_version("churn", 2).current_stage == "Production"
 
 

@@ -204,7 +204,7 @@ def test_both_clients_observe_the_same_scenario(both):
         ("create again", "RESOURCE_ALREADY_EXISTS"),
         ("get missing", "RESOURCE_DOES_NOT_EXIST"),
         ("get missing version", "RESOURCE_DOES_NOT_EXIST"),
-        ("missing alias", "RESOURCE_DOES_NOT_EXIST"),
+        ("missing alias", "INVALID_PARAMETER_VALUE"),  # as MLflow's SQL store
         ("old name", "RESOURCE_DOES_NOT_EXIST"),
         ("deleted version", "RESOURCE_DOES_NOT_EXIST"),
         ("deleted model", "RESOURCE_DOES_NOT_EXIST"),
@@ -230,3 +230,31 @@ def test_the_scenario_ends_as_mlflow_would_leave_it(both):
     assert seen["tags"][6] == {"validation": "passed"}
     assert seen["pages"] == [["m-0", "m-1"], ["m-2", "m-3"], ["m-4"]]
     assert seen["next number"][1] == 4 and seen["restarts at 1"][1] == 1
+
+
+def test_mlflow_code_catching_mlflow_exception_by_its_text_works(tmp_path):
+    """``from mlflow.exceptions import MlflowException`` with only the import changed, and
+    the message fragments MLflow users match on."""
+    from registry.exceptions import MlflowException
+
+    client = RegistryClient(tmp_path / "home", user="ada")
+    client.create_registered_model("churn")
+    client.create_model_version("churn", "s3://b/m")
+    calls = {
+        "Registered Model with name=ghost not found": lambda: client.get_registered_model("ghost"),
+        "Model Version (name=churn, version=3) not found": lambda: client.get_model_version(
+            "churn", 3
+        ),
+        "Registered Model (name=churn) already exists.": lambda: client.create_registered_model(
+            "churn"
+        ),
+        "Registered model alias gone not found.": lambda: client.get_model_version_by_alias(
+            "churn", "gone"
+        ),
+    }
+    for text, call in calls.items():
+        with pytest.raises(MlflowException) as caught:
+            call()
+        assert caught.value.message.startswith(text)
+    assert caught.value.error_code == "INVALID_PARAMETER_VALUE"  # a missing alias, as MLflow
+    assert caught.value.get_http_status_code() == 400

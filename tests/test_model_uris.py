@@ -82,8 +82,8 @@ def test_runs_uri_loads(logged):
     ("uri", "error", "message"),
     [
         ("models:/churn/Staging", NotFoundError, "no version in stage 'Staging'"),
-        ("models:/churn/9", NotFoundError, "version 9"),
-        ("models:/ghost/1", NotFoundError, "'ghost'"),
+        ("models:/churn/9", NotFoundError, r"version=9\) not found"),
+        ("models:/ghost/1", NotFoundError, "name=ghost"),
         ("models:/churn@nobody", NotFoundError, "no alias 'nobody'"),
         ("models:/churn/Prod", InvalidArgumentError, "not a version number, a stage or 'latest'"),
         ("models:/churn", InvalidArgumentError, "expected one of"),

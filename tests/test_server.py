@@ -216,7 +216,7 @@ def test_tokens_are_managed_through_the_server_by_admins_only(as_user, server):
 
 
 def test_missing_things_are_not_found_through_the_server(as_user):
-    with pytest.raises(NotFoundError, match="Registered model 'ghost' not found"):
+    with pytest.raises(NotFoundError, match="Registered Model with name=ghost not found"):
         as_user("vic").get_registered_model("ghost")
 
 

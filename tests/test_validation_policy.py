@@ -124,7 +124,7 @@ def test_without_versions_the_rules_must_share_a_task_family(client):
 
 
 def test_unknown_model_and_roles(client):
-    with pytest.raises(NotFoundError, match="'ghost' not found"):
+    with pytest.raises(NotFoundError, match="name=ghost not found"):
         client.set_validation_policy("ghost", ["f1 >= 0.5"])
     with pytest.raises(NotFoundError):
         client.get_validation_policy("ghost")

@@ -27,42 +27,61 @@ def test_create_and_get_round_trip(client):
 def test_a_taken_name_is_refused_naming_it(client):
     client.create_registered_model("m")
     client.create_registered_model("other")
-    with pytest.raises(AlreadyExistsError, match="'m' already exists"):
+    with pytest.raises(
+        AlreadyExistsError, match=re.escape("Registered Model (name=m) already exists.")
+    ):
         client.create_registered_model("m")
-    with pytest.raises(AlreadyExistsError, match="'m' already exists"):
+    with pytest.raises(
+        AlreadyExistsError, match=re.escape("Registered Model (name=m) already exists.")
+    ):
         client.rename_registered_model("other", "m")
     assert client.get_registered_model("other").name == "other"
 
 
 MISSING = {
-    "get": (lambda c: c.get_registered_model("ghost"), "Registered model 'ghost' not found"),
-    "rename": (lambda c: c.rename_registered_model("ghost", "new"), "Registered model 'ghost'"),
-    "update": (lambda c: c.update_registered_model("ghost", "d"), "Registered model 'ghost'"),
-    "delete": (lambda c: c.delete_registered_model("ghost"), "Registered model 'ghost'"),
+    "get": (
+        lambda c: c.get_registered_model("ghost"),
+        "Registered Model with name=ghost not found",
+    ),
+    "rename": (
+        lambda c: c.rename_registered_model("ghost", "new"),
+        "Registered Model with name=ghost not found",
+    ),
+    "update": (
+        lambda c: c.update_registered_model("ghost", "d"),
+        "Registered Model with name=ghost not found",
+    ),
+    "delete": (
+        lambda c: c.delete_registered_model("ghost"),
+        "Registered Model with name=ghost not found",
+    ),
     "set-tag": (
         lambda c: c.set_registered_model_tag("ghost", "k", "v"),
-        "Registered model 'ghost'",
+        "Registered Model with name=ghost not found",
     ),
     "delete-tag": (
         lambda c: c.delete_registered_model_tag("ghost", "k"),
-        "Registered model 'ghost'",
+        "Registered Model with name=ghost not found",
     ),
     "set-alias": (
         lambda c: c.set_registered_model_alias("ghost", "a", 1),
-        "Registered model 'ghost'",
+        "Registered Model with name=ghost not found",
     ),
     "delete-alias": (
         lambda c: c.delete_registered_model_alias("ghost", "a"),
-        "Registered model 'ghost'",
+        "Registered Model with name=ghost not found",
     ),
-    "by-alias-model": (lambda c: c.get_model_version_by_alias("ghost", "a"), "'ghost'"),
+    "by-alias-model": (
+        lambda c: c.get_model_version_by_alias("ghost", "a"),
+        "Registered Model with name=ghost not found",
+    ),
     "by-alias": (
         lambda c: c.get_model_version_by_alias("churn", "champion"),
-        "no alias 'champion'",
+        "Registered model alias champion not found. (Registered model 'churn' has no alias",
     ),
     "alias-to-missing-version": (
         lambda c: c.set_registered_model_alias("churn", "a", 9),
-        "version 9 of registered",
+        "Model Version (name=churn, version=9) not found",
     ),
 }
 
@@ -110,7 +129,9 @@ def test_delete_removes_versions_and_a_new_namesake_starts_at_1(backend, client,
     backend.client("ana").request_transition(model, 1, "Staging")
     client.delete_registered_model(model)
     assert client.find_registered_model(model) is None
-    with pytest.raises(NotFoundError, match="Model version 1 of registered model 'churn'"):
+    with pytest.raises(
+        NotFoundError, match=re.escape("Model Version (name=churn, version=1) not found")
+    ):
         client.get_model_version(model, 1)
     assert client.search_model_versions("name = 'churn'") == []
     client.create_registered_model(model)
@@ -159,7 +180,9 @@ def test_a_deleted_version_loses_its_alias_and_cannot_get_one(client, model):
     client.set_registered_model_alias(model, "champion", 3)
     client.delete_model_version(model, 3)
     assert client.get_registered_model(model).aliases == {}
-    with pytest.raises(NotFoundError, match="Model version 3 of registered model 'churn'"):
+    with pytest.raises(
+        NotFoundError, match=re.escape("Model Version (name=churn, version=3) not found")
+    ):
         client.set_registered_model_alias(model, "champion", 3)
 
 

@@ -138,9 +138,18 @@ def test_rollback_is_not_gated(client, clf):
 
 MISSING = {
     "record": (lambda c: c.get_validation_record(99), "Validation record 99 not found"),
-    "policy": (lambda c: c.get_validation_policy("ghost"), "Registered model 'ghost' not found"),
-    "records": (lambda c: c.list_validation_records("ghost"), "Registered model 'ghost' not found"),
-    "gate": (lambda c: c.get_production_gate("clf", 9), "version 9 of registered model 'clf'"),
+    "policy": (
+        lambda c: c.get_validation_policy("ghost"),
+        "Registered Model with name=ghost not found",
+    ),
+    "records": (
+        lambda c: c.list_validation_records("ghost"),
+        "Registered Model with name=ghost not found",
+    ),
+    "gate": (
+        lambda c: c.get_production_gate("clf", 9),
+        "Model Version (name=clf, version=9) not found",
+    ),
 }
 
 

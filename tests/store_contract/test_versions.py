@@ -29,7 +29,9 @@ def test_versions_are_numbered_from_1_and_read_back(client, model):
 
 def test_deleted_numbers_are_never_reused(client, model):
     client.delete_model_version(model, 3)
-    with pytest.raises(NotFoundError, match="Model version 3 of registered model 'churn'"):
+    with pytest.raises(
+        NotFoundError, match=re.escape("Model Version (name=churn, version=3) not found")
+    ):
         client.get_model_version(model, 3)
     assert client.create_model_version(model, source="s").version == 4
     for number in (1, 2, 4):
@@ -48,27 +50,42 @@ def test_concurrent_creates_get_consecutive_numbers(backend, model):
 
 
 MISSING = {
-    "create": (lambda c: c.create_model_version("ghost", source="s"), "Registered model 'ghost'"),
+    "create": (
+        lambda c: c.create_model_version("ghost", source="s"),
+        "Registered Model with name=ghost not found",
+    ),
     "get": (
         lambda c: c.get_model_version("churn", 9),
-        "Model version 9 of registered model 'churn'",
+        "Model Version (name=churn, version=9) not found",
     ),
-    "update": (lambda c: c.update_model_version("churn", 9, "d"), "version 9 of registered model"),
+    "update": (
+        lambda c: c.update_model_version("churn", 9, "d"),
+        "Model Version (name=churn, version=9) not found",
+    ),
     "delete": (
         lambda c: c.delete_model_version("churn", 9),
-        "version 9 of registered model 'churn'",
+        "Model Version (name=churn, version=9) not found",
     ),
     "transition": (
         lambda c: c.transition_model_version_stage("churn", 9, "Staging"),
-        "version 9 of",
+        "Model Version (name=churn, version=9) not found",
     ),
-    "set-tag": (lambda c: c.set_model_version_tag("churn", 9, "k", "v"), "version 9 of registered"),
+    "set-tag": (
+        lambda c: c.set_model_version_tag("churn", 9, "k", "v"),
+        "Model Version (name=churn, version=9) not found",
+    ),
     "delete-tag": (
         lambda c: c.delete_model_version_tag("churn", 9, "k"),
-        "version 9 of registered",
+        "Model Version (name=churn, version=9) not found",
     ),
-    "latest": (lambda c: c.get_latest_versions("ghost"), "Registered model 'ghost' not found"),
-    "bulk-create": (lambda c: c.create_model_versions("ghost", [{}]), "Registered model 'ghost'"),
+    "latest": (
+        lambda c: c.get_latest_versions("ghost"),
+        "Registered Model with name=ghost not found",
+    ),
+    "bulk-create": (
+        lambda c: c.create_model_versions("ghost", [{}]),
+        "Registered Model with name=ghost not found",
+    ),
 }
 
 
@@ -80,9 +97,13 @@ def test_missing_versions_are_named(client, model, call, fragment):
 
 def test_a_deleted_version_is_gone_for_every_call(client, model):
     client.delete_model_version(model, 2)
-    with pytest.raises(NotFoundError, match="version 2 of registered model 'churn'"):
+    with pytest.raises(
+        NotFoundError, match=re.escape("Model Version (name=churn, version=2) not found")
+    ):
         client.set_model_version_tag(model, 2, "k", "v")
-    with pytest.raises(NotFoundError, match="version 2 of registered model 'churn'"):
+    with pytest.raises(
+        NotFoundError, match=re.escape("Model Version (name=churn, version=2) not found")
+    ):
         client.transition_model_version_stage(model, 2, "Staging")
     assert stages(client, model) == {1: "None", 3: "None"}
 

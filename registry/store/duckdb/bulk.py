@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from registry.entities import ModelVersion
-from registry.errors import AlreadyExistsError, NotFoundError
+from registry.errors import AlreadyExistsError, model_not_found
 from registry.store.duckdb.changes import now_ms
 
 _INSERT_VERSIONS = (
@@ -89,7 +89,7 @@ class BulkQueries:
                 [len(specs), ts, name],
             ).fetchone()
             if row is None:
-                raise NotFoundError(f"Registered model {name!r} not found")
+                raise model_not_found(name)
             created = _new_versions(name, row[0] - len(specs), specs, ts, actor)
             _insert_versions(cur, created, ts, actor)
         return created

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from registry.entities import ModelVersion, PagedList, RegisteredModel
-from registry.errors import AlreadyExistsError, NotFoundError
+from registry.errors import AlreadyExistsError, alias_not_found, model_exists, model_not_found
 from registry.store.duckdb.changes import NewChange, now_ms, record
 from registry.store.duckdb.gates import guard_production, is_protected
 from registry.store.duckdb.paging import search_page
@@ -49,10 +49,6 @@ def _clear_leftovers(cur, new_name: str, created: int) -> None:
             "moment as this one, left validation records that would pass for this model's. "
             "Choose another name."
         )
-
-
-def model_not_found(name: str) -> NotFoundError:
-    return NotFoundError(f"Registered model {name!r} not found")
 
 
 def _latest_by_stage(cur, names: list[str]) -> dict[str, list[ModelVersion]]:
@@ -104,7 +100,7 @@ class ModelQueries:
                 [name, description, ts, ts, tags],
             ).fetchone()
             if inserted is None:
-                raise AlreadyExistsError(f"Registered model {name!r} already exists")
+                raise model_exists(name)
             record(cur, actor, ts, [NewChange("registered_model.created", name, new=description)])
         return RegisteredModel(name, ts, ts, description, tags=dict(tags))
 
@@ -117,9 +113,7 @@ class ModelQueries:
         with self._lease.transaction() as cur:
             model = fetch_model(cur, name, with_latest=False)
             if cur.execute("SELECT 1 FROM registered_models WHERE name = ?", [new_name]).fetchone():
-                raise AlreadyExistsError(
-                    f"Cannot rename {name!r}: registered model {new_name!r} already exists"
-                )
+                raise model_exists(new_name, f" Cannot rename {name!r} onto it.")
             _clear_leftovers(cur, new_name, model.creation_timestamp)
             cur.execute(
                 "UPDATE registered_models SET name = ?, last_updated_timestamp = ? WHERE name = ?",
@@ -254,8 +248,9 @@ class ModelQueries:
                 "AND list_contains(v.aliases, ?) AND NOT v.deleted",
                 [name, alias],
             ).fetchone()
-        if row is None:
-            raise NotFoundError(f"Registered model {name!r} has no alias {alias!r}")
+            if row is None:
+                fetch_model(cur, name, with_latest=False)  # MLflow names a missing model first
+                raise alias_not_found(name, alias)
         return to_version(row)
 
     def search_registered_models(

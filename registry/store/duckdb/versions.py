@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 
 from registry.entities import ModelVersion, PagedList
-from registry.errors import InvalidStageTransitionError, NotFoundError
+from registry.errors import InvalidStageTransitionError, model_not_found, version_not_found
 from registry.store.duckdb.changes import NewChange, now_ms, record
 from registry.store.duckdb.gates import guard_production
 from registry.store.duckdb.paging import search_page
@@ -28,10 +28,6 @@ TAGS_PARAM = "?::MAP(VARCHAR, VARCHAR)"
 def to_version(row: tuple) -> ModelVersion:
     """A ModelVersion from a row of VERSION_COLUMNS."""
     return ModelVersion(*row[:12], tags=row[12] or {}, aliases=row[13] or [])
-
-
-def version_not_found(name: str, version: int) -> NotFoundError:
-    return NotFoundError(f"Model version {version} of registered model {name!r} not found")
 
 
 def fetch_version(cur: duckdb.DuckDBPyConnection, name: str, version: int) -> ModelVersion:
@@ -65,7 +61,7 @@ class VersionQueries:
                 [ts, name],
             ).fetchone()
             if row is None:
-                raise NotFoundError(f"Registered model {name!r} not found")
+                raise model_not_found(name)
             version = row[0]
             cur.execute(
                 "INSERT INTO model_versions (name, version, creation_timestamp, "
@@ -156,7 +152,7 @@ class VersionQueries:
         with self._lease.cursor() as cur:
             rows = cur.execute(sql, params).fetchall()
             if not rows and not _model_exists(cur, name):
-                raise NotFoundError(f"Registered model {name!r} not found")
+                raise model_not_found(name)
         return [to_version(row) for row in rows]
 
     def set_model_version_tag(self, name: str, version: int, key: str, value: str, actor: str):
