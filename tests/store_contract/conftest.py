@@ -5,7 +5,8 @@ returns a ``Backend`` whose ``client(user)`` is a RegistryClient acting as ``use
 REGISTRY_USER). Tests go through the client, as users do. "remote" serves a DuckDB store
 from a registry server (the real application over HTTP on 127.0.0.1, in a thread) and its
 clients hold tokens of their users, made without granting roles, so that, as embedded with
-no roles configured, everyone may do everything. "postgres" is a PostgresStore on the
+no roles configured, everyone may do everything; "remote-s3" is the same server with its
+model files in a bucket of moto's server (``s3_support``). "postgres" is a PostgresStore on the
 session's real PostgreSQL (``postgres_support``): one database per module, emptied before
 each test.
 """
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from s3_support import moto_s3_fixture, s3_env_fixture  # noqa: F401  (for remote-s3)
 
 from registry import RegistryClient
 from registry.store.duckdb import DuckDBStore
@@ -80,11 +82,41 @@ def postgres_backend(folder: Path, request) -> Iterator[Backend]:
     store.close()
 
 
+@contextlib.contextmanager
+def remote_s3_backend(folder: Path, request) -> Iterator[Backend]:
+    """A server whose model files are in a bucket of moto's server (REGISTRY_ARTIFACTS)."""
+    s3 = request.getfixturevalue("s3_env")
+    location = f"s3://{s3.bucket('contract')}/registry"
+    request.getfixturevalue("monkeypatch").setenv("REGISTRY_ARTIFACTS", location)
+    with remote_backend(folder, request) as served:
+        assert served.store.blobs.url == location
+        yield Backend("remote-s3", served.store, served.client, dispatches=False)
+
+
 BACKENDS: dict[str, Callable[..., contextlib.AbstractContextManager[Backend]]] = {
     "duckdb": duckdb_backend,
     "remote": remote_backend,
+    "remote-s3": remote_s3_backend,
     "postgres": postgres_backend,
 }
+
+
+_MODEL_FILE_MODULES = {"test_runs.py", "test_conformance.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """ "remote-s3" runs the modules that store model files; the rest would only repeat
+    "remote" more slowly (the bucket holds nothing else)."""
+    dropped = [
+        item
+        for item in items
+        if getattr(item, "callspec", None) is not None
+        and item.callspec.params.get("backend") == "remote-s3"
+        and item.path.name not in _MODEL_FILE_MODULES
+    ]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]
 
 
 @pytest.fixture(params=sorted(BACKENDS))
