@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import pickle
 import subprocess
 
 import pytest
@@ -44,6 +45,12 @@ def test_blobs_round_trip_under_their_hash(blobs, s3_env):
         blobs.get("0" * 64)
     with pytest.raises(InvalidArgumentError, match="64 lowercase hex"):
         blobs.exists("../../etc/passwd")
+
+
+def test_a_pickled_store_reaches_the_same_bucket(blobs):
+    sha = blobs.put(b"sent to a worker")
+    copy = pickle.loads(pickle.dumps(blobs))
+    assert copy.location(sha) == blobs.location(sha) and copy.get(sha) == b"sent to a worker"
 
 
 def test_an_object_changed_in_the_bucket_is_refused_on_read(blobs, s3_env):

@@ -83,6 +83,10 @@ class S3BlobStore:
     def __repr__(self) -> str:
         return f"S3BlobStore({self.url!r})"
 
+    def __reduce__(self):
+        # Pickled with a store for another process: it opens its own client there.
+        return (S3BlobStore, (self.url,))
+
     def location(self, sha: str) -> str:
         """The blob's URL, ``s3://bucket/prefix/blobs/<sha[:2]>/<sha>``."""
         return f"{self.url}/{self._key(sha)}"
