@@ -159,3 +159,16 @@ def test_a_round_trip_through_postgresql_is_lossless(demo, tmp_path, postgres_ds
     before = RegistryClient(demo).get_history(max_results=1)[0]
     there.add_comment("fraud-detector", 2, "on PostgreSQL now")
     assert there.get_history(max_results=1)[0].id == before.id + 1  # ids continue
+
+
+@pytest.mark.parametrize(
+    ("target", "says"),
+    [
+        ("postgresql://registry@127.0.0.1:1/registry", "--to-artifacts"),
+        ("s3://bucket/registry", "give a home folder or postgresql://"),
+    ],
+)
+def test_a_target_that_cannot_be_a_registry_is_a_usage_error(tmp_path, capsys, target, says):
+    RegistryClient(tmp_path / "home", user="eve").create_registered_model("m")
+    assert copy(tmp_path / "home", target) == 2
+    assert says in capsys.readouterr().err
