@@ -1,14 +1,16 @@
-"""A real ``registry server --artifacts s3://...`` process on a DuckDB home, with its model
-files in moto's bucket: streamed uploads and downloads, models logged and loaded through it,
-and MLflow's artifact route."""
+"""A real ``registry server --artifacts s3://...`` process on a DuckDB home (and one on
+PostgreSQL), with its model files in moto's bucket: streamed uploads and downloads, models
+logged and loaded through it, and MLflow's artifact route."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from s3_support import MotoS3, moto_s3_fixture  # noqa: F401
-from server_support import ROOT, create_token, free_port, registry_command, wait_healthy
+from server_support import ROOT, free_port, registry_command, wait_healthy
 from sklearn.linear_model import LogisticRegression
 
 import registry
@@ -44,16 +46,25 @@ class Served:
         return {"authorization": f"Bearer {self.token}"}
 
 
-@pytest.fixture(scope="module")
-def served(moto_s3, tmp_path_factory):
+@contextlib.contextmanager
+def serving(moto_s3: MotoS3, folder: Path, *store: str) -> Iterator[Served]:
+    """``registry server --artifacts s3://...`` on a home (or on ``--store URI``)."""
     bucket, prefix = moto_s3.bucket("served"), "team/registry"
-    home = tmp_path_factory.mktemp("s3-served") / "home"
-    token = create_token(home, "ada", "admin")
-    port = free_port()
-    command = registry_command(home, "server", "--port", str(port))
-    command += ["--artifacts", f"s3://{bucket}/{prefix}"]
+    home = folder / "home"
     env = {**os.environ, **moto_s3.env, "REGISTRY_DISPATCHER": "off", "PYTHONPATH": str(ROOT)}
-    with open(home.parent / "server.log", "ab") as log:
+    made = subprocess.run(
+        registry_command(home, "token", "create", "ada", "--role", "admin", *store),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env={**env, "REGISTRY_USER": "ada"},
+    )
+    token = made.stdout.strip().splitlines()[-1]
+    port = free_port()
+    command = registry_command(home, "server", "--port", str(port), *store)
+    command += ["--artifacts", f"s3://{bucket}/{prefix}"]
+    with open(folder / "server.log", "ab") as log:
         process = subprocess.Popen(
             command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
         )
@@ -64,6 +75,12 @@ def served(moto_s3, tmp_path_factory):
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(15)
+
+
+@pytest.fixture(scope="module")
+def served(moto_s3, tmp_path_factory):
+    with serving(moto_s3, tmp_path_factory.mktemp("s3-served")) as running:
+        yield running
 
 
 @pytest.fixture
@@ -182,3 +199,21 @@ def test_mlflows_artifact_route_hands_out_the_file_from_the_bucket(served, as_ad
     assert hashlib.sha256(body).hexdigest() == info.sha256
     mlmodel = httpx.get(f"{base}/MLmodel", headers=served.headers, timeout=60).json()
     assert mlmodel["metadata"]["registry_sha256"] == info.sha256
+
+
+def test_a_server_on_postgresql_keeps_its_files_in_the_bucket(
+    moto_s3, postgres_dsn, tmp_path, monkeypatch
+):
+    with serving(moto_s3, tmp_path, "--store", postgres_dsn) as served:
+        monkeypatch.setenv("REGISTRY_CACHE", str(tmp_path / "cache"))
+        X = pd.DataFrame(np.random.default_rng(3).random((40, 2)), columns=["a", "b"])
+        fitted = LogisticRegression().fit(X, (X["b"] > 0.5).astype(int))
+        monkeypatch.setenv("REGISTRY_URI", served.url)
+        monkeypatch.setenv("REGISTRY_TOKEN", served.token)
+        registry.set_tracking_uri(None)
+        with registry.start_run():
+            info = registry.sklearn.log_model(fitted, "model", registered_model_name="on-pg")
+        assert served.key(info.sha256) in served.s3.keys(served.bucket)
+        assert not (tmp_path / "home" / "artifacts").exists()
+        model = registry.pyfunc.load_model("models:/on-pg/1")
+        assert list(model.predict(X)) == list(fitted.predict(X))
