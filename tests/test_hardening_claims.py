@@ -8,7 +8,7 @@ import hashlib
 import pytest
 from validation_support import SAMPLE_DATA, churn_model, register, sample_csv
 
-from registry import InvalidArgumentError, RegistryClient
+from registry import InvalidArgumentError, RegistryClient, ValidationRequiredError
 from registry.validation.engine import frame_sha256
 
 OFFICIAL = SAMPLE_DATA / "churn_test.csv"
@@ -67,3 +67,24 @@ def test_a_server_checks_the_claim_against_the_file_it_received(home, churn):
             remote.validate_model_version(churn, 1, drifted, "churned", data_sha256=official)
         record = remote.validate_model_version(churn, 1, OFFICIAL, "churned").record
         assert (record.data_sha256, record.data_name) == (official, "churn_test.csv")
+
+
+def test_a_policy_can_require_a_pass_on_the_official_test_set(client, churn):
+    official = hashlib.sha256(OFFICIAL.read_bytes()).hexdigest()
+    client.require_validation_for_production(churn, 7, test_set=official)
+    assert client.get_validation_policy(churn).test_set == official
+    own = sample_csv("churn_test.csv").head(600)  # passes too, but is not the official data
+    assert client.validate_model_version(churn, 1, own, "churned").status == "passed"
+    gate = client.get_production_gate(churn, 1)
+    assert not gate.satisfied and "never validated on it" in gate.explain()
+    with pytest.raises(ValidationRequiredError, match="on the test set"):
+        client.transition_model_version_stage(churn, 1, "Production")
+    client.validate_model_version(churn, 1, OFFICIAL, "churned")
+    client.validate_model_version(churn, 1, own, "churned")  # a newer pass elsewhere: no matter
+    assert client.transition_model_version_stage(churn, 1, "Production").current_stage == (
+        "Production"
+    )
+    with pytest.raises(InvalidArgumentError, match="needs within_days"):
+        client.require_validation_for_production(churn, None, test_set=official)
+    client.require_validation_for_production(churn, None)
+    assert client.get_validation_policy(churn).test_set is None

@@ -189,10 +189,17 @@ class ValidationClient:
         return self._store.set_validation_policy(name, parsed, comment, actor)
 
     def require_validation_for_production(
-        self, name: str, within_days: int | None, comment: str | None = None
+        self,
+        name: str,
+        within_days: int | None,
+        comment: str | None = None,
+        *,
+        test_set: str | None = None,
     ) -> ValidationPolicy:
         """Let a version enter Production only when its newest validation passed within the
-        last ``within_days`` days (None lifts the requirement). The model needs rules first.
+        last ``within_days`` days (None lifts the requirement); with ``test_set``, the
+        sha256 of the official test data (a file's ``sha256sum``, as validation records
+        hold it), only its newest validation on that data counts. The model needs rules first.
         Direct transitions and approved requests are both checked; a reviewer may override
         with a comment; rollback_production passes the same gate. Admins only."""
         actor = self._require("admin", "changing a validation policy")
@@ -206,8 +213,13 @@ class ValidationClient:
                 f"within_days must be a whole number of days from 1 to {MAX_WINDOW_DAYS} "
                 f"(or None to lift the requirement), not {within_days!r}"
             )
+        if test_set is not None and (within_days is None or not _SHA256.fullmatch(str(test_set))):
+            raise InvalidArgumentError(
+                "test_set is the sha256 of the required test data (64 lowercase hex digits, "
+                f"as in a validation record's data_sha256) and needs within_days: {test_set!r}"
+            )
         return self._store.set_production_requirement(
-            name, within_days, check.comment(comment), actor
+            name, within_days, check.comment(comment), actor, test_set
         )
 
     def set_protected_aliases(

@@ -113,6 +113,7 @@ class ValidationPolicy:
     last_updated_timestamp: int | None = None
     production_within_days: int | None = None
     protected_aliases: tuple[str, ...] = ("champion",)
+    test_set: str | None = None  # the sha256 of the data the required pass must be on
 
     def __str__(self) -> str:
         return rules_text(self.rules)
@@ -184,6 +185,7 @@ class ProductionGate:
     within_days: int | None
     latest: ValidationRecord | None
     now: int
+    test_set: str | None = None  # the required data's sha256; ``latest`` is then on it
 
     @property
     def required(self) -> bool:
@@ -220,9 +222,12 @@ class ProductionGate:
             return f"{label}: {found}; the model does not require a validation for Production."
         window = days_text(self.within_days)
         verdict = "met" if self.satisfied else "not met"
+        on = f" on the test set {self.test_set[:12]}…" if self.test_set else ""
+        if self.test_set and self.latest is None:
+            found = "never validated on it"
         return (
-            f"Production requires a passing validation in the last {window}: {verdict} for "
-            f"{label} ({found})."
+            f"Production requires a passing validation{on} in the last {window}: {verdict} "
+            f"for {label} ({found})."
         )
 
 

@@ -126,14 +126,17 @@ def test_an_approved_request_passes_the_gate_too(backend, gated):
     assert stages(backend.client(), gated)[1] == "Production"
 
 
-def test_rollback_is_not_gated(client, clf):
+def test_rollback_passes_the_gate_like_any_promotion(client, clf):
     validate(client, 1)
     validate(client, 2)
     client.transition_model_version_stage(clf, 1, "Production")
     client.transition_model_version_stage(clf, 2, "Production", archive_existing_versions=True)
     client.require_validation_for_production(clf, 7)
     validate(client, 1, flipped=True)
-    assert client.rollback_production(clf).version == 1
+    with pytest.raises(ValidationRequiredError):
+        client.rollback_production(clf)
+    restored = client.rollback_production(clf, "v2 is broken", override_validation=True)
+    assert restored.version == 1
 
 
 MISSING = {

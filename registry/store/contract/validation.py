@@ -24,10 +24,16 @@ class ValidationStore(Protocol):
         ...
 
     def set_production_requirement(
-        self, name: str, within_days: int | None, comment: str | None, actor: str
+        self,
+        name: str,
+        within_days: int | None,
+        comment: str | None,
+        actor: str,
+        test_set: str | None = None,
     ) -> ValidationPolicy:
         """Require (None: stop requiring) a passing validation in the last ``within_days``
-        days before a version enters Production."""
+        days before a version enters Production; with ``test_set`` (a sha256), a pass on
+        that data only. Lifting the requirement forgets the test set."""
         ...
 
     def set_protected_aliases(

@@ -42,19 +42,37 @@ def to_record(row: tuple) -> ValidationRecord:
 
 
 def read_gate(cur, name: str, version: int, now: int) -> ProductionGate:
-    """The model's requirement and the version's newest validation record."""
+    """The model's requirement and the version's newest validation record (on the policy's
+    test set, when it names one)."""
     row = cur.execute(
-        "SELECT p.production_within_days FROM registered_models m JOIN validation_policies p "
+        "SELECT p.production_within_days, p.rules FROM registered_models m "
+        "JOIN validation_policies p "
         "ON p.model_name = m.name AND p.model_created = m.creation_timestamp WHERE m.name = ?",
         [name],
     ).fetchone()
+    within_days, test_set = (row[0], decode_rules(row[1])[1]) if row else (None, None)
+    on_data = "AND r.data_sha256 = ? " if test_set else ""
     latest = cur.execute(
         f"SELECT {RECORD_COLUMNS} FROM validation_records r {CURRENT_MODEL} "
-        "WHERE r.model_name = ? AND r.version = ? ORDER BY r.id DESC LIMIT 1",
-        [name, version],
+        f"WHERE r.model_name = ? AND r.version = ? {on_data}ORDER BY r.id DESC LIMIT 1",
+        [name, version, *([test_set] if test_set else [])],
     ).fetchone()
-    within_days = row[0] if row else None
-    return ProductionGate(name, version, within_days, latest and to_record(latest), now)
+    record = latest and to_record(latest)
+    return ProductionGate(name, version, within_days, record, now, test_set)
+
+
+def decode_rules(stored: str | None) -> tuple[list[dict], str | None]:
+    """(rule dicts, required test set) from a policy's ``rules`` column: a JSON list of
+    rules, or ``{"rules": [...], "test_set": sha256}`` once a test set is required (kept
+    there so that naming one needs no schema change)."""
+    value = json.loads(stored or "[]")
+    if isinstance(value, dict):
+        return value.get("rules", []), value.get("test_set")
+    return value, None
+
+
+def encode_rules(rules: list[dict], test_set: str | None) -> str:
+    return json.dumps({"rules": rules, "test_set": test_set} if test_set else rules)
 
 
 def _may_require(cur, name: str) -> bool:

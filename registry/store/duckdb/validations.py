@@ -13,7 +13,14 @@ from typing import Any
 
 from registry.errors import InvalidArgumentError, NotFoundError
 from registry.store.duckdb.changes import NewChange, now_ms, record
-from registry.store.duckdb.gates import CURRENT_MODEL, RECORD_COLUMNS, read_gate, to_record
+from registry.store.duckdb.gates import (
+    CURRENT_MODEL,
+    RECORD_COLUMNS,
+    decode_rules,
+    encode_rules,
+    read_gate,
+    to_record,
+)
 from registry.store.duckdb.models import model_not_found
 from registry.store.duckdb.versions import fetch_version
 from registry.validation.records import (
@@ -43,8 +50,9 @@ def _fetch_policy(cur, name: str) -> tuple[int, ValidationPolicy]:
     ).fetchone()
     if row is None:
         raise model_not_found(name)
-    rules = tuple(Rule.from_dict(item) for item in json.loads(row[1] or "[]"))
-    policy = ValidationPolicy(name, rules, row[2], row[3], row[4], row[5])
+    items, test_set = decode_rules(row[1])
+    rules = tuple(Rule.from_dict(item) for item in items)
+    policy = ValidationPolicy(name, rules, row[2], row[3], row[4], row[5], test_set=test_set)
     if row[6] is not None:
         policy = replace(policy, protected_aliases=tuple(json.loads(row[6])))
     return row[0], policy
@@ -56,7 +64,8 @@ def _write_policy(cur, created: int, policy: ValidationPolicy) -> None:
         "updated_by, last_updated_timestamp, production_within_days, protected_aliases) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            policy.model_name, created, json.dumps([r.to_dict() for r in policy.rules]),
+            policy.model_name, created,
+            encode_rules([r.to_dict() for r in policy.rules], policy.test_set),
             policy.comment, policy.updated_by, policy.last_updated_timestamp,
             policy.production_within_days, json.dumps(list(policy.protected_aliases)),
         ],
@@ -99,10 +108,16 @@ class ValidationQueries:
         return policy
 
     def set_production_requirement(
-        self, name: str, within_days: int | None, comment: str | None, actor: str
+        self,
+        name: str,
+        within_days: int | None,
+        comment: str | None,
+        actor: str,
+        test_set: str | None = None,
     ) -> ValidationPolicy:
         """Require (or, with None, stop requiring) a passing validation in the last
-        ``within_days`` days before a version enters Production."""
+        ``within_days`` days, on the data whose sha256 is ``test_set`` if given, before a
+        version enters Production."""
         ts = now_ms()
         with self._lease.transaction() as cur:
             created, old = _fetch_policy(cur, name)
@@ -112,13 +127,16 @@ class ValidationQueries:
                     "first (set_validation_policy), then require a passing validation"
                 )
             policy = replace(old, production_within_days=within_days, comment=comment,
-                             updated_by=actor, last_updated_timestamp=ts)  # fmt: skip
+                             updated_by=actor, last_updated_timestamp=ts,
+                             test_set=test_set if within_days else None)  # fmt: skip
             _write_policy(cur, created, policy)
             change = NewChange(
                 "registered_model.validation_policy_changed", name,
-                key="production_within_days", old=_days(old.production_within_days),
-                new=_days(within_days), comment=comment,
-                payload={"old": old.production_within_days, "new": within_days},
+                key="production_within_days",
+                old=_days(old.production_within_days, old.test_set),
+                new=_days(within_days, policy.test_set), comment=comment,
+                payload={"old": old.production_within_days, "new": within_days,
+                         "old_test_set": old.test_set, "new_test_set": policy.test_set},
             )  # fmt: skip
             record(cur, actor, ts, [change])
         return policy
@@ -202,8 +220,10 @@ class ValidationQueries:
         return [to_record(row) for row in rows]
 
 
-def _days(days: int | None) -> str | None:
-    return None if days is None else days_text(days)
+def _days(days: int | None, test_set: str | None = None) -> str | None:
+    if days is None:
+        return None
+    return days_text(days) + (f" on test set {test_set[:12]}" if test_set else "")
 
 
 def _validation_changes(saved: ValidationRecord, old_tag: str | None) -> list[NewChange]:
