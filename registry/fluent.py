@@ -16,7 +16,7 @@ from registry.client.datasets import describe
 from registry.client.model_uris import parse_runs_uri, resolve_version
 from registry.client.runs import DEFAULT_EXPERIMENT
 from registry.config import resolve_home, server_uri
-from registry.entities import Metric, ModelVersion, RegisteredModel, Run
+from registry.entities import Metric, ModelInfo, ModelVersion, RegisteredModel, Run
 from registry.errors import AlreadyExistsError, InvalidArgumentError
 
 _state = threading.local()
@@ -242,6 +242,41 @@ def register_model(
     with contextlib.suppress(AlreadyExistsError):
         the_client.create_registered_model(name)
     return the_client.create_model_version(name, source=source, run_id=run_id, tags=tags)
+
+
+def log_model_file(save: Any, path: str, registered_model_name: str | None) -> ModelInfo:
+    """Store a model file under the active run (one is started and ended if none is active)
+    and register it if asked: ``save(client)`` stores the file and returns its manifest.
+    The run ends FAILED if anything fails."""
+    from registry.clock import now_ms
+    from registry.entities import LoggedModel
+
+    started_here = active_run() is None
+    run_id = _active_run_id()
+    try:
+        manifest = save(client())
+        logged = LoggedModel(
+            run_id, path, manifest.sha256, manifest.flavor, manifest.to_json(), now_ms()
+        )
+        client().log_model_file(logged)
+        version = None
+        if registered_model_name is not None:
+            version = register_model(f"runs:/{run_id}/{path}", registered_model_name)
+    except BaseException:
+        if started_here:
+            end_run("FAILED")
+        raise
+    if started_here:
+        end_run()
+    return ModelInfo(
+        run_id=run_id,
+        artifact_path=path,
+        model_uri=f"runs:/{run_id}/{path}",
+        sha256=manifest.sha256,
+        flavor=manifest.flavor,
+        signature=manifest.signature.to_dict() if manifest.signature else None,
+        registered_model_version=version.version if version else None,
+    )
 
 
 def _source() -> dict[str, Any]:

@@ -6,6 +6,7 @@ wrapper that checks inputs against the signature.
   ``open_blobs(location)`` for a folder or a bucket (``s3``: S3-compatible storage);
 - ``model_files``: skops save and load, manifests, signatures, the trusted types;
 - ``node_checks``: bounds checks on the native arrays of trusted tree models;
+- ``code_model``: models from code (a Python file stored by hash, run only when loaded);
 - ``pyfunc_model``: ``predict`` behind one interface, with the input checked first.
 """
 

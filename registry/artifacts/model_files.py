@@ -171,9 +171,13 @@ class Manifest:
     environment: dict = field(default_factory=dict)
     flavor: str = FLAVOR
     format_version: int = FORMAT_VERSION
+    model_config: dict = field(default_factory=dict)  # models from code: given to the model
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
+        data = asdict(self)
+        if not data["model_config"]:  # manifests without one read as they always did
+            del data["model_config"]
+        return json.dumps(data, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:
@@ -188,6 +192,7 @@ class Manifest:
                     signature=Signature.from_dict(sig) if sig is not None else None,
                     environment=data.get("environment") or {},
                     format_version=version,
+                    model_config=data.get("model_config") or {},
                 )
         except (ValueError, TypeError, KeyError) as e:
             raise ArtifactError(f"model manifest is damaged: {e!r}") from None

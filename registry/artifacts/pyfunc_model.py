@@ -30,6 +30,7 @@ from pandas.api.types import (
 from sklearn.utils.metaestimators import available_if
 
 from registry.artifacts.blobs import BlobStore
+from registry.artifacts.code_model import CODE_FLAVOR, CodeModel, load_code_model
 from registry.artifacts.model_files import Manifest, load_sklearn_model
 from registry.errors import SchemaMismatchError
 
@@ -78,7 +79,8 @@ def _fit(actual: Any, expected: Any) -> str | None:
 
 
 class PyFuncModel:
-    """A scikit-learn model with its manifest; ``predict`` checks input against the signature."""
+    """A scikit-learn model, or a models-from-code one, with its manifest; ``predict`` checks
+    input against the signature."""
 
     def __init__(self, model: Any, manifest: Manifest):
         self._model = model
@@ -87,7 +89,8 @@ class PyFuncModel:
         self._names = signature.names if signature else None
         self._dtypes = [pandas_dtype(c.dtype) for c in signature.inputs] if signature else None
         # Fitted on a DataFrame: it wants one with these column names; else a plain array.
-        self._wants_frame = hasattr(model, "feature_names_in_")
+        # Code models get a DataFrame, as MLflow's pyfunc gives them.
+        self._wants_frame = hasattr(model, "feature_names_in_") or isinstance(model, CodeModel)
         self._index = set(self._names or ())
         common = set(self._dtypes or ())
         # The numpy dtype of every column, if they share one: arrays are checked as a whole.
@@ -99,7 +102,13 @@ class PyFuncModel:
     def load(
         cls, blobs: BlobStore, manifest: Manifest, trusted: Iterable[str | type] | None = None
     ) -> PyFuncModel:
-        """Load the model a manifest describes (see ``load_sklearn_model``) and wrap it."""
+        """Load the model a manifest describes (see ``load_sklearn_model``) and wrap it. A
+        models-from-code file is run (see ``code_model``): only load those you trust."""
+        if manifest.flavor == CODE_FLAVOR:
+            code = load_code_model(
+                blobs, manifest.sha256, manifest.model_class, manifest.model_config
+            )
+            return cls(code, manifest)
         return cls(load_sklearn_model(blobs, manifest, trusted), manifest)
 
     @property
@@ -107,8 +116,8 @@ class PyFuncModel:
         return self._manifest
 
     def get_raw_model(self) -> Any:
-        """The underlying estimator."""
-        return self._model
+        """The underlying estimator, or the PythonModel a models-from-code file set."""
+        return self._model.python_model if isinstance(self._model, CodeModel) else self._model
 
     unwrap_python_model = get_raw_model
 

@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from registry.artifacts import code_model
 from registry.client import wire
 from registry.errors import RegistryError
 from registry.server import files, mlflow_api, mlflow_artifacts, rpc, validations
@@ -76,8 +77,24 @@ def create_app(store) -> FastAPI:
         }
         return JSONResponse(body, status_code=500)
 
+    app.add_middleware(RefuseModelCode)
     app.add_middleware(AccessLog)
     return app
+
+
+class RefuseModelCode:
+    """No request runs a models-from-code file on the server (validating one would run an
+    editor's code here): such a load raises ArtifactError saying so."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        with code_model.refused(
+            "a registry server never runs the code of a model; validate or load it where its "
+            "author's code may run (an embedded registry, or registry.pyfunc.load_model)"
+        ):
+            await self.app(scope, receive, send)
 
 
 class AccessLog:
