@@ -217,3 +217,23 @@ def test_a_server_on_postgresql_keeps_its_files_in_the_bucket(
         assert not (tmp_path / "home" / "artifacts").exists()
         model = registry.pyfunc.load_model("models:/on-pg/1")
         assert list(model.predict(X)) == list(fitted.predict(X))
+
+
+@pytest.mark.filterwarnings("ignore:.*Any type hint is inferred as AnyType:UserWarning")
+def test_mlflows_own_client_loads_a_model_whose_file_is_in_the_bucket(served, as_ada, monkeypatch):
+    pytest.importorskip("mlflow", reason="mlflow-skinny (the dev extra) is not installed")
+    X = pd.DataFrame(np.random.default_rng(4).random((30, 2)), columns=["a", "b"])
+    fitted = LogisticRegression().fit(X, (X["a"] > 0.4).astype(int))
+    with registry.start_run():
+        registry.sklearn.log_model(fitted, "model", registered_model_name="read-by-mlflow")
+    for name, value in {
+        "MLFLOW_TRACKING_URI": served.url,
+        "MLFLOW_TRACKING_TOKEN": served.token,
+        "MLFLOW_ALLOW_PICKLE_DESERIALIZATION": "true",  # MLflow 3.17 loads no file without it
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+    }.items():
+        monkeypatch.setenv(name, value)
+    import mlflow
+
+    loaded = mlflow.pyfunc.load_model("models:/read-by-mlflow/1")
+    assert list(loaded.predict(X)) == list(fitted.predict(X))
