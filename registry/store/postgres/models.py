@@ -11,15 +11,10 @@ import json
 from typing import Any
 
 from registry.entities import ModelVersion, PagedList, RegisteredModel
-from registry.errors import AlreadyExistsError, NotFoundError
+from registry.errors import alias_not_found, model_exists, model_not_found
 from registry.store.duckdb.changes import NewChange, now_ms, record
 from registry.store.duckdb.gates import guard_production, is_protected
-from registry.store.duckdb.models import (
-    DELETED_WITH_MODEL,
-    MODEL_KEYED,
-    _clear_leftovers,
-    model_not_found,
-)
+from registry.store.duckdb.models import DELETED_WITH_MODEL, MODEL_KEYED, _clear_leftovers
 from registry.store.duckdb.paging import search_page
 from registry.store.duckdb.versions import VERSION_COLUMNS, fetch_version, to_version
 
@@ -81,7 +76,7 @@ class ModelQueries:
                 [name, description, ts, ts, json.dumps(tags)],
             ).fetchone()
             if inserted is None:
-                raise AlreadyExistsError(f"Registered model {name!r} already exists")
+                raise model_exists(name)
             record(cur, actor, ts, [NewChange("registered_model.created", name, new=description)])
         return RegisteredModel(name, ts, ts, description, tags=dict(tags))
 
@@ -94,9 +89,7 @@ class ModelQueries:
         with self._lease.transaction() as cur:
             model = fetch_model(cur, name, with_latest=False, lock=True)
             if cur.execute("SELECT 1 FROM registered_models WHERE name = ?", [new_name]).fetchone():
-                raise AlreadyExistsError(
-                    f"Cannot rename {name!r}: registered model {new_name!r} already exists"
-                )
+                raise model_exists(new_name, f" Cannot rename {name!r} onto it.")
             _clear_leftovers(cur, new_name, model.creation_timestamp)
             cur.execute(
                 "UPDATE registered_models SET name = ?, last_updated_timestamp = ? WHERE name = ?",
@@ -228,8 +221,9 @@ class ModelQueries:
                 "AND ?::varchar = ANY(v.aliases) AND NOT v.deleted",
                 [name, alias],
             ).fetchone()
-        if row is None:
-            raise NotFoundError(f"Registered model {name!r} has no alias {alias!r}")
+            if row is None:
+                fetch_model(cur, name, with_latest=False)  # MLflow names a missing model first
+                raise alias_not_found(name, alias)
         return to_version(row)
 
     def search_registered_models(

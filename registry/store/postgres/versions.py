@@ -14,18 +14,21 @@ from dataclasses import replace
 from typing import Any
 
 from registry.entities import ModelVersion, PagedList
-from registry.errors import AlreadyExistsError, InvalidStageTransitionError, NotFoundError
+from registry.errors import (
+    AlreadyExistsError,
+    InvalidStageTransitionError,
+    model_not_found,
+    version_not_found,
+)
 from registry.store.duckdb.bulk import _new_versions
 from registry.store.duckdb.changes import NewChange, now_ms, record
 from registry.store.duckdb.gates import guard_production
-from registry.store.duckdb.models import model_not_found
 from registry.store.duckdb.paging import search_page
 from registry.store.duckdb.versions import (
     VERSION_COLUMNS,
     _transition_changes,
     fetch_version,
     to_version,
-    version_not_found,
 )
 
 _INSERT_VERSION = (
@@ -248,7 +251,7 @@ class VersionQueries:
                     "SELECT 1 FROM registered_models WHERE name = ?", [name]
                 ).fetchone()
             ):
-                raise NotFoundError(f"Registered model {name!r} not found")
+                raise model_not_found(name)
         return [to_version(row) for row in sorted(rows, key=lambda r: r[1])]
 
     def set_model_version_tag(self, name: str, version: int, key: str, value: str, actor: str):
