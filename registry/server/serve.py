@@ -52,6 +52,8 @@ def serve(
         check_artifacts()  # raises ServerUnavailableError saying what to fix
     with contextlib.ExitStack() as stack:
         stack.enter_context(store.hold())
+        if hasattr(store, "close"):  # PostgreSQL's pool, closed after the dispatcher stops
+            stack.callback(store.close)
         if dispatcher and os.environ.get("REGISTRY_DISPATCHER", "on") != "off":
             running = Dispatcher(store).start()
             stack.callback(running.stop)
