@@ -134,16 +134,23 @@ def is_at_least(role: str, needed: str) -> bool:
     return ROLES.index(role) >= ROLES.index(needed)
 
 
-def _run(error_key: str, flash_key: str, write, message: str) -> None:
-    """A button's callback: make the write as the signed-in user; remember an error to show."""
+def _run(error_key: str, flash_key: str, write, message: str) -> bool:
+    """A button's callback: make the write as the signed-in user; remember an error to show.
+    Returns whether the write was made."""
     st.session_state.pop(error_key, None)
     with acting() as client:
         try:
             write(client)
         except RegistryError as error:
             st.session_state[error_key] = str(error)
-            return
+            return False
     flash(flash_key, message)
+    return True
+
+
+def _decided() -> None:
+    """After a decision its comment must not become the next request's justification."""
+    st.session_state[INBOX_DECISION_COMMENT] = ""
 
 
 def approve(request_id: int, override: bool = False) -> None:
@@ -154,12 +161,13 @@ def approve(request_id: int, override: bool = False) -> None:
             "Approving overrides a validation: say why in the comment (it is required)."
         )
         return
-    _run(
+    if _run(
         INBOX_ERROR,
         INBOX_FLASH,
         lambda c: c.approve_transition_request(request_id, comment, override_validation=override),
         f"Approved request #{request_id}.",
-    )
+    ):
+        _decided()
 
 
 def reject(request_id: int) -> None:
@@ -167,12 +175,13 @@ def reject(request_id: int) -> None:
     if not comment:
         st.session_state[INBOX_ERROR] = "Say why the request is rejected: a comment is required."
         return
-    _run(
+    if _run(
         INBOX_ERROR,
         INBOX_FLASH,
         lambda c: c.reject_transition_request(request_id, comment),
         f"Rejected request #{request_id}.",
-    )
+    ):
+        _decided()
 
 
 def request_transition() -> None:
