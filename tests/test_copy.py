@@ -172,3 +172,9 @@ def test_a_target_that_cannot_be_a_registry_is_a_usage_error(tmp_path, capsys, t
     RegistryClient(tmp_path / "home", user="eve").create_registered_model("m")
     assert copy(tmp_path / "home", target) == 2
     assert says in capsys.readouterr().err
+
+
+def test_a_source_folder_without_a_registry_is_refused_not_created(tmp_path, capsys):
+    assert copy(tmp_path / "typo", tmp_path / "copy") == 2
+    assert "No registry at" in capsys.readouterr().err
+    assert not (tmp_path / "typo").exists() and not (tmp_path / "copy").exists()

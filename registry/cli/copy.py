@@ -51,7 +51,7 @@ def add_commands(commands) -> None:
 def _copy(args: argparse.Namespace) -> int:
     from registry.store.copy import copy_registry, open_registry
 
-    source = open_registry(args.source, args.from_artifacts)
+    source = open_registry(args.source, args.from_artifacts, existing=True)
     with contextlib.closing(_Closer(source)):
         target = open_registry(args.target, args.to_artifacts)
         with contextlib.closing(_Closer(target)):

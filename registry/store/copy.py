@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from registry.config import artifacts_location, busy_timeout
+from registry.config import DATABASE_FILE, artifacts_location, busy_timeout
 from registry.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError
 from registry.store.contract.transfer import KEYS, TABLES
 
@@ -61,9 +61,11 @@ class CopyReport:
         )
 
 
-def open_registry(location: str, artifacts: str | None = None):
+def open_registry(location: str, artifacts: str | None = None, *, existing: bool = False):
     """The store at ``location``: a home folder, or ``postgresql://...``, whose model files
-    are at ``artifacts`` (a folder or ``s3://bucket/prefix``; else ``REGISTRY_ARTIFACTS``)."""
+    are at ``artifacts`` (a folder or ``s3://bucket/prefix``; else ``REGISTRY_ARTIFACTS``).
+    With ``existing``, a folder without a registry is refused (InvalidArgumentError) rather
+    than created."""
     from registry.store.opening import open_store
 
     if location.startswith(("postgresql://", "postgres://")):
@@ -78,6 +80,10 @@ def open_registry(location: str, artifacts: str | None = None):
             f"Cannot copy a registry at {location!r}: give a home folder or postgresql://..."
         )
     home = Path(location).expanduser().resolve()
+    if existing and not (home / DATABASE_FILE).is_file():
+        raise InvalidArgumentError(
+            f"No registry at {home}: it has no {DATABASE_FILE}; check the --from folder"
+        )
     return open_store(home, None, artifacts=artifacts, busy_timeout=busy_timeout())
 
 
