@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from registry.entities import STAGES
+from registry.entities import RESERVED_TAG_PREFIX, STAGES
 from registry.errors import InvalidArgumentError
 
 MAX_NAME = 256
@@ -104,6 +104,21 @@ def tag_key(key: object) -> str:
         raise InvalidArgumentError("Tag key must not be empty")
     if _CONTROL.search(text):
         raise InvalidArgumentError(f"Tag key {text!r} contains control characters; remove them")
+    if text.startswith(RESERVED_TAG_PREFIX):
+        raise InvalidArgumentError(
+            f"Tag key {text!r} is reserved: keys starting with {RESERVED_TAG_PREFIX!r} hold "
+            "MLflow 3's version fields (model_id); choose another key"
+        )
+    return text
+
+
+def model_id(value: object) -> str | None:
+    """MLflow 3's logged-model id of a version: text without control characters, or None."""
+    if value is None or value == "":
+        return None
+    text = _text(value, "model_id", MAX_TAG_VALUE)
+    if _CONTROL.search(text):
+        raise InvalidArgumentError(f"model_id {text!r} contains control characters; remove them")
     return text
 
 

@@ -37,33 +37,130 @@ class _Timestamps:
         return to_datetime(self.last_updated_timestamp)
 
 
+# MLflow 3's version fields with no column of their own travel as reserved version tags,
+# which never show in ``tags`` (a store keeps them with the tags; the entity takes them out).
+RESERVED_TAG_PREFIX = "registry.mlflow."
+_MODEL_ID_TAG = RESERVED_TAG_PREFIX + "model_id"
+
+
+@dataclass(frozen=True)
+class ModelVersionTag:
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class RegisteredModelTag:
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class RegisteredModelAlias:
+    alias: str
+    version: int | str
+
+
+@dataclass(frozen=True)
+class ModelParam:
+    """A parameter of the model behind a version (MLflow 3's ``model_params``)."""
+
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ModelVersionDeploymentJobState:
+    job_id: str | None = None
+    run_id: str | None = None
+    job_state: str | None = None
+    run_state: str | None = None
+    current_task_name: str | None = None
+
+
+def _tag_dict(tags) -> dict[str, str]:
+    """MLflow passes tag lists (objects with key and value); the project, dicts."""
+    if tags is None:
+        return {}
+    if isinstance(tags, dict):
+        return dict(tags)
+    return {tag.key: tag.value for tag in tags}
+
+
 @dataclass(frozen=True)
 class ModelVersion(_Timestamps):
+    """A version, its fields in MLflow's order (positionally too)."""
+
     name: str
     version: int
     creation_timestamp: int
-    last_updated_timestamp: int
-    current_stage: str = "None"
+    last_updated_timestamp: int | None = None
     description: str | None = None
     user_id: str | None = None
+    current_stage: str = "None"
     source: str | None = None
     run_id: str | None = None
-    run_link: str | None = None
     status: str = "READY"
     status_message: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    run_link: str | None = None
     aliases: list[str] = field(default_factory=list)
+    model_id: str | None = None
+    params: list[ModelParam] | None = None
+    metrics: list[Metric] | None = None
+    deployment_job_state: ModelVersionDeploymentJobState | None = None
+
+    def __post_init__(self):
+        # Cheap in the common case (a dict without reserved keys): searches build thousands.
+        tags = self.tags
+        if not isinstance(tags, dict) or any(k.startswith(RESERVED_TAG_PREFIX) for k in tags):
+            tags = _tag_dict(tags)
+            reserved = {k: tags.pop(k) for k in list(tags) if k.startswith(RESERVED_TAG_PREFIX)}
+            object.__setattr__(self, "tags", tags)
+            if self.model_id is None and _MODEL_ID_TAG in reserved:
+                object.__setattr__(self, "model_id", reserved[_MODEL_ID_TAG])
+        if not isinstance(self.aliases, list):
+            object.__setattr__(self, "aliases", list(self.aliases or []))
+        if self.current_stage is None:
+            object.__setattr__(self, "current_stage", "None")
+
+    @property
+    def model_params(self) -> list[ModelParam] | None:
+        return self.params
+
+    @property
+    def model_metrics(self) -> list[Metric] | None:
+        return self.metrics
+
+
+def reserved_version_tags(model_id: str | None) -> dict[str, str]:
+    """The reserved tags a store keeps for MLflow 3's version fields."""
+    return {} if model_id is None else {_MODEL_ID_TAG: model_id}
 
 
 @dataclass(frozen=True)
 class RegisteredModel(_Timestamps):
+    """A registered model, its fields in MLflow's order (positionally too); ``tags`` and
+    ``aliases`` also take MLflow's lists of tag and alias objects."""
+
     name: str
-    creation_timestamp: int
-    last_updated_timestamp: int
+    creation_timestamp: int | None = None
+    last_updated_timestamp: int | None = None
     description: str | None = None
+    latest_versions: list[ModelVersion] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
     aliases: dict[str, int] = field(default_factory=dict)
-    latest_versions: list[ModelVersion] = field(default_factory=list)
+    deployment_job_id: str | None = None
+    deployment_job_state: str | None = None
+
+    def __post_init__(self):
+        if not isinstance(self.tags, dict):
+            object.__setattr__(self, "tags", _tag_dict(self.tags))
+        if not isinstance(self.latest_versions, list):
+            object.__setattr__(self, "latest_versions", list(self.latest_versions or []))
+        if not isinstance(self.aliases, dict):
+            aliases = {a.alias: int(a.version) for a in self.aliases or []}
+            object.__setattr__(self, "aliases", aliases)
 
 
 @dataclass(frozen=True)

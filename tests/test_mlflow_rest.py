@@ -142,8 +142,9 @@ def test_get_endpoints_take_query_parameters_and_repeat_them_for_lists(rest):
          "RESOURCE_DOES_NOT_EXIST"),
         ("GET", "/model-versions/get", {"params": {"name": "errs", "version": "7"}}, 404,
          "RESOURCE_DOES_NOT_EXIST"),
-        ("GET", "/registered-models/alias", {"params": {"name": "errs", "alias": "nobody"}}, 404,
-         "RESOURCE_DOES_NOT_EXIST"),
+        # MLflow's SQL store answers a missing alias with INVALID_PARAMETER_VALUE.
+        ("GET", "/registered-models/alias", {"params": {"name": "errs", "alias": "nobody"}}, 400,
+         "INVALID_PARAMETER_VALUE"),
         ("POST", "/model-versions/create", {"json": {"name": "errs"}}, 400,
          "INVALID_PARAMETER_VALUE"),
         ("POST", "/registered-models/create", {"content": b"{not json"}, 400,

@@ -25,7 +25,8 @@ class CopyClient:
         ``@alias``) as the next version of ``dst_name``, creating that model if needed:
         MLflow's way to promote across models (e.g. ``dev.churn`` to ``prod.churn``). The
         copy's source is ``models:/<name>/<version>`` of the original, so it loads the same
-        file; run id, run link, description and tags are kept; its stage starts at None."""
+        file; run id, run link, description, tags and model_id are kept; its stage starts at
+        None."""
         if not isinstance(src_model_uri, str) or not src_model_uri.startswith("models:/"):
             raise InvalidArgumentError(
                 f"copy_model_version takes a models:/ URI, not {src_model_uri!r}"
@@ -41,6 +42,7 @@ class CopyClient:
             tags=dict(source.tags),
             run_link=source.run_link,
             description=source.description,
+            model_id=source.model_id,
         )
 
     def get_model_version_download_uri(self, name: str, version: int | str) -> str | None:

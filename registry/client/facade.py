@@ -25,7 +25,7 @@ from registry.client.roles import STAGE_ROLE
 from registry.client.runs import RunClient
 from registry.client.tokens import TokenClient
 from registry.client.validation import ValidationClient
-from registry.entities import ModelVersion, PagedList, RegisteredModel
+from registry.entities import ModelVersion, PagedList, RegisteredModel, reserved_version_tags
 from registry.errors import InvalidArgumentError, NotFoundError
 from registry.store.contract import RegistryStore
 
@@ -200,14 +200,17 @@ class RegistryClient(
         tags: dict[str, Any] | None = None,
         run_link: str | None = None,
         description: str | None = None,
+        await_creation_for: int | None = None,
+        model_id: str | None = None,
         **_mlflow_only: Any,
     ) -> ModelVersion:
-        """Add the next version of ``name``; its number is never reused, even after deletion."""
+        """Add the next version of ``name``; its number is never reused, even after deletion.
+        ``model_id`` (MLflow 3's logged-model id) is kept and returned with the version."""
         return self._store.create_model_version(
             check.model_name(name),
             source=check.model_source(source),
             run_id=run_id,
-            tags=check.tags(tags),
+            tags={**check.tags(tags), **reserved_version_tags(check.model_id(model_id))},
             run_link=run_link,
             description=check.description(description),
             actor=self._require("editor", "registering a version"),

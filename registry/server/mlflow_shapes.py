@@ -40,8 +40,10 @@ def model_version(version: ModelVersion) -> dict[str, Any]:
         "tags": _tags(version.tags),
         "run_link": version.run_link,
         "aliases": sorted(version.aliases),
-        # MLflow 3's field; read only where the entity has it.
-        "model_id": getattr(version, "model_id", None),
+        "model_id": version.model_id,
+        "model_params": [{"name": p.name, "value": p.value} for p in version.params or []],
+        "model_metrics": [_metric(m) for m in version.metrics or []],
+        "deployment_job_state": _job_state(version.deployment_job_state),
     }
     return _present(shape)
 
@@ -61,6 +63,19 @@ def registered_model(model: RegisteredModel) -> dict[str, Any]:
         "aliases": aliases,
     }
     return _present(shape)
+
+
+def _metric(metric) -> dict[str, Any]:
+    return {
+        "key": metric.key,
+        "value": metric.value,
+        "timestamp": metric.timestamp,
+        "step": metric.step,
+    }
+
+
+def _job_state(state) -> dict[str, Any] | None:
+    return None if state is None else _present(dict(vars(state)))
 
 
 def _tags(tags: dict[str, str]) -> list[dict[str, str]]:

@@ -51,8 +51,8 @@ def _versions_frame(created: list[ModelVersion], ts: int, actor: str):
 def _new_versions(name: str, first: int, specs, ts: int, actor: str) -> list[ModelVersion]:
     return [
         ModelVersion(
-            name, first + i, ts, ts, "None", spec.get("description"), actor,
-            spec.get("source"), spec.get("run_id"), spec.get("run_link"), tags=spec["tags"],
+            name, first + i, ts, ts, spec.get("description"), actor, source=spec.get("source"),
+            run_id=spec.get("run_id"), run_link=spec.get("run_link"), tags=spec["tags"],
         )
         for i, spec in enumerate(specs)
     ]  # fmt: skip

@@ -25,9 +25,14 @@ _GET_VERSION = (
 TAGS_PARAM = "?::MAP(VARCHAR, VARCHAR)"
 
 
+_VERSION_FIELDS = tuple(column.strip()[2:] for column in VERSION_COLUMNS.split(","))
+
+
 def to_version(row: tuple) -> ModelVersion:
     """A ModelVersion from a row of VERSION_COLUMNS."""
-    return ModelVersion(*row[:12], tags=row[12] or {}, aliases=row[13] or [])
+    fields = dict(zip(_VERSION_FIELDS, row, strict=False))
+    fields["tags"], fields["aliases"] = row[12] or {}, row[13] or []
+    return ModelVersion(**fields)
 
 
 def fetch_version(cur: duckdb.DuckDBPyConnection, name: str, version: int) -> ModelVersion:
@@ -74,8 +79,8 @@ class VersionQueries:
                 cur, actor, ts, [NewChange("model_version.created", name, version, payload=payload)]
             )
         return ModelVersion(
-            name, version, ts, ts, "None", description, actor, source, run_id, run_link,
-            tags=dict(tags),
+            name, version, ts, ts, description, actor, source=source, run_id=run_id,
+            run_link=run_link, tags=dict(tags),
         )  # fmt: skip
 
     def get_model_version(self, name: str, version: int) -> ModelVersion:
