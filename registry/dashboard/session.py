@@ -1,10 +1,11 @@
 """The dashboard's client and one script run's use of the registry.
 
 Embedded (``REGISTRY_HOME``): ``st.cache_resource`` shares one RegistryClient per home across
-sessions and threads; the client holds no connection between calls and the acting user lives
-in a context variable, so sharing it is safe. A script run attributes its writes to the
-signed-in user and lets go of the registry file when it ends, so a notebook in another
-process can write between two reruns.
+sessions and threads; the acting user lives in a context variable, so sharing it is safe. A
+script run attributes its writes to the signed-in user. The dashboard keeps the registry file
+open for ``LINGER`` seconds after its last use, so reruns and new tabs do not pay for opening
+it; a notebook or CLI in another process that wants the file waits in line and gets it within
+milliseconds of the dashboard's current call ending.
 
 Against a registry server (``REGISTRY_URI``), the server decides who acts, so each browser
 session has a client of its own: with Streamlit's OIDC sign-in and a dashboard token made
@@ -18,14 +19,18 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import streamlit as st
 
-from registry import AuthenticationError, RegistryClient, RegistryError, acting_as
+from registry import AuthenticationError, RegistryClient, RegistryError, acting_as, config
 from registry.config import resolve_home
 from registry.dashboard import keys, markup
 from registry.notifications.dispatcher import start_background_dispatcher
 from registry.server.hosts import allowed_hosts, refusal
+from registry.store.duckdb import DuckDBStore
+
+LINGER = 30.0
 
 
 @st.cache_resource(show_spinner=False)
@@ -34,7 +39,8 @@ def _client_for(home: str) -> RegistryClient:
     background thread (``REGISTRY_DISPATCHER=off`` leaves that to ``registry dispatch``)."""
     if os.environ.get("REGISTRY_DISPATCHER", "on").lower() != "off":
         start_background_dispatcher(home)
-    return RegistryClient(home)
+    store = DuckDBStore(Path(home), busy_timeout=config.busy_timeout(), idle_release=LINGER)
+    return RegistryClient(store=store)
 
 
 @st.cache_resource(show_spinner=False)
@@ -127,8 +133,7 @@ def _sign_in_form(uri: str) -> None:
 
 @contextlib.contextmanager
 def acting() -> Iterator[RegistryClient]:
-    """Attribute the writes in the block to the signed-in user, keeping the registry file
-    open: for a widget callback, whose script run follows at once and releases it."""
+    """Attribute the writes in the block to the signed-in user: for a widget callback."""
     person = signed_in_user()
     with acting_as(person, require_roles=person is not None):
         yield client()
@@ -147,15 +152,11 @@ def refuse_foreign_host() -> None:
 
 @contextlib.contextmanager
 def script_run() -> Iterator[RegistryClient]:
-    """Wrap a script run (or a dialog's own rerun): act as the signed-in user, and release
-    the registry file at the end whatever happens."""
+    """Wrap a script run (or a dialog's own rerun): act as the signed-in user."""
     refuse_foreign_host()
     the_client = client()
     person = signed_in_user()
-    try:
-        # Signed-in people have the roles granted to them: with none granted yet they are
-        # viewers, not the admins a laptop's single user is.
-        with acting_as(person, require_roles=person is not None):
-            yield the_client
-    finally:
-        the_client.release()
+    # Signed-in people have the roles granted to them: with none granted yet they are
+    # viewers, not the admins a laptop's single user is.
+    with acting_as(person, require_roles=person is not None):
+        yield the_client

@@ -48,13 +48,25 @@ class DuckDBStore(
     """A registry home: ``registry.duckdb`` plus ``artifacts/`` in one folder, or the model
     files at ``artifacts`` (else ``REGISTRY_ARTIFACTS``): a folder or ``s3://bucket/prefix``."""
 
-    def __init__(self, home: Path, *, busy_timeout: float, artifacts: str | None = None):
+    def __init__(
+        self,
+        home: Path,
+        *,
+        busy_timeout: float,
+        artifacts: str | None = None,
+        idle_release: float | None = None,
+    ):
+        """``idle_release``: seconds of idleness before this process lets go of the file when
+        nobody waits for it (someone waiting gets it within milliseconds either way)."""
         self.home = home
         self.database_path = home / DATABASE_FILE
         self.artifacts_path = home / ARTIFACTS_DIR
         self._artifacts = artifacts or artifacts_location()
         self.key = self.database_path
-        self._lease = Lease.for_path(self.database_path, _prepare, busy_timeout=busy_timeout)
+        options = {"busy_timeout": busy_timeout}
+        if idle_release is not None:
+            options["idle_release"] = idle_release
+        self._lease = Lease.for_path(self.database_path, _prepare, **options)
 
     @property
     def lease(self) -> Lease:

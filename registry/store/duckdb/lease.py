@@ -48,7 +48,7 @@ MAX_HOLD = 2.0
 # With someone in line: hand over after this much idleness, or between two calls once the
 # file has been held this long (a busy loop still gets a fair share per open).
 HANDOVER_IDLE = 0.005
-QUANTUM = 0.1
+QUANTUM = 0.25
 COURTESY_PAUSE = 0.08
 _BACKOFF_START = 0.004
 _BACKOFF_MAX = 0.05
@@ -118,8 +118,9 @@ class Lease:
             lease = cls._by_path.get(path)
             if lease is None:
                 lease = cls._by_path[path] = cls(path, on_open, **options)
-            elif "busy_timeout" in options:
-                lease.busy_timeout = options["busy_timeout"]
+            else:
+                lease.busy_timeout = options.get("busy_timeout", lease.busy_timeout)
+                lease.idle_release = options.get("idle_release", lease.idle_release)
             return lease
 
     @property
