@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from notify_support import ENV, Receiver, Script
-from server_support import ROOT, ServerProcess, registry_command
+from server_support import ROOT, ServerProcess, free_port, registry_command
 
 from registry import RegistryClient
 from registry.artifacts.blobs import BlobStore
@@ -214,3 +214,16 @@ def test_a_store_uri_no_backend_serves_is_refused_saying_what_to_give(tmp_path):
     assert done.returncode == 2  # an invalid argument
     assert "give postgresql://user@host:port/database" in done.stderr
     assert "pw" not in done.stderr
+
+
+def test_a_database_that_cannot_be_reached_stops_the_start_saying_why(tmp_path):
+    dsn = f"postgresql://u:hunter2@127.0.0.1:{free_port()}/registry"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "REGISTRY_BUSY_TIMEOUT": "1"}
+    done = subprocess.run(
+        registry_command(tmp_path / "home", "server", "--store", dsn),
+        capture_output=True, text=True, timeout=60, env=env,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "could not be reached (connection failed" in done.stderr
+    assert "Connection refused" in done.stderr
+    assert "hunter2" not in done.stderr

@@ -13,14 +13,13 @@ Model files live in the blob store given (a folder or, through
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Iterator
 
 from registry.artifacts.blobs import BlobStore
 from registry.errors import InvalidArgumentError
 from registry.store.duckdb.changes import ChangeQueries
 from registry.store.duckdb.tokens import TokenQueries
-from registry.store.postgres.database import Database, plain_errors
+from registry.store.postgres.database import Database, plain_errors, redact
 from registry.store.postgres.migrations import apply_pending
 from registry.store.postgres.models import ModelQueries
 from registry.store.postgres.notifications import NotificationQueries
@@ -40,11 +39,6 @@ _SCHEMES = ("postgresql://", "postgres://")
 
 def is_postgres_uri(value: object) -> bool:
     return isinstance(value, str) and value.startswith(_SCHEMES)
-
-
-def redact(dsn: str) -> str:
-    """The DSN without its password (for messages and logs)."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", dsn)
 
 
 class PostgresStore(

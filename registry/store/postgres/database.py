@@ -137,6 +137,26 @@ def plain_errors() -> Iterator[None]:
         raise RegistryError(f"PostgreSQL refused a statement: {error}") from None
 
 
+def redact(dsn: str) -> str:
+    """The DSN without its password (for messages and logs)."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", dsn)
+
+
+def _explain_unreachable(dsn: str) -> None:
+    """Raise RegistryBusyError with libpq's own reason why ``dsn`` cannot be opened (the
+    pool only says that it timed out); return if one connection now succeeds."""
+    import psycopg
+
+    try:
+        psycopg.connect(dsn, connect_timeout=5).close()
+    except psycopg.Error as error:
+        reason = " ".join(line.strip() for line in str(error).splitlines()) or type(error)
+        raise RegistryBusyError(
+            f"PostgreSQL at {redact(dsn)} could not be reached ({reason}). Check the host, port, "
+            "database, user and password (~/.pgpass or PGPASSWORD)."
+        ) from None
+
+
 class Database:
     """A connection pool on one PostgreSQL database."""
 
@@ -153,8 +173,12 @@ class Database:
             kwargs={"autocommit": True},
             name="registry",
         )
-        with plain_errors():
+        try:
             self.pool.open(wait=True, timeout=timeout)
+        except Exception:
+            self.pool.close()
+            _explain_unreachable(dsn)
+            raise
 
     @contextlib.contextmanager
     def cursor(self) -> Iterator[Cursor]:
