@@ -30,7 +30,8 @@ WAITER = """
     from registry import RegistryClient
     client = RegistryClient(sys.argv[1], busy_timeout=120)
     print("ready", flush=True)
-    client.create_registered_model(sys.argv[2])
+    with client.batch():  # one turn for the role check and the write
+        client.create_registered_model(sys.argv[2])
 """
 # Calls every 50 ms, well inside the idle release, with no limit on holding the file.
 BUSY = """
