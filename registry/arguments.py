@@ -54,21 +54,25 @@ def model_name(name: object) -> str:
     return text
 
 
+def _not_a_version(version: object, where: str) -> InvalidArgumentError:
+    # MLflow's wording first (code matches it), then which model's version it was.
+    return InvalidArgumentError(
+        f"Parameter 'version' must be an integer, got {str(version)!r}. "
+        f"(Version{where} must be a positive whole number.)"
+    )
+
+
 def version_number(version: object, name: str | None = None) -> int:
     """A version given as 3 or '3' (MLflow accepts both) as a positive int."""
     where = f" of model {name!r}" if name else ""
     if isinstance(version, bool):
-        raise InvalidArgumentError(
-            f"Version{where} must be a positive whole number, got {version!r}"
-        )
+        raise _not_a_version(version, where)
     if isinstance(version, int):
         number = version
     elif isinstance(version, str) and version.strip().isdigit():
         number = int(version.strip())
     else:
-        raise InvalidArgumentError(
-            f"Version{where} must be a positive whole number, got {version!r}"
-        )
+        raise _not_a_version(version, where)
     if number < 1 or number > 2**31 - 1:
         raise InvalidArgumentError(f"Version{where} must be between 1 and 2147483647, got {number}")
     return number

@@ -12,6 +12,8 @@ from registry.client.model_uris import resolve_version
 from registry.entities import STAGES, ModelVersion
 from registry.errors import AlreadyExistsError, InvalidArgumentError
 
+_MAX_COPY_CHAIN = 20  # copies of copies; a cycle cannot form (a copy points at an older version)
+
 
 class CopyClient:
     """Mixed into RegistryClient; relies on its public methods only."""
@@ -46,9 +48,15 @@ class CopyClient:
         )
 
     def get_model_version_download_uri(self, name: str, version: int | str) -> str | None:
-        """Where the version's model is: its source (``runs:/...`` or ``models:/...``),
-        which ``registry.pyfunc.load_model`` and ``registry.sklearn.load_model`` take."""
-        return self.get_model_version(name, version).source
+        """Where the version's model is: its source, and for a copy (``models:/...``) the
+        source of the version it copies, as MLflow answers. ``registry.pyfunc.load_model``
+        and ``registry.sklearn.load_model`` take it."""
+        source = self.get_model_version(name, version).source
+        for _ in range(_MAX_COPY_CHAIN):
+            if not (source or "").startswith("models:/"):
+                break
+            source = resolve_version(self, source).source  # type: ignore[arg-type]
+        return source
 
     def get_model_version_stages(self, name: str, version: int | str) -> list[str]:
         """The stages a version may move to (MLflow's fixed list)."""

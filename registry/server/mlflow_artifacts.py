@@ -48,8 +48,8 @@ def download_uri(client: RegistryClient, name: str, version: str | int) -> str:
     found = client.get_model_version(name, version)
     try:
         resolve_model(client, f"models:/{found.name}/{found.version}")
-    except NotFoundError:
-        return found.source or ""
+    except NotFoundError:  # no file here: where it is (a copy's, where its original is)
+        return client.get_model_version_download_uri(found.name, found.version) or ""
     return f"mlflow-artifacts:/{ROOT}/{quote(found.name, safe='')}/{found.version}"
 
 
