@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from notify_support import ENV, Receiver, Script
@@ -227,3 +228,43 @@ def test_a_database_that_cannot_be_reached_stops_the_start_saying_why(tmp_path):
     assert "could not be reached (connection failed" in done.stderr
     assert "Connection refused" in done.stderr
     assert "hunter2" not in done.stderr
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The uvicorn worker processes a server process spawned."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [
+        int(child) for child in children
+        if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
+    ]  # fmt: skip
+
+
+def test_workers_serve_one_registry_from_several_processes(admin, tmp_path):
+    dsn, token, _ = admin
+    server = ServerProcess(
+        tmp_path / "home", tmp_path / "workers.log", args=("--store", dsn, "--workers", "2")
+    ).start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(_workers_of(server.process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(_workers_of(server.process.pid)) == 2
+        clients = [RegistryClient(server.url, token=token) for _ in range(4)]
+        clients[0].create_registered_model("workers")
+        results = _together([
+            (lambda c=c: [c.create_model_version("workers", source="runs:/w/m").version
+                          for _ in range(10)])
+            for c in clients
+        ])  # fmt: skip
+        assert sorted(v for got in results for v in got) == list(range(1, 41))
+    finally:
+        server.stop()
+
+
+def test_workers_need_a_postgres_store(tmp_path):
+    done = subprocess.run(
+        registry_command(tmp_path / "home", "server", "--workers", "2"),
+        capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "--workers 2 needs --store postgresql://" in done.stderr

@@ -34,6 +34,13 @@ def add_commands(commands) -> None:
         "home's DuckDB file; several servers may share one",
     )
     server.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="serve from N processes (with --store only; each has its own dispatcher)",
+    )
+    server.add_argument(
         "--artifacts",
         metavar="LOCATION",
         help="where model files live: s3://bucket/prefix or a folder "
@@ -88,6 +95,7 @@ def _server(args: argparse.Namespace) -> int:
         allowed_hosts=args.allowed_host,
         artifacts=args.artifacts,
         store_uri=args.store,
+        workers=args.workers,
     )
 
 

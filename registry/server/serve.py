@@ -9,12 +9,16 @@ outbox's claims keep them from delivering an event twice at once.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import json
 import logging
 import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+
+from registry.errors import InvalidArgumentError
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -28,6 +32,7 @@ def serve(
     allowed_hosts: Iterable[str] = (),
     artifacts: str | None = None,
     store_uri: str | None = None,
+    workers: int = 1,
 ) -> int:
     """Run the server in the foreground; returns the exit code. Requests must name the
     server by loopback, ``host`` or one of ``allowed_hosts`` (``registry.server.hosts``).
@@ -35,7 +40,9 @@ def serve(
     ``REGISTRY_ARTIFACTS``, else the home's ``artifacts/``): a bucket is reached once before
     serving, so a missing bucket or refused credentials stop the start with the reason.
     ``store_uri`` (``postgresql://...``) serves that database instead of the home's DuckDB
-    file; its model files default to the home's ``artifacts/`` too."""
+    file; its model files default to the home's ``artifacts/`` too. ``workers`` > 1 (only
+    with ``store_uri``) serves from that many processes, each with its own pool and
+    dispatcher (``worker_app``)."""
     import uvicorn
 
     from registry import config
@@ -46,6 +53,11 @@ def serve(
     from registry.store.opening import open_store
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if workers > 1 and store_uri is None:
+        raise InvalidArgumentError(
+            f"--workers {workers} needs --store postgresql://...: a DuckDB file admits one "
+            "process at a time"
+        )
     store = open_store(home, store_uri, artifacts=artifacts, busy_timeout=config.busy_timeout())
     check_artifacts = getattr(store.blobs, "check", None)
     if check_artifacts is not None:
@@ -54,7 +66,7 @@ def serve(
         stack.enter_context(store.hold())
         if hasattr(store, "close"):  # PostgreSQL's pool, closed after the dispatcher stops
             stack.callback(store.close)
-        if dispatcher and os.environ.get("REGISTRY_DISPATCHER", "on") != "off":
+        if running_dispatcher(dispatcher) and workers == 1:
             running = Dispatcher(store).start()
             stack.callback(running.stop)
         hosts = names(host, port, allowed_hosts)
@@ -68,12 +80,40 @@ def serve(
         served = str(home) if store_uri is None else store.key
         where = f"{served} (model files in {files})" if files else served
         print(f"registry server: {where} on http://{host}:{port}", flush=True)
-        uvicorn.run(
-            HostCheck(create_app(store), hosts),
-            host=host,
-            port=port,
-            log_level="warning",
-            access_log=False,
-            timeout_graceful_shutdown=10,
-        )
+        options = {"host": host, "port": port, "log_level": "warning", "access_log": False}
+        if workers > 1:  # the store is migrated and checked: each worker opens its own
+            stack.close()
+            os.environ[_WORKER] = json.dumps(
+                [str(home), store_uri, artifacts, running_dispatcher(dispatcher), sorted(hosts)]
+            )
+            uvicorn.run(f"{__name__}:worker_app", factory=True, workers=workers, **options)
+            return 0
+        uvicorn.run(HostCheck(create_app(store), hosts), timeout_graceful_shutdown=10, **options)
     return 0
+
+
+_WORKER = "REGISTRY_SERVE_WORKER"
+
+
+def running_dispatcher(wanted: bool) -> bool:
+    return wanted and os.environ.get("REGISTRY_DISPATCHER", "on") != "off"
+
+
+def worker_app():
+    """The application of one ``--workers`` process: its own store and dispatcher, closed
+    when the process exits."""
+    from registry import config
+    from registry.notifications.dispatcher import Dispatcher
+    from registry.server.app import create_app
+    from registry.server.hosts import HostCheck
+    from registry.store.opening import open_store
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    home, store_uri, artifacts, dispatcher, hosts = json.loads(os.environ[_WORKER])
+    store = open_store(
+        Path(home), store_uri, artifacts=artifacts, busy_timeout=config.busy_timeout()
+    )
+    atexit.register(store.close)
+    if dispatcher:
+        atexit.register(Dispatcher(store).start().stop)  # runs before the pool closes
+    return HostCheck(create_app(store), set(hosts))
