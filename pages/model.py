@@ -141,7 +141,7 @@ def validation_policy(model, role: str) -> None:
             st.markdown("\n".join(f"- `{rule}`" for rule in policy.rules))
         else:
             st.markdown("No rules yet: validations of this model are *unchecked*.")
-        st.markdown(policy_requirement(policy.production_within_days))
+        st.markdown(policy_requirement(policy.production_within_days, policy.test_set))
         if policy.updated_by:
             said = f": “{policy.comment}”" if policy.comment else ""
             st.caption(
@@ -165,14 +165,19 @@ def validation_policy(model, role: str) -> None:
                 "within days", min_value=1, max_value=MAX_WINDOW_DAYS, step=1,
                 key=keys.MODEL_POLICY_DAYS,
             )  # fmt: skip
+            st.text_input(
+                "on the test set with sha256 (empty: any data)", key=keys.MODEL_POLICY_TEST_SET,
+                placeholder="the sha256sum of the official test file",
+            )  # fmt: skip
             st.form_submit_button("Review policy", on_click=request_policy, args=(model.name,))
 
 
-def policy_requirement(days: int | None) -> str:
+def policy_requirement(days: int | None, test_set: str | None = None) -> str:
     if days is None:
         return "Production does not require a validation."
+    on = f" on the test set `{test_set[:12]}…`" if test_set else ""
     return (
-        ":material/verified_user: Production requires a passing validation in the last "
+        f":material/verified_user: Production requires a passing validation{on} in the last "
         f"**{days_text(days)}**."
     )
 

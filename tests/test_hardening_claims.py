@@ -88,3 +88,30 @@ def test_a_policy_can_require_a_pass_on_the_official_test_set(client, churn):
         client.require_validation_for_production(churn, None, test_set=official)
     client.require_validation_for_production(churn, None)
     assert client.get_validation_policy(churn).test_set is None
+
+
+def test_an_admin_names_the_test_set_on_the_model_page(client, churn):
+    import streamlit as st
+    from dashboard_support import APP
+    from streamlit.testing.v1 import AppTest
+
+    from registry.dashboard import keys
+
+    st.cache_resource.clear()
+    client.require_validation_for_production(churn, 7)
+    client.release()
+    official = hashlib.sha256(OFFICIAL.read_bytes()).hexdigest()
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params.update(page="model", model=churn, version="1")
+    at.run()
+    at.text_input(key=keys.MODEL_POLICY_TEST_SET).input("not-a-hash")
+    at.button(key=f"FormSubmitter:{keys.MODEL_POLICY_FORM}-Review policy").click().run()
+    assert at.button(key=keys.MODEL_CONFIRM_OK).disabled
+    at.text_input(key=keys.MODEL_POLICY_TEST_SET).input(official)
+    at.button(key=f"FormSubmitter:{keys.MODEL_POLICY_FORM}-Review policy").click().run()
+    assert any(official in m.value for m in at.markdown)  # the plan shows the change
+    at.button(key=keys.MODEL_CONFIRM_OK).click().run()
+    assert not at.exception
+    assert client.get_validation_policy(churn).test_set == official
+    assert any(f"on the test set `{official[:12]}…`" in m.value for m in at.markdown)
+    st.cache_resource.clear()

@@ -3,6 +3,7 @@ read fresh when the confirmation opens) and its application through the client."
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 import streamlit as st
@@ -16,6 +17,7 @@ from registry.dashboard.keys import (
     MODEL_POLICY_REQUIRE,
     MODEL_POLICY_RULES,
     MODEL_POLICY_SEEN,
+    MODEL_POLICY_TEST_SET,
 )
 from registry.dashboard.markup import plain
 from registry.dashboard.review import override_reason
@@ -37,6 +39,7 @@ class PendingAction:
     key: str | None = None
     value: str | None = None
     within_days: int | None = None  # policy: Production needs a pass in this many days
+    test_set: str | None = None  # policy: ... on the data with this sha256
     versions: tuple[int, ...] = ()  # bulk actions: the ticked versions
 
     @property
@@ -72,6 +75,7 @@ def fill_policy_form(policy: ValidationPolicy) -> None:
     state[MODEL_POLICY_RULES] = "\n".join(str(rule) for rule in policy.rules)
     state[MODEL_POLICY_REQUIRE] = policy.production_within_days is not None
     state[MODEL_POLICY_DAYS] = policy.production_within_days or 7
+    state[MODEL_POLICY_TEST_SET] = policy.test_set or ""
 
 
 def request_policy(name: str) -> None:
@@ -79,7 +83,10 @@ def request_policy(name: str) -> None:
     state = st.session_state
     days = int(state.get(MODEL_POLICY_DAYS) or 1) if state.get(MODEL_POLICY_REQUIRE) else None
     rules = _clean(state.get(MODEL_POLICY_RULES))
-    state[MODEL_PENDING] = PendingAction("policy", name, value=rules, within_days=days)
+    test_set = _clean(state.get(MODEL_POLICY_TEST_SET)) if days else None
+    state[MODEL_PENDING] = PendingAction(
+        "policy", name, value=rules, within_days=days, test_set=test_set
+    )
 
 
 def _clean(value: object) -> object:
@@ -239,7 +246,11 @@ def plan_policy(client: RegistryClient, a: PendingAction) -> Plan:
             f"Production requires a pass within: {_days(old.production_within_days)} → "
             f"**{_days(a.within_days)}**"
         )
+    if a.test_set != old.test_set:
+        changes.append(_text_change("Required test set (sha256)", old.test_set, a.test_set))
     blocked = None if changes else "The policy is unchanged."
+    if a.test_set and not re.fullmatch(r"[0-9a-f]{64}", a.test_set):
+        blocked = "A test set is named by its sha256: 64 lowercase hex digits (`sha256sum`)."
     if a.within_days is not None and not rules:
         blocked = "Requiring a passing validation needs at least one rule."
     return Plan(f"Change the validation policy of {a.model}", changes, blocked)
@@ -332,8 +343,10 @@ def _apply_policy(client: RegistryClient, a: PendingAction, comment: str | None)
             client.set_validation_policy(a.model, list(rules), comment)
 
     def set_requirement() -> None:
-        if a.within_days != old.production_within_days:
-            client.require_validation_for_production(a.model, a.within_days, comment)
+        if (a.within_days, a.test_set) != (old.production_within_days, old.test_set):
+            client.require_validation_for_production(
+                a.model, a.within_days, comment, test_set=a.test_set
+            )
 
     steps = (set_requirement, set_rules) if not rules else (set_rules, set_requirement)
     for step in steps:

@@ -61,6 +61,7 @@ MODEL_POLICY_FORM = "model_policy_form"
 MODEL_POLICY_RULES = "model_policy_rules"
 MODEL_POLICY_REQUIRE = "model_policy_require"
 MODEL_POLICY_DAYS = "model_policy_days"
+MODEL_POLICY_TEST_SET = "model_policy_test_set"
 MODEL_POLICY_SEEN = "model_policy_seen"  # (model, last update) the form shows
 
 # Version page
