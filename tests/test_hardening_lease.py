@@ -5,26 +5,14 @@ bench/bench_lease.py, not here."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import textwrap
 import time
 from pathlib import Path
+
+from test_lease import HOLDER, _python
 
 from registry import RegistryClient
 from registry.store.duckdb.queue import queue_folder
 
-ROOT = Path(__file__).resolve().parents[1]
-
-HOLDER = """
-    import sys, time
-    from registry import RegistryClient
-    client = RegistryClient(sys.argv[1])
-    with client.batch():
-        client.search_registered_models()
-        print("holding", flush=True)
-        time.sleep(float(sys.argv[2]))
-"""
 WAITER = """
     import sys
     from registry import RegistryClient
@@ -45,16 +33,6 @@ BUSY = """
         client.search_registered_models(max_results=1)
         time.sleep(0.05)
 """
-
-
-def _python(code: str, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(code), *args],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def _tickets(home: Path) -> int:
