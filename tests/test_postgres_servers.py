@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from mlflow_support import MLFLOW_WARNINGS
 from notify_support import ENV, Receiver, Script
 from server_support import ROOT, ServerProcess, free_port, registry_command
 
@@ -268,3 +269,26 @@ def test_workers_need_a_postgres_store(tmp_path):
     )  # fmt: skip
     assert done.returncode == 2
     assert "--workers 2 needs --store postgresql://" in done.stderr
+
+
+@MLFLOW_WARNINGS[0]
+def test_mlflows_client_archives_existing_versions_on_postgres(two_servers, admin, monkeypatch):
+    """The call that fails on MLflow's own server with psycopg 3, from MLflow's own client
+    over MLflow's REST API, on a registry in PostgreSQL."""
+    from mlflow.tracking import MlflowClient
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", two_servers[1].uri)
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", admin[1])
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+    client = MlflowClient()
+    client.create_registered_model("from-mlflow")
+    for run in ("a", "b"):
+        client.create_model_version("from-mlflow", f"s3://bucket/{run}/model")
+    client.transition_model_version_stage("from-mlflow", "1", "Production")
+    client.transition_model_version_stage(
+        "from-mlflow", "2", "Production", archive_existing_versions=True
+    )
+    stages = {
+        v.version: v.current_stage for v in client.search_model_versions("name='from-mlflow'")
+    }
+    assert stages == {"1": "Archived", "2": "Production"}
