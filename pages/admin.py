@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from registry.dashboard import feedback, links, review, session
+from registry.dashboard import confirm, feedback, keys, links, review, role_changes, session
 
 links.through_app(__file__)
 client = session.client()
@@ -23,11 +23,11 @@ def manage(granted: dict[str, str]) -> None:
     user_col, role_col = st.columns([2, 1])
     user_col.text_input("User", key=review.ADMIN_USER, placeholder="email or login")
     role_col.selectbox("Role", review.ROLES, key=review.ADMIN_ROLE)
-    st.button("Grant", key=review.ADMIN_GRANT, type="primary", on_click=review.grant)
+    st.button("Grant", key=review.ADMIN_GRANT, type="primary", on_click=role_changes.request_grant)
     if granted:
         st.subheader("Remove a role")
         st.selectbox("User", sorted(granted), key=review.ADMIN_REMOVE_USER)
-        st.button("Remove role", key=review.ADMIN_REMOVE, on_click=review.remove)
+        st.button("Remove role", key=review.ADMIN_REMOVE, on_click=role_changes.request_removal)
 
 
 st.title("Roles")
@@ -35,10 +35,7 @@ with feedback.page_guard():
     links.mark_page("admin")
     role = client.get_role(session.signed_in_user())
     st.caption(f"You act as **{role}**.")
-    feedback.show_flash(review.ADMIN_FLASH)
-    error = st.session_state.pop(review.ADMIN_ERROR, None)
-    if error:
-        st.error(error, icon=":material/error:")
+    feedback.show_flash(keys.MODEL_FLASH)
     granted = client.get_roles()
     roles_table(granted)
     if role == "admin":
@@ -47,3 +44,5 @@ with feedback.page_guard():
         st.caption(f":material/lock: Only admins manage roles; you are {role}.")
     with st.expander("What each role may do", expanded=role != "admin"):
         st.markdown(review.ROLES_EXPLAINED)
+    if confirm.pending() is not None:
+        confirm.confirm_dialog()

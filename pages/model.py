@@ -3,6 +3,7 @@
 import streamlit as st
 
 from registry.dashboard import (
+    aliases,
     bulk,
     confirm,
     decisions,
@@ -45,6 +46,7 @@ def header(model) -> None:
     badges += [alias_badge(a, n) for a, n in model.aliases.items()]
     badges += [tag_badge(k, v) for k, v in sorted(model.tags.items())]
     st.markdown(" ".join(badges) or "No version in Staging or Production yet.")
+    aliases.warn(model, aliases.archived_targets(client, [model]))
     st.markdown(description(model.description) if model.description else "*No description yet.*")
 
 

@@ -2,7 +2,17 @@
 
 import streamlit as st
 
-from registry.dashboard import feedback, filters, keys, links, paging, session, tables, widgets
+from registry.dashboard import (
+    aliases,
+    feedback,
+    filters,
+    keys,
+    links,
+    paging,
+    session,
+    tables,
+    widgets,
+)
 from registry.dashboard.style import STAGE_ORDER, stage_label
 
 SORTS = {"Recently updated": ["last_updated_timestamp DESC"], "Name": ["name ASC"]}
@@ -93,7 +103,11 @@ def models_table(found: filters.ModelFilter, sort: str, size: int) -> None:
     if not page:
         st.info("No model matches. Loosen the search or clear a quick filter.")
         return
-    frame = tables.models_frame(page)
+    archived = aliases.archived_targets(client, list(page))
+    if archived:
+        named = ", ".join(f"{name} @{alias}" for name, alias in sorted(archived))
+        st.warning(f"Aliases pointing at an archived version: {named}.", icon=":material/warning:")
+    frame = tables.models_frame(page, archived)
     links.table_of_links(
         frame,
         keys.MODELS_TABLE,

@@ -114,13 +114,15 @@ def promote(page) -> None:
     # \W*: user text may carry an invisible word joiner after a colon
     expect(dialog).to_contain_text(re.compile(r"Promote to Production:\W*churn v4"))
     expect(dialog.get_by_role("listitem")).to_have_count(2)
+    follows = dialog.get_by_label(re.compile(r"Also point @\W*champion at this version"))
+    expect(follows).to_be_checked()  # the serving alias moves with the promotion
     dialog.get_by_label("Comment (optional)").fill("f1 up on the holdout set")
     shot(page, "5-confirm-promotion")
     dialog.get_by_role("button", name="Confirm").click()
     settle(page)
     expect(dialog).to_be_hidden()
     success = page.get_by_test_id("stAlertContentSuccess")
-    expect(success).to_contain_text("churn v4 is now in Production.")
+    expect(success).to_contain_text("churn v4 is now in Production. @champion points at it.")
     shot(page, "6-promoted")
 
 
@@ -136,7 +138,7 @@ def find_in_history(page, base: str) -> None:
     success = page.get_by_test_id("stAlertContentSuccess")
     expect(success).to_contain_text("churn had v4 in Production.")
     shot(page, "7-history")
-    click_cell(page, 1, x=600)  # its change cell: churn v4 into Production
+    click_cell(page, 2, x=600)  # its change cell: churn v4 into Production (under @champion's move)
     expect(page.get_by_role("heading", name="churn v4")).to_be_visible()
     page.go_back()
     settle(page)
@@ -155,10 +157,56 @@ def test_reviewer_journey(page, server):
     promote(page)
     find_in_history(page, base)
     client = RegistryClient(home=home)
-    promotion = client.get_history("churn", 4)[0]
+    (promotion,) = client.get_history("churn", 4, events=["model_version.stage_transitioned"])
+    champion = client.get_registered_model("churn").aliases["champion"]
     client.release()
     assert (promotion.new_value, promotion.comment, promotion.actor) == (
         "Production",
         "f1 up on the holdout set",
         "reviewer",
     )
+    assert champion == 4
+
+
+def test_tick_versions_on_the_model_page_and_compare_them(page, server):
+    """Tick three versions' row boxes on the Model page, compare them in one click: Compare
+    opens with them in version order, measured against the Production version."""
+    base, _ = server
+    page.goto(base)
+    settle(page)
+    choose(page, "Open a model", "churn")
+    expect(page.get_by_text("Showing 1–4 of 4")).to_be_visible()
+    for row in (2, 0, 1):  # v2, v4, v3: the row boxes, left of the first column
+        click_cell(page, row, x=20)
+    expect(page.get_by_text("3 ticked: v2, v3, v4")).to_be_visible()
+    shot(page, "9-model-ticked")
+    page.get_by_role("button", name="Compare 3 versions").click()
+    settle(page)
+    expect(page.get_by_role("heading", name="Compare versions")).to_be_visible()
+    assert "versions=churn%3A2%2Cchurn%3A3%2Cchurn%3A4" in page.url
+    baseline = page.get_by_role("combobox", name="Baseline")
+    expect(baseline).to_have_value(re.compile(r"churn v[24]"))  # Production (v4 once promoted)
+    expect(page.get_by_text("green is better, red worse", exact=False)).to_be_visible()
+    shot(page, "10-compare-ticked")
+
+
+def test_dark_mode_follows_the_browser(page, server):
+    """A browser that prefers dark gets the dark theme (with the same accent), light gets
+    light: .streamlit/config.toml defines both rather than one custom theme."""
+    base, _ = server
+    for scheme, dark in (("dark", True), ("light", False)):
+        context = page.context.browser.new_context(color_scheme=scheme)
+        context.route(
+            "**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort()
+        )
+        tab = context.new_page()
+        tab.goto(base)
+        settle(tab)
+        expect(tab.get_by_role("heading", name="Models")).to_be_visible()
+        background = tab.evaluate(
+            "getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor"
+        )
+        red, green, blue = (int(c) for c in re.findall(r"\d+", background)[:3])
+        assert ((red + green + blue) / 3 < 80) is dark, (scheme, background)
+        shot(tab, f"11-theme-{scheme}")
+        context.close()

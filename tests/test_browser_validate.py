@@ -4,6 +4,7 @@ scikit-learn versions side by side, and promote the one that passes the policy."
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 from browser_support import choose, dashboard, expect, settle, shot
@@ -60,7 +61,8 @@ def by_first_cell(rows: list[list[str]]) -> dict[str, list[str]]:
 
 def column_of(page, version: int):
     """The results column of one version (its status line, chart and buttons)."""
-    return page.get_by_test_id("stColumn").filter(has_text=f"v{version}: policy")
+    label = re.compile(rf"v{version} \([A-Za-z ]+\): policy")  # the stage is in the label
+    return page.get_by_test_id("stColumn").filter(has_text=label)
 
 
 def promote_button(page, version: int):
@@ -84,18 +86,18 @@ def upload_and_choose(page, base: str, upload) -> None:
 
 def validate_side_by_side(page) -> dict[str, list[str]]:
     """Validate v1 and v2 and check what each shows; return the metrics table as shown."""
-    page.get_by_role("button", name="Validate", exact=True).click()
+    page.get_by_role("button", name="Validate and record").click()
     settle(page)
     frames = page.get_by_test_id("stDataFrame")
     metrics = by_first_cell(grid(frames.nth(0), "roc_auc"))
-    assert metrics["Metric"] == ["v1", "v2"]
+    assert metrics["Metric"] == ["v1 (Production)", "v2 (Staging)"]
     assert [metrics[m][1].endswith(" ★") for m in ("accuracy", "f1")] == [True, True]
     policy = by_first_cell(grid(frames.nth(1), "f1 >= 0.5"))
     assert [cell.split(" (")[0] for cell in policy["accuracy >= 0.85"]] == ["✓ pass", "✓ pass"]
     assert [cell.split(" (")[0] for cell in policy["f1 >= 0.5"]] == ["✗ fail", "✓ pass"]
     shot(page, "validate-2-results")
     for version, status in STATUS.items():
-        expect(column_of(page, version)).to_contain_text(f"v{version}: policy {status}")
+        expect(column_of(page, version)).to_contain_text(f": policy {status}")
         expect(column_of(page, version).get_by_test_id("stPlotlyChart")).to_have_count(1)
     v1, v2 = promote_button(page, 1), promote_button(page, 2)
     expect(column_of(page, 1)).to_contain_text("Already in Production.")
@@ -112,7 +114,9 @@ def promote_v2(page) -> None:
     promote_button(page, 2).click()
     settle(page)
     dialog = page.get_by_role("dialog")
-    expect(dialog).to_contain_text("Move churn v2 to Production")
+    # \W*: user text may carry an invisible word joiner after a colon
+    expect(dialog).to_contain_text(re.compile(r"Promote to Production:\W*churn v2"))
+    expect(dialog).to_contain_text("v1: Production → Archived")  # what the promotion archives
     expect(dialog.get_by_label("Override comment (required)")).to_have_count(0)
     dialog.get_by_label("Comment (optional)").fill(COMMENT)
     shot(page, "validate-4-confirm")

@@ -11,7 +11,7 @@ from dashboard_support import APP
 from streamlit.testing.v1 import AppTest
 
 from registry import RegistryClient
-from registry.dashboard import review
+from registry.dashboard import keys, review
 from registry.dashboard import validate as vd
 
 
@@ -112,13 +112,20 @@ def test_admin_grants_changes_and_removes_roles(workflow, monkeypatch):
     at.text_input(key=review.ADMIN_USER).input("newbie").run()
     at.selectbox(key=review.ADMIN_ROLE).select("reviewer").run()
     at.button(key=review.ADMIN_GRANT).click().run()
+    assert "**newbie**: no role → **reviewer**" in _texts(at.markdown)  # the confirmation
+    assert "newbie" not in workflow.get_roles()
+    at.button(key=keys.MODEL_CONFIRM_OK).click().run()
     assert not at.error and "newbie is now reviewer" in _texts(at.success)
     assert workflow.get_roles()["newbie"] == "reviewer"
     at.selectbox(key=review.ADMIN_REMOVE_USER).select("tester").run()
     at.button(key=review.ADMIN_REMOVE).click().run()
+    at.button(key=keys.MODEL_CONFIRM_OK).click().run()
     assert "At least one admin must remain" in _texts(at.error)
+    at.button(key=keys.MODEL_CONFIRM_CANCEL).click().run()
     at.selectbox(key=review.ADMIN_REMOVE_USER).select("vic").run()
     at.button(key=review.ADMIN_REMOVE).click().run()
+    assert "**vic**: viewer → **no role**" in _texts(at.markdown)
+    at.button(key=keys.MODEL_CONFIRM_OK).click().run()
     assert "vic" not in workflow.get_roles()
 
 
@@ -183,14 +190,18 @@ def test_validate_two_versions_side_by_side_then_promote(churn_versions):
     at.button(key=vd.VALIDATE_RUN).click().run()
     assert not at.exception and not at.error
     metrics = at.dataframe[0].value
-    assert list(metrics.columns) == ["Metric", "v1", "v2"] and "accuracy" in set(metrics["Metric"])
-    assert metrics.apply(lambda row: "★" in row["v1"] + row["v2"], axis=1).any()
+    labels = ["v1 (Production)", "v2 (Staging)"]  # the columns name the stage too
+    assert list(metrics.columns) == ["Metric", *labels] and "accuracy" in set(metrics["Metric"])
+    assert metrics.apply(lambda row: "★" in row[labels[0]] + row[labels[1]], axis=1).any()
     assert len(at.get("plotly_chart")) == 2
     assert len(churn_versions.list_validation_records("churn-classifier")) == 2
 
     at.button(key=f"{vd.VALIDATE_PROMOTE}_2").click().run()
-    at.text_input(key=vd.VALIDATE_COMMENT).input("better on churn_test").run()
-    at.button(key=vd.VALIDATE_CONFIRM_OK).click().run()
+    lines = "\n".join(m.value for m in at.markdown if m.value.startswith("- "))
+    assert "**v1**: :green-badge[Production] → :gray-badge[Archived]" in lines
+    assert at.text_input(key=keys.MODEL_COMMENT).value == "validated on churn_test.csv"
+    at.text_input(key=keys.MODEL_COMMENT).input("better on churn_test").run()
+    at.button(key=keys.MODEL_CONFIRM_OK).click().run()
     assert not at.exception and "now in Production" in _texts(at.success)
     assert churn_versions.get_model_version("churn-classifier", 2).current_stage == "Production"
     assert churn_versions.get_model_version("churn-classifier", 1).current_stage == "Archived"
@@ -200,13 +211,13 @@ def test_validate_failed_policy_needs_an_override_comment(churn_versions):
     churn_versions.set_validation_policy("churn-classifier", ["accuracy >= 0.99"])
     at = _validate_page("churn_test.csv")
     at.button(key=vd.VALIDATE_RUN).click().run()
-    assert "✗ fail" in at.dataframe[1].value["v2"][0]
+    assert "✗ fail" in at.dataframe[1].value["v2 (Staging)"][0]
     at.button(key=f"{vd.VALIDATE_PROMOTE}_2").click().run()
-    at.button(key=vd.VALIDATE_CONFIRM_OK).click().run()
-    assert "comment is required" in _texts(at.error)
+    at.button(key=keys.MODEL_CONFIRM_OK).click().run()
+    assert "needs a comment" in _texts(at.error)
     assert churn_versions.get_model_version("churn-classifier", 2).current_stage == "Staging"
-    at.text_input(key=vd.VALIDATE_COMMENT).input("known label noise").run()
-    at.button(key=vd.VALIDATE_CONFIRM_OK).click().run()
+    at.text_input(key=keys.MODEL_COMMENT).input("known label noise").run()
+    at.button(key=keys.MODEL_CONFIRM_OK).click().run()
     assert churn_versions.get_model_version("churn-classifier", 2).current_stage == "Production"
     (override,) = churn_versions.get_history(
         "churn-classifier", 2, events=["model_version.validation_overridden"]
@@ -237,8 +248,8 @@ def test_editor_cannot_override_a_failed_policy(churn_versions, monkeypatch):
     at = _validate_page("churn_test.csv")
     at.button(key=vd.VALIDATE_RUN).click().run()
     at.button(key=f"{vd.VALIDATE_PROMOTE}_2").click().run()
-    at.text_input(key=vd.VALIDATE_COMMENT).input("ship it").run()
-    at.button(key=vd.VALIDATE_CONFIRM_OK).click().run()
+    at.text_input(key=keys.MODEL_COMMENT).input("ship it").run()
+    at.button(key=keys.MODEL_CONFIRM_OK).click().run()
     assert not at.exception and "needs the reviewer role" in _texts(at.error)
     assert churn_versions.get_model_version("churn-classifier", 2).current_stage == "Staging"
 
@@ -276,7 +287,7 @@ def test_sample_test_set(churn_versions):
     at.multiselect(key=f"{vd.VALIDATE_VERSIONS}_churn-classifier").set_value([1]).run()
     at.button(key=vd.VALIDATE_RUN).click().run()
     assert not at.exception and not at.error
-    assert list(at.dataframe[0].value.columns) == ["Metric", "v1"]
+    assert list(at.dataframe[0].value.columns) == ["Metric", "v1 (Production)"]
     assert at.button(key=f"{vd.VALIDATE_PROMOTE}_1").disabled  # already in Production
     (record,) = churn_versions.list_validation_records("churn-classifier", 1)
     assert record.data_name == "churn_drifted.csv"
@@ -289,3 +300,67 @@ def test_viewer_cannot_validate(churn_versions, monkeypatch):
     at.button(key=vd.VALIDATE_RUN).click().run()
     assert not at.exception and "needs the editor role" in _texts(at.error)
     assert churn_versions.list_validation_records("churn-classifier") == []
+
+
+def test_validate_keeps_the_upload_choices_and_results_across_pages(churn_versions):
+    at = _validate_page("churn_test.csv")
+    at.multiselect(key=f"{vd.VALIDATE_VERSIONS}_churn-classifier").set_value([2]).run()
+    at.button(key=vd.VALIDATE_RUN).click().run()
+    at.switch_page("pages/models.py").run()
+    at.switch_page("pages/validate.py").run()
+    assert not at.exception
+    assert "Using **churn_test.csv**, uploaded earlier in this session." in _texts(at.caption)
+    assert at.selectbox(key=vd.VALIDATE_MODEL).value == "churn-classifier"
+    assert at.multiselect(key=f"{vd.VALIDATE_VERSIONS}_churn-classifier").value == [2]
+    assert list(at.dataframe[0].value.columns) == ["Metric", "v2 (Staging)"]  # the results
+    at.button(key=vd.VALIDATE_FORGET).click().run()
+    assert "Choose test data and a model" in _texts(at.info)
+
+
+def test_a_trial_records_nothing_and_leaves_the_status(churn_versions):
+    churn_versions.set_validation_policy("churn-classifier", ["accuracy >= 0.99"])
+    at = _validate_page("churn_test.csv")
+    at.button(key=vd.VALIDATE_TRY).click().run()
+    assert not at.exception and "A trial: nothing was recorded" in _texts(at.info)
+    assert "**v2 (Staging)**: :red[**policy failed**]" in _texts(at.markdown)
+    assert churn_versions.list_validation_records("churn-classifier") == []
+    assert "validation" not in churn_versions.get_model_version("churn-classifier", 2).tags
+    at.button(key=vd.VALIDATE_RUN).click().run()
+    assert "A trial" not in _texts(at.info)
+    assert len(churn_versions.list_validation_records("churn-classifier")) == 2
+    assert churn_versions.get_model_version("churn-classifier", 2).tags["validation"] == "failed"
+
+
+def test_validate_shows_the_change_from_training_and_pass_fail_in_colour(churn_versions):
+    run_id = churn_versions.get_model_version("churn-classifier", 2).run_id
+    churn_versions.log_metric(run_id, "accuracy", 0.5)
+    churn_versions.release()
+    at = _validate_page("churn_test.csv")
+    at.button(key=vd.VALIDATE_TRY).click().run()
+    assert "Against training" in _texts(at.subheader)
+    drift = at.dataframe[1].value.set_index("Metric")
+    scores = {
+        v: r.metrics["accuracy"] for v, r in at.session_state[vd.VALIDATE_RESULTS].results.items()
+    }
+    assert drift.loc["accuracy", "v2 (Staging)"] == f"{scores[2] - 0.5:+.4f} (training 0.5000)"
+    assert drift.loc["accuracy", "v1 (Production)"] == "—"  # its run logged no accuracy
+    middle = round((scores[1] + scores[2]) / 2, 4)  # one version passes, the other fails
+    churn_versions.set_validation_policy("churn-classifier", [f"accuracy >= {middle}"])
+    churn_versions.release()
+    at.button(key=vd.VALIDATE_RUN).click().run()
+    styles = at.dataframe[2].proto.arrow_data.styler.styles
+    assert "#1a9850" in styles and "#d73027" in styles
+    assert ":red[**policy failed**]" in _texts(at.markdown)
+
+
+def test_the_validate_promotion_moves_the_serving_alias_like_the_model_page(churn_versions):
+    churn_versions.set_registered_model_alias("churn-classifier", "champion", 1)
+    churn_versions.release()
+    at = _validate_page("churn_test.csv")
+    at.button(key=vd.VALIDATE_RUN).click().run()
+    at.button(key=f"{vd.VALIDATE_PROMOTE}_2").click().run()
+    offer = at.checkbox(key=f"{keys.MODEL_MOVE_ALIAS}_champion")
+    assert "now on v1" in offer.label and offer.value  # the serving alias follows Production
+    at.button(key=keys.MODEL_CONFIRM_OK).click().run()
+    assert "@champion points at it." in _texts(at.success)
+    assert churn_versions.get_registered_model("churn-classifier").aliases["champion"] == 2

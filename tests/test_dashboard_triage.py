@@ -199,3 +199,39 @@ def test_bulk_tag_sets_the_tag_on_every_ticked_version(client):
     assert [client.get_model_version("churn", n).tags.get("reviewed") for n in (3, 4)] == [
         "q4", "q4",
     ]  # fmt: skip
+
+
+# -- item 9: promotion and aliases ------------------------------------------------------------
+
+
+def test_a_promotion_moves_the_serving_alias_along(client):
+    at = open_app(page="model", model="churn", version="3")
+    clean(at.button(key=f"{keys.MODEL_TO_STAGE}_production").click().run())
+    offer = at.checkbox(key=f"{keys.MODEL_MOVE_ALIAS}_champion")
+    assert offer.label.replace("\u2060", "") == "Also point @champion at this version (now on v2)"
+    assert offer.value  # v2 leaves Production, so the alias follows by default
+    assert "@champion stays on v2" not in texts(at.caption)  # the offer replaces the note
+    clean(at.button(key=keys.MODEL_CONFIRM_OK).click().run())
+    assert "churn v3 is now in Production. @champion points at it." in texts(at.success)
+    assert client.get_registered_model("churn").aliases["champion"] == 3
+
+
+def test_an_unticked_offer_leaves_the_alias(client):
+    at = open_app(page="model", model="churn", version="3")
+    clean(at.button(key=f"{keys.MODEL_TO_STAGE}_production").click().run())
+    clean(at.checkbox(key=f"{keys.MODEL_MOVE_ALIAS}_champion").uncheck().run())
+    clean(at.button(key=keys.MODEL_CONFIRM_OK).click().run())
+    assert "@champion" not in texts(at.success)
+    assert client.get_registered_model("churn").aliases["champion"] == 2
+
+
+def test_an_alias_on_an_archived_version_is_a_warning(client):
+    client.set_registered_model_alias("churn", "shadow", 1)  # v1 is archived
+    client.release()
+    at = open_app(page="model", model="churn")
+    assert "@shadow points at v1, which is archived" in texts(at.warning)
+    at = open_app()
+    assert "Aliases pointing at an archived version: churn @shadow." in texts(at.warning)
+    models = at.dataframe[0].value.set_index("Model")
+    assert "⚠ @shadow → v1 (archived)" in models.loc["churn", "Aliases"]
+    assert "@champion → v2" in models.loc["churn", "Aliases"]

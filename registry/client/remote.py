@@ -268,6 +268,7 @@ class RemoteRegistryClient(RegistryClient):
         chunk_rows: int | None = None,
         threads: int | None = None,
         trusted: list[str] | None = None,
+        record: bool = True,
     ) -> Any:
         """Validate on the server (see RegistryClient.validate_model_version): a test file
         is sent as it is, a DataFrame as Parquet, and the server hashes what it validates
@@ -285,6 +286,8 @@ class RemoteRegistryClient(RegistryClient):
                 params[key] = value
         if chunk_rows is not None:
             params["chunk_rows"] = str(chunk_rows)
+        if not record:
+            params["record"] = "false"
         response = self._transport.post_bytes("/api/v1/validations", body, params)
         result = wire.validation_result_from_wire(wire.decode(response)["result"])
         if on_progress is not None:

@@ -114,9 +114,11 @@ class ValidationClient:
         chunk_rows: int | None = None,
         threads: int | None = None,
         trusted: list[str] | None = None,
+        record: bool = True,
     ) -> ValidationResult:
         """Validate a version on ``data`` (with the true values in column ``target``) against
-        the model's policy, and record the outcome.
+        the model's policy, and record the outcome (``record=False``: a trial that records
+        nothing and leaves the version's validation status as it is; its record's id is 0).
 
         ``data`` is a DataFrame or a CSV or Parquet test file (its bytes or its path, read
         with the upload limits). The record holds the hash of what was validated: the
@@ -146,7 +148,7 @@ class ValidationClient:
             found.num_rows, found.num_columns, target, found.task, found.metrics, results, passed,
             actor, 0, validation.elapsed_ms(started), model.metadata.sha256, found.details,
         )  # fmt: skip
-        saved = self._store.add_validation_record(draft)
+        saved = self._store.add_validation_record(draft) if record else draft
         return validation.ValidationResult(saved, found.warnings, found.residuals)
 
     def check_validation_data(

@@ -49,12 +49,28 @@ class PendingAction:
 
 
 @dataclass(frozen=True)
+class AliasOffer:
+    """The serving alias a promotion to Production may take along: where it points now
+    (None: unset) and whether the offer starts ticked (it followed Production so far)."""
+
+    alias: str
+    current: int | None
+    ticked: bool
+
+    @property
+    def label(self) -> str:
+        where = f"now on v{self.current}" if self.current is not None else "not set yet"
+        return f"Also point @{self.alias} at this version ({where})"
+
+
+@dataclass(frozen=True)
 class Plan:
     title: str
     changes: list[str]
     blocked: str | None = None  # why it cannot be confirmed
     notes: tuple[str, ...] = ()  # what will not change but might be expected to
     override: str | None = None  # the validation that confirming overrides (needs a comment)
+    alias_offer: AliasOffer | None = None  # move the serving alias along with a promotion
 
 
 def request(action: PendingAction, **fields: str) -> None:
@@ -116,10 +132,11 @@ def plan_stage(client: RegistryClient, a: PendingAction) -> Plan:
         changes += [move_line(v, stage, "Archived") for v in others]
     moving = set(others) | ({a.version} if stage == "Archived" else set())
     aliases = client.get_registered_model(a.model).aliases
+    offer = _serving_alias(client, a, aliases, others) if stage == "Production" else None
     notes = tuple(
         f"@{alias} stays on v{number}; move it on the Alias tab if it should follow."
         for alias, number in sorted(aliases.items())
-        if number in moving
+        if number in moving and (offer is None or alias != offer.alias)
     )
     verb = "Archive" if stage == "Archived" else f"Promote to {stage}"
     blocked = override = None
@@ -131,7 +148,21 @@ def plan_stage(client: RegistryClient, a: PendingAction) -> Plan:
             override = override_reason(gate)
         elif gate.required:
             notes += (gate.explain(),)
-    return Plan(f"{verb}: {a.model} v{a.version}", changes, blocked, notes, override)
+    title = f"{verb}: {a.model} v{a.version}"
+    return Plan(title, changes, blocked, notes, override, None if blocked else offer)
+
+
+def _serving_alias(
+    client: RegistryClient, a: PendingAction, aliases: dict[str, int], leaving: list[int]
+) -> AliasOffer | None:
+    """The model's serving alias (its first protected alias, @champion by default) unless
+    it points at the version promoted already; ticked when it is on a version leaving
+    Production (it followed Production so far), unticked when unset or elsewhere."""
+    serving = next(iter(client.get_validation_policy(a.model).protected_aliases), None)
+    if serving is None or aliases.get(serving) == a.version:
+        return None
+    current = aliases.get(serving)
+    return AliasOffer(serving, current, current is not None and current in leaving)
 
 
 def plan_rollback(client: RegistryClient, a: PendingAction) -> Plan:

@@ -1,4 +1,4 @@
-"""The confirmation dialog every write on the Model page goes through.
+"""The confirmation dialog writes go through (Model, Validate, Roles).
 
 Confirm and Cancel act in their callbacks, before the rerun draws anything: the page is drawn
 once, with the change already made. A click inside a dialog reruns only the dialog, so when
@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from registry import RegistryError
-from registry.dashboard import actions, bulk
+from registry.dashboard import actions, bulk, role_changes
 from registry.dashboard.feedback import flash, show_error
 from registry.dashboard.keys import (
     MODEL_COMMENT,
@@ -19,6 +19,7 @@ from registry.dashboard.keys import (
     MODEL_CONFIRM_ERROR,
     MODEL_CONFIRM_OK,
     MODEL_FLASH,
+    MODEL_MOVE_ALIAS,
     MODEL_PENDING,
 )
 from registry.dashboard.markup import plain
@@ -30,7 +31,7 @@ def pending() -> actions.PendingAction | None:
 
 
 def _close() -> None:
-    for key in (MODEL_PENDING, MODEL_COMMENT, MODEL_CONFIRM_ERROR):
+    for key in (MODEL_PENDING, MODEL_COMMENT, MODEL_CONFIRM_ERROR, MODEL_MOVE_ALIAS):
         st.session_state.pop(key, None)
 
 
@@ -40,15 +41,34 @@ def _confirm(action: actions.PendingAction, override: bool) -> None:
     with acting() as client:
         try:
             comment = st.session_state.get(MODEL_COMMENT)
-            if action.kind in bulk.KINDS:
-                message = bulk.apply(client, action, comment)
+            writes = _other_writes(action)
+            if writes is not None:
+                message = writes.apply(client, action, comment)
             else:
                 message = actions.apply(client, action, comment, override)
         except RegistryError as error:
             st.session_state[MODEL_CONFIRM_ERROR] = error
             return
+        alias = st.session_state.get(MODEL_MOVE_ALIAS)
+        if alias and action.kind == "stage":
+            message += _move_alias(client, action, alias)
     _close()
     flash(MODEL_FLASH, message)
+
+
+def _other_writes(action: actions.PendingAction):
+    """The module that plans and applies ``action`` when actions does not: bulk changes of
+    versions, roles."""
+    return next((m for m in (bulk, role_changes) if action.kind in m.KINDS), None)
+
+
+def _move_alias(client, action: actions.PendingAction, alias: str) -> str:
+    """Point ``alias`` at the version just promoted; the sentence to add to the message."""
+    try:
+        client.set_registered_model_alias(action.model, alias, action.version)
+    except RegistryError as error:  # the promotion stands: say what did not happen
+        return f" @{alias} was not moved: {error}"
+    return f" @{alias} points at it."
 
 
 @st.dialog("Review the change", width="medium", on_dismiss=_close)
@@ -59,8 +79,7 @@ def confirm_dialog() -> None:
         st.rerun()
     with script_run() as client:
         try:
-            planner = bulk.plan if action.kind in bulk.KINDS else actions.plan
-            plan = planner(client, action)
+            plan = (_other_writes(action) or actions).plan(client, action)
         except RegistryError as error:
             show_error(error, retry=False)
             st.button("Close", key=MODEL_CONFIRM_CLOSE, on_click=_close)
@@ -90,6 +109,12 @@ def _show_plan(plan: actions.Plan, action: actions.PendingAction) -> None:
         st.markdown("\n".join(f"- {line}" for line in plan.changes))
     for note in plan.notes:
         st.caption(f":material/info: {note}")
+    offer, ticked = plan.alias_offer, False
+    if offer is not None:
+        ticked = st.checkbox(
+            plain(offer.label), value=offer.ticked, key=f"{MODEL_MOVE_ALIAS}_{offer.alias}"
+        )
+    st.session_state[MODEL_MOVE_ALIAS] = offer.alias if ticked else None
     if plan.blocked:
         st.warning(plan.blocked, icon=":material/block:")
     elif plan.override:

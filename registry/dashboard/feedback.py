@@ -103,9 +103,8 @@ def flash(key: str, message: str) -> None:
 
 
 def show_flash(key: str) -> None:
-    """The success message at the top of the page, and as a toast: the user may be scrolled
-    far below the top when it arrives."""
+    """The success message, once, where the page calls this (near the top): one message,
+    never a banner and a toast saying the same thing."""
     message = st.session_state.pop(key, None)
     if message:
         st.success(message, icon=":material/check_circle:")
-        st.toast(message, icon=":material/check_circle:")

@@ -38,6 +38,7 @@ MODEL_TAG_VALUE = "model_tag_value"
 MODEL_TAG_REMOVE = "model_tag_remove"
 MODEL_PENDING = "model_pending_action"
 MODEL_COMMENT = "model_confirm_comment"
+MODEL_MOVE_ALIAS = "model_confirm_move_alias"  # the alias to move with the promotion
 MODEL_FLASH = "model_flash"
 MODEL_PICK_MODEL = "model_pick_model"
 MODEL_DESCRIPTION_FORM = "model_description_form"

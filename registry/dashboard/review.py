@@ -30,8 +30,6 @@ INBOX_REQUEST_MODEL = "inbox_request_model"
 INBOX_REQUEST_VERSION = "inbox_request_version"
 INBOX_REQUEST_STAGE = "inbox_request_stage"
 INBOX_REQUEST_COMMENT = "inbox_request_comment"
-ADMIN_FLASH = "admin_flash"
-ADMIN_ERROR = "admin_error"
 ADMIN_USER = "admin_user"
 ADMIN_ROLE = "admin_role"
 ADMIN_GRANT = "admin_grant"
@@ -199,19 +197,3 @@ def request_transition() -> None:
         lambda c: c.request_transition(name, version, stage, comment),
         f"Requested moving {name} v{version} to {stage}.",
     )
-
-
-def grant() -> None:
-    user = (st.session_state.get(ADMIN_USER) or "").strip()
-    role = st.session_state.get(ADMIN_ROLE)
-    if not user:
-        st.session_state[ADMIN_ERROR] = "Enter the user (email or login) to grant a role to."
-        return
-    _run(ADMIN_ERROR, ADMIN_FLASH, lambda c: c.set_role(user, role), f"{user} is now {role}.")
-
-
-def remove() -> None:
-    user = st.session_state.get(ADMIN_REMOVE_USER)
-    if not user:
-        return
-    _run(ADMIN_ERROR, ADMIN_FLASH, lambda c: c.set_role(user, None), f"Removed {user}'s role.")

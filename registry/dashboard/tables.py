@@ -70,15 +70,23 @@ def version_in(model: RegisteredModel, column: str) -> int | None:
     return _newest_number(model, VERSION_COLUMNS[column])
 
 
-def models_frame(models: Iterable[RegisteredModel]) -> pd.DataFrame:
-    """One row per model: where its versions stand, its aliases and tags."""
+def models_frame(
+    models: Iterable[RegisteredModel], archived: set[tuple[str, str]] = frozenset()
+) -> pd.DataFrame:
+    """One row per model: where its versions stand, its aliases (those in ``archived``, as
+    (model, alias), marked as pointing at an archived version) and tags."""
     rows = [
         {
             "Model": m.name,
             "Latest": "".join(_newest(m)),
             "Production": _newest(m, "Production"),
             "Staging": _newest(m, "Staging"),
-            "Aliases": [f"@{alias} → v{version}" for alias, version in m.aliases.items()],
+            "Aliases": [
+                f"⚠ @{alias} → v{version} (archived)"
+                if (m.name, alias) in archived
+                else f"@{alias} → v{version}"
+                for alias, version in m.aliases.items()
+            ],
             "Tags": [f"{key}={value}" for key, value in sorted(m.tags.items())],
             "Updated (UTC)": to_utc(m.last_updated_timestamp),
             "Description": shorten(m.description, 60),

@@ -11,10 +11,12 @@ import pandas as pd
 import streamlit as st
 
 from registry import RegistryClient, RegistryError
-from registry.dashboard.feedback import flash
+from registry.dashboard.actions import PendingAction
 from registry.dashboard.filters import versions_of
-from registry.dashboard.session import acting
+from registry.dashboard.keys import MODEL_COMMENT, MODEL_PENDING
+from registry.dashboard.style import stage_label
 from registry.errors import ValidationInputError
+from registry.validation.direction import best
 from registry.validation.uploads import read_upload
 
 VALIDATE_SOURCE = "validate_source"
@@ -24,17 +26,17 @@ VALIDATE_MODEL = "validate_model"
 VALIDATE_VERSIONS = "validate_versions"
 VALIDATE_TARGET = "validate_target"
 VALIDATE_RUN = "validate_run"
+VALIDATE_TRY = "validate_try"
+VALIDATE_KEPT = "validate_kept"  # the widgets' values, kept while the user is on other pages
+VALIDATE_KEPT_DATA = "validate_kept_data"  # (bytes, file name) of the last upload
+VALIDATE_FORGET = "validate_forget"
 VALIDATE_RESULTS = "validate_results"
-VALIDATE_FLASH = "validate_flash"
 VALIDATE_PROMOTE = "validate_promote"  # + _<version>
-VALIDATE_PENDING = "validate_pending"
-VALIDATE_COMMENT = "validate_comment"
-VALIDATE_CONFIRM_OK = "validate_confirm_ok"
-VALIDATE_CONFIRM_CANCEL = "validate_confirm_cancel"
-VALIDATE_CONFIRM_ERROR = "validate_confirm_error"
 
 UPLOAD, SAMPLE = "Upload a file", "Sample test set"
-LOWER_IS_BETTER = {"rmse", "mae", "log_loss"}
+# The widgets whose values the page keeps for the session (keys starting so).
+KEPT_WIDGETS = (VALIDATE_SOURCE, VALIDATE_SAMPLE, VALIDATE_MODEL, VALIDATE_VERSIONS,
+                VALIDATE_TARGET)  # fmt: skip
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 
 
@@ -174,10 +176,29 @@ class Run:
     target: str
     data_name: str
     results: dict
+    recorded: bool = True  # False: a trial, nothing recorded
 
 
-def run_validations(client, name, versions, upload, target, data_name, progress) -> dict:
-    """Validate each version in turn; ``progress`` is an st.progress bar."""
+def keep_widgets() -> None:
+    """Before the widgets: put back the values they had when the user left the page
+    (Streamlit forgets a widget's value on a page that does not draw it)."""
+    state = st.session_state
+    for key, value in state.get(VALIDATE_KEPT, {}).items():
+        if key not in state:
+            state[key] = value
+
+
+def remember_widgets() -> None:
+    """After the widgets: remember their values for keep_widgets."""
+    state = st.session_state
+    state[VALIDATE_KEPT] = {key: state[key] for key in state if key.startswith(KEPT_WIDGETS)}
+
+
+def run_validations(
+    client, name, versions, upload, target, data_name, progress, record: bool = True
+) -> dict:
+    """Validate each version in turn (``record`` False: a trial that records nothing);
+    ``progress`` is an st.progress bar."""
     results = {}
     for i, version in enumerate(versions):
 
@@ -186,43 +207,85 @@ def run_validations(client, name, versions, upload, target, data_name, progress)
             progress.progress(min(share, 1.0), text=f"Validating v{version}: {done}/{total} rows")
 
         results[version] = client.validate_model_version(
-            name, version, upload.data, target, data_name=data_name, on_progress=report
-        )
+            name, version, upload.data, target, data_name=data_name, on_progress=report,
+            record=record,
+        )  # fmt: skip
     progress.empty()
     return results
 
 
-def metrics_frame(results: dict) -> pd.DataFrame:
+def version_labels(client: RegistryClient, name: str, versions) -> dict[int, str]:
+    """'v2 (Production)' for each version: the columns name the stage as well."""
+    labels = {}
+    for number in versions:
+        found = client.find_model_version(name, number)
+        labels[number] = f"v{number} ({stage_label(found.current_stage if found else None)})"
+    return labels
+
+
+def metrics_frame(results: dict, labels: dict[int, str]) -> pd.DataFrame:
     """Metrics (rows) by version (columns), the best value per row marked with ★."""
     metrics = sorted({m for r in results.values() for m in r.metrics})
     rows = []
     for metric in metrics:
         values = {v: r.metrics.get(metric) for v, r in results.items()}
         known = [x for x in values.values() if x is not None]
-        pick = min if metric in LOWER_IS_BETTER else max
-        best = pick(known) if len(known) > 1 else None
+        top = best(metric, known) if len(known) > 1 else None
         row = {"Metric": metric}
         for version, value in values.items():
             text = "—" if value is None else f"{value:.4f}"
-            row[f"v{version}"] = f"{text} ★" if best is not None and value == best else text
+            row[labels[version]] = f"{text} ★" if top is not None and value == top else text
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def rules_frame(results: dict) -> pd.DataFrame:
+def training_metrics(client: RegistryClient, name: str, versions) -> dict[int, dict]:
+    """The metrics each version's run logged at training time ({} without a run)."""
+    found = {n: client.find_model_version(name, n) for n in versions}
+    runs = {n: v.run_id for n, v in found.items() if v is not None and v.run_id}
+    logged = client.get_latest_metrics(list(runs.values()))
+    return {n: logged.get(runs.get(n, ""), {}) for n in versions}
+
+
+def drift_frame(results: dict, labels: dict[int, str], training: dict[int, dict]):
+    """For each metric the run logged under the same name: the test value minus the
+    training value, per version (the drift signal). Empty when no metric matches."""
+    rows = {}
+    for version, result in results.items():
+        for metric, value in sorted(result.metrics.items()):
+            logged = training.get(version, {}).get(metric)
+            if logged is not None:
+                empty = {"Metric": metric, **{labels[n]: "—" for n in results}}
+                row = rows.setdefault(metric, empty)
+                row[labels[version]] = f"{value - logged:+.4f} (training {logged:.4f})"
+    return pd.DataFrame(list(rows.values()))
+
+
+PASS_FAIL = {"✓": "color: #1a9850", "✗": "color: #d73027"}
+
+
+def rules_frame(results: dict, labels: dict[int, str]) -> pd.DataFrame:
     """Each policy rule by version: the value and pass or fail."""
     rows = {}
     for version, result in results.items():
         for outcome in result.record.rule_results:
             row = rows.setdefault(str(outcome.rule), {"Rule": str(outcome.rule)})
             value = "—" if outcome.value is None else f"{outcome.value:.4f}"
-            row[f"v{version}"] = f"{'✓ pass' if outcome.passed else '✗ fail'} ({value})"
+            row[labels[version]] = f"{'✓ pass' if outcome.passed else '✗ fail'} ({value})"
     return pd.DataFrame(list(rows.values()))
 
 
+def styled_rules(frame: pd.DataFrame):
+    """Pass in green, fail in red."""
+    return frame.style.map(lambda cell: PASS_FAIL.get(str(cell)[:1], ""))
+
+
 def status_text(result) -> str:
+    """The policy's verdict, in colour (Markdown)."""
     passed = result.passed
-    return "no policy" if passed is None else ("policy passed" if passed else "policy failed")
+    if passed is None:
+        return "no policy"
+    return ":green[**policy passed**]" if passed else ":red[**policy failed**]"
 
 
 def confusion_figure(record):
@@ -269,50 +332,11 @@ def figure_for(result):
 # -- promoting ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Promotion:
-    name: str
-    version: int
-    passed: bool | None
-    data_name: str
-
-    @property
-    def override(self) -> bool:
-        return self.passed is False
-
-
-def ask_promote(promotion: Promotion) -> None:
-    """A Promote button's callback: open the confirmation dialog."""
-    st.session_state[VALIDATE_PENDING] = promotion
-    st.session_state.pop(VALIDATE_CONFIRM_ERROR, None)
-
-
-def close_promote() -> None:
-    for key in (VALIDATE_PENDING, VALIDATE_COMMENT, VALIDATE_CONFIRM_ERROR):
-        st.session_state.pop(key, None)
-
-
-def transition_comment(promotion: Promotion, comment: str) -> str:
-    return comment or f"validated on {promotion.data_name}"
-
-
-def confirm_promote(promotion: Promotion) -> None:
-    """Confirm's callback: move the version to Production, archiving the one there."""
-    comment = (st.session_state.get(VALIDATE_COMMENT) or "").strip()
-    if promotion.override and not comment:
-        st.session_state[VALIDATE_CONFIRM_ERROR] = (
-            "The policy failed: say why you promote anyway (a comment is required)."
-        )
-        return
-    with acting() as client:
-        try:
-            client.transition_model_version_stage(
-                promotion.name, promotion.version, "Production",
-                archive_existing_versions=True, comment=transition_comment(promotion, comment),
-                override_validation=promotion.override,
-            )  # fmt: skip
-        except RegistryError as error:
-            st.session_state[VALIDATE_CONFIRM_ERROR] = str(error)
-            return
-    close_promote()
-    flash(VALIDATE_FLASH, f"{promotion.name} v{promotion.version} is now in Production.")
+def ask_promote(name: str, version: int, data_name: str, override: bool) -> None:
+    """A Promote button's callback: open the confirmation every promotion goes through,
+    listing what gets archived and which aliases stay behind; the comment says what the
+    version was validated on (an override's comment is the reviewer's to write)."""
+    st.session_state[MODEL_PENDING] = PendingAction(
+        "stage", name, version, "Production", archive_existing=True
+    )
+    st.session_state[MODEL_COMMENT] = "" if override else f"validated on {data_name}"

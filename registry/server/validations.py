@@ -29,14 +29,16 @@ def build_router(store, tokens) -> APIRouter:
         chunk_rows: int | None = None,
         frame: bool = False,
         data_sha256: str | None = None,
+        record: bool = True,
     ) -> Response:
         """Validate a version on the test file in the body (``frame``: a DataFrame the
-        client sent as Parquet) and record the outcome."""
+        client sent as Parquet) and record the outcome (``record=false``: a trial that
+        records nothing)."""
         user = tokens.user_of(request)
         body = await request.body()
         result = await run_in_threadpool(
             _validate, RegistryClient(store=store, user=user), body, name, version, target,
-            data_name, chunk_rows, frame, data_sha256,
+            data_name, chunk_rows, frame, data_sha256, record,
         )  # fmt: skip
         return Response(wire.dumps({"result": result}), media_type="application/json")
 
@@ -44,13 +46,15 @@ def build_router(store, tokens) -> APIRouter:
 
 
 def _validate(
-    client: RegistryClient, body, name, version, target, data_name, chunk_rows, frame, sha256
-):
+    client: RegistryClient, body, name, version, target, data_name, chunk_rows, frame, sha256,
+    record,
+):  # fmt: skip
     from registry.validation.uploads import read_upload
 
     # A DataFrame is hashed by its content, as in a notebook; a file by its bytes.
     data = read_upload(body, data_name or "data.parquet", target=target).frame if frame else body
     result = client.validate_model_version(
-        name, version, data, target, data_name, data_sha256=sha256, chunk_rows=chunk_rows
-    )
+        name, version, data, target, data_name, data_sha256=sha256, chunk_rows=chunk_rows,
+        record=record,
+    )  # fmt: skip
     return wire.validation_result_to_wire(result)
