@@ -243,3 +243,20 @@ def test_validation_runs_on_the_server_and_records_the_hash_it_saw(as_user):
     stored = client.list_validation_records("demand-remote", version)
     assert [r.id for r in stored] == [result.record.id]
     assert client.get_model_version("demand-remote", version).tags["validation"] == result.status
+
+
+def test_a_trial_validation_on_the_server_records_nothing(as_user):
+    from validation_support import demand_model, register, sample_csv
+
+    as_user("ada")
+    registry.set_tracking_uri(None)
+    version = register("demand-trial", demand_model())
+    client = registry.RegistryClient()
+    client.set_validation_policy("demand-trial", "rmse <= 1000")
+    data = sample_csv("demand_test.csv")
+    result = client.validate_model_version(
+        "demand-trial", version, data, "units_sold", "demand_test.csv", record=False
+    )
+    assert result.status in {"passed", "failed"} and result.record.id == 0
+    assert client.list_validation_records("demand-trial", version) == []
+    assert "validation" not in client.get_model_version("demand-trial", version).tags
