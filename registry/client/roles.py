@@ -36,9 +36,14 @@ def check_role(value: object) -> str:
     return value.strip().lower()
 
 
+def suffices(role: str | None, needed: str) -> bool:
+    """Whether ``role`` (None: no roles configured) may do what ``needed`` may."""
+    return role is None or _RANK[role] >= _RANK[needed]
+
+
 def require(user: str, role: str | None, needed: str, action: str) -> None:
     """Raise PermissionDeniedError unless ``role`` (None: no roles configured) is enough."""
-    if role is None or _RANK[role] >= _RANK[needed]:
+    if suffices(role, needed):
         return
     raise PermissionDeniedError(
         f"User {user!r} has role {role!r}; {action} needs the {needed} role or higher. "

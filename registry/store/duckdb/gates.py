@@ -75,13 +75,16 @@ def encode_rules(rules: list[dict], test_set: str | None) -> str:
     return json.dumps({"rules": rules, "test_set": test_set} if test_set else rules)
 
 
+# Whether a policy row under the name (parameter $1) sets a requirement; it may be a deleted
+# namesake's: read_gate tells.
+MAY_REQUIRE = (
+    "EXISTS (SELECT 1 FROM validation_policies "
+    "WHERE model_name = $1 AND production_within_days IS NOT NULL)"
+)
+
+
 def _may_require(cur, name: str) -> bool:
-    """Whether a policy row under this name sets a requirement (it may be a deleted
-    namesake's: read_gate tells)."""
-    row = cur.execute(
-        "SELECT production_within_days FROM validation_policies WHERE model_name = ?", [name]
-    ).fetchone()
-    return row is not None and row[0] is not None
+    return cur.execute(f"SELECT {MAY_REQUIRE}", [name]).fetchone()[0]
 
 
 def is_protected(cur, name: str, alias: str) -> bool:
@@ -91,18 +94,32 @@ def is_protected(cur, name: str, alias: str) -> bool:
         "ON p.model_name = m.name AND p.model_created = m.creation_timestamp WHERE m.name = ?",
         [name],
     ).fetchone()
-    protected = json.loads(row[0]) if row and row[0] is not None else [DEFAULT_PROTECTED]
-    return alias in protected
+    return alias in protected_aliases(row[0] if row else None)
+
+
+def protected_aliases(stored: str | None) -> list[str]:
+    """The aliases a policy's ``protected_aliases`` column protects (its default: none set)."""
+    return json.loads(stored) if stored is not None else [DEFAULT_PROTECTED]
 
 
 def guard_production(
-    cur, name: str, version: int, override: str | None, now: int, target: str = "Production"
+    cur,
+    name: str,
+    version: int,
+    override: str | None,
+    now: int,
+    target: str = "Production",
+    *,
+    may_require: bool | None = None,
 ) -> list[NewChange]:
     """Raise ValidationRequiredError when the gate is shut and there is no ``override``
     reason; with one, return the history row recording what was overridden (none when
     nothing was: the gate is open and the newest validation did not fail). ``target`` is
-    "Production" or a protected alias (``@champion``)."""
-    if override is None and not _may_require(cur, name):
+    "Production" or a protected alias (``@champion``). ``may_require``: MAY_REQUIRE read by
+    the caller's own query (saves a statement), else read here."""
+    if may_require is None:
+        may_require = _may_require(cur, name)
+    if override is None and not may_require:
         return []  # the common case, in one cheap statement: no requirement
     gate = read_gate(cur, name, version, now)
     if override is None:

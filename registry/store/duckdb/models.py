@@ -7,7 +7,7 @@ from typing import Any
 from registry.entities import ModelVersion, PagedList, RegisteredModel
 from registry.errors import AlreadyExistsError, alias_not_found, model_exists, model_not_found
 from registry.store.duckdb.changes import NewChange, now_ms, record
-from registry.store.duckdb.gates import guard_production, is_protected
+from registry.store.duckdb.gates import MAY_REQUIRE, guard_production, protected_aliases
 from registry.store.duckdb.paging import search_page
 from registry.store.duckdb.versions import TAGS_PARAM, VERSION_COLUMNS, fetch_version, to_version
 
@@ -81,6 +81,17 @@ def fetch_model(cur, name: str, with_latest: bool = True) -> RegisteredModel:
         raise model_not_found(name)
     latest = _latest_by_stage(cur, [name]).get(name, []) if with_latest else []
     return _to_model(found, latest)
+
+
+# What moving an alias needs, in one statement: where it points now, whether the version
+# exists, the model's protected aliases and whether it may require a validation.
+_ALIAS_STATE = (
+    "SELECT m.aliases[$2], EXISTS (SELECT 1 FROM model_versions v WHERE v.name = $1 "
+    f"AND v.version = $3 AND NOT v.deleted), p.protected_aliases, {MAY_REQUIRE} "
+    "FROM registered_models m "
+    "LEFT JOIN validation_policies p ON p.model_name = m.name "
+    "AND p.model_created = m.creation_timestamp WHERE m.name = $1"
+)
 
 
 class ModelQueries:
@@ -196,13 +207,19 @@ class ModelQueries:
         A protected alias passes the Production gate first (or records the override)."""
         ts = now_ms()
         with self._lease.transaction() as cur:
-            old = fetch_model(cur, name, with_latest=False).aliases.get(alias)
-            fetch_version(cur, name, version)
+            found = cur.execute(_ALIAS_STATE, [name, alias, version]).fetchone()
+            if found is None:
+                raise model_not_found(name)
+            old, version_exists, protected, may_require = found
+            if not version_exists:
+                fetch_version(cur, name, version)  # raises NotFoundError naming the version
             if old == version:  # the same value: nothing changes, no history row
                 return
             overridden = []
-            if old != version and is_protected(cur, name, alias):
-                overridden = guard_production(cur, name, version, override, ts, f"@{alias}")
+            if alias in protected_aliases(protected):
+                overridden = guard_production(
+                    cur, name, version, override, ts, f"@{alias}", may_require=may_require
+                )
             cur.execute(
                 "UPDATE registered_models SET aliases = map_concat(aliases, map([?], [?])) "
                 "WHERE name = ?",

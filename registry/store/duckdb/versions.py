@@ -10,7 +10,7 @@ import duckdb
 from registry.entities import ModelVersion, PagedList
 from registry.errors import InvalidStageTransitionError, model_not_found, version_not_found
 from registry.store.duckdb.changes import NewChange, now_ms, record
-from registry.store.duckdb.gates import guard_production
+from registry.store.duckdb.gates import MAY_REQUIRE, guard_production
 from registry.store.duckdb.paging import search_page
 
 VERSION_COLUMNS = (
@@ -21,6 +21,11 @@ VERSION_COLUMNS = (
 _GET_VERSION = (
     f"SELECT {VERSION_COLUMNS} FROM model_versions v "
     "WHERE v.name = ? AND v.version = ? AND NOT v.deleted"
+)
+# The version and, last, whether its model may require a validation for Production.
+_GET_VERSION_GATE = (
+    f"SELECT {VERSION_COLUMNS}, {MAY_REQUIRE} FROM model_versions v "
+    "WHERE v.name = $1 AND v.version = $2 AND NOT v.deleted"
 )
 TAGS_PARAM = "?::MAP(VARCHAR, VARCHAR)"
 
@@ -60,14 +65,7 @@ class VersionQueries:
     ) -> ModelVersion:
         ts = now_ms()
         with self._lease.transaction() as cur:
-            row = cur.execute(
-                "UPDATE registered_models SET next_version = next_version + 1, "
-                "last_updated_timestamp = ? WHERE name = ? RETURNING next_version - 1",
-                [ts, name],
-            ).fetchone()
-            if row is None:
-                raise model_not_found(name)
-            version = row[0]
+            version = _allocate_version(cur, self._lease.path, name, ts)
             cur.execute(
                 "INSERT INTO model_versions (name, version, creation_timestamp, "
                 "last_updated_timestamp, description, user_id, source, run_id, run_link, tags) "
@@ -163,16 +161,17 @@ class VersionQueries:
     def set_model_version_tag(self, name: str, version: int, key: str, value: str, actor: str):
         ts = now_ms()
         with self._lease.transaction() as cur:
-            old = _tag_value(cur, name, version, key)
-            if old == value:  # the same value: nothing changes, no history row
+            # The history row first, reading the old value in the same statement; none when
+            # the value is the same (nothing changes) or the version is missing (raised).
+            (logged,) = cur.execute(_LOG_TAG_SET, [ts, actor, name, version, key, value]).fetchone()
+            if not logged:
+                _tag_value(cur, name, version, key)
                 return
             cur.execute(
                 "UPDATE model_versions SET tags = map_concat(tags, map([?], [?])) "
                 "WHERE name = ? AND version = ?",
                 [key, value, name, version],
             )
-            change = NewChange("model_version.tag_set", name, version, key=key, old=old, new=value)
-            record(cur, actor, ts, [change])
 
     def delete_model_version_tag(self, name: str, version: int, key: str, actor: str) -> None:
         ts = now_ms()
@@ -227,7 +226,11 @@ def apply_transition(
             "archive_existing_versions=True: only Staging and Production archive others"
         )
     ts = now_ms()
-    old = fetch_version(cur, name, version)
+    gate = gated and stage == "Production"
+    row = cur.execute(_GET_VERSION_GATE if gate else _GET_VERSION, [name, version]).fetchone()
+    if row is None:
+        raise version_not_found(name, version)
+    old = to_version(row)
     archived = sorted(
         r[0]
         for r in cur.execute(
@@ -243,9 +246,47 @@ def apply_transition(
         "UPDATE registered_models SET last_updated_timestamp = ? WHERE name = ?", [ts, name]
     )
     record(cur, actor, ts, _transition_changes(old, stage, archived, comment))
-    if gated and stage == "Production":
-        record(cur, actor, ts, guard_production(cur, name, version, override, ts))
+    if gate:
+        overridden = guard_production(cur, name, version, override, ts, may_require=row[-1])
+        record(cur, actor, ts, overridden)
     return replace(old, current_stage=stage, last_updated_timestamp=ts)
+
+
+_LOG_TAG_SET = (
+    "INSERT INTO changes (ts, actor, event, model_name, version, key, old_value, new_value) "
+    "SELECT $1, $2, 'model_version.tag_set', name, version, $5, tags[$5], $6 "
+    "FROM model_versions WHERE name = $3 AND version = $4 AND NOT deleted "
+    "AND tags[$5] IS DISTINCT FROM $6"
+)
+
+# The number each model's next version will most likely get, by (registry file, model): a
+# guarded UPDATE checks it, which costs less than reading the number back (RETURNING).
+_next_numbers: dict[tuple[Any, str], int] = {}
+
+
+def _allocate_version(cur, path, name: str, ts: int) -> int:
+    """Take the model's next version number (raises NotFoundError for an unknown model)."""
+    key = (path, name)
+    guess = _next_numbers.get(key)
+    if guess is not None:
+        (taken,) = cur.execute(
+            "UPDATE registered_models SET next_version = ? + 1, last_updated_timestamp = ? "
+            "WHERE name = ? AND next_version = ?",
+            [guess, ts, name, guess],
+        ).fetchone()
+        if taken:
+            _next_numbers[key] = guess + 1
+            return guess
+    row = cur.execute(
+        "UPDATE registered_models SET next_version = next_version + 1, "
+        "last_updated_timestamp = ? WHERE name = ? RETURNING next_version - 1",
+        [ts, name],
+    ).fetchone()
+    if row is None:
+        _next_numbers.pop(key, None)
+        raise model_not_found(name)
+    _next_numbers[key] = row[0] + 1
+    return row[0]
 
 
 def _tag_value(cur, name: str, version: int, key: str) -> str | None:
