@@ -85,9 +85,10 @@ def test_a_promotion_from_the_dashboard_is_recorded_as_the_tokens_owner(server):
     at.button(key=f"{keys.MODEL_TO_STAGE}_production").click().run()
     at.text_input(key=keys.MODEL_COMMENT).input("through the server").run()
     at.button(key=keys.MODEL_CONFIRM_OK).click().run()
-    assert texts(at.success) == ["churn v4 is now in Production."]
+    assert texts(at.success) == ["churn v4 is now in Production. @champion points at it."]
     remote = RegistryClient(url, token=token)
-    promotion = remote.get_history("churn", 4)[0]
+    (promotion,) = remote.get_history("churn", 4, events=["model_version.stage_transitioned"])
+    assert remote.get_registered_model("churn").aliases["champion"] == 4  # moved along
     assert (promotion.actor, promotion.comment) == ("tester", "through the server")
 
 

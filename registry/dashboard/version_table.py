@@ -87,7 +87,7 @@ def column_config(metrics: list[str]) -> dict:
         "Stage": STAGE,
         **{m: number for m in metrics},
         "Validation": st.column_config.TextColumn(
-            width="small", help="The newest recorded validation on test data"
+            width=110, help="The newest recorded validation on test data"
         ),
         "Aliases": st.column_config.ListColumn(),
         "Run": st.column_config.TextColumn(width="small", help="First characters of the run id"),
