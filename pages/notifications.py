@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from registry.dashboard import feedback, links, session, tables
+from registry.dashboard import confirm, feedback, keys, links, session, tables
 from registry.dashboard import notifications as notify
 
 links.through_app(__file__)
@@ -55,7 +55,7 @@ def subscriptions() -> None:
         key=notify.NOTIFY_PICK,
     )
     chosen = by_id[pick]
-    test_col, toggle_col, confirm_col, delete_col = st.columns([1.2, 1, 1.3, 1])
+    test_col, toggle_col, delete_col, _ = st.columns([1.2, 1, 1, 1.3])
     test_col.button(
         "Send test event", key=notify.NOTIFY_TEST, icon=":material/send:",
         on_click=notify.send_test, args=(client, chosen.id),
@@ -65,10 +65,9 @@ def subscriptions() -> None:
         icon=":material/pause:" if chosen.enabled else ":material/play_arrow:",
         on_click=notify.toggle, args=(client, chosen),
     )  # fmt: skip
-    sure = confirm_col.checkbox("Confirm delete", key=notify.NOTIFY_DELETE_CONFIRM)
     delete_col.button(
-        "Delete", key=notify.NOTIFY_DELETE, icon=":material/delete:", disabled=not sure,
-        on_click=notify.delete, args=(client, chosen.id),
+        "Delete…", key=notify.NOTIFY_DELETE, icon=":material/delete:",
+        on_click=notify.request_delete, args=(chosen.id,),
     )  # fmt: skip
 
 
@@ -140,8 +139,11 @@ st.title("Notifications")
 with feedback.page_guard():
     links.mark_page("notifications")
     notify.show_message()
+    feedback.show_flash(keys.MODEL_FLASH)
     new_secret()
     status()
     subscriptions()
     create_form()
     delivery_log()
+    if confirm.pending() is not None:
+        confirm.confirm_dialog()

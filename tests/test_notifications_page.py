@@ -9,6 +9,7 @@ import streamlit as st
 from notify_support import ENV, Receiver, Script
 from streamlit.testing.v1 import AppTest
 
+from registry.dashboard import keys
 from registry.dashboard import notifications as notify
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -94,11 +95,13 @@ def test_disable_delete_and_the_delivery_log_with_redeliver(client, model):
     at.button(key=notify.NOTIFY_TOGGLE).click().run()
     assert client.get_subscription(sub.id).enabled is False
     assert at.dataframe[0].value["State"][0] == "disabled"
-    assert at.button(key=notify.NOTIFY_DELETE).disabled
-    at.checkbox(key=notify.NOTIFY_DELETE_CONFIRM).check().run()
-    at.button(key=notify.NOTIFY_DELETE).click().run()
+    at.button(key=notify.NOTIFY_DELETE).click().run()  # the confirmation every write has
+    assert f"#{sub.id} webhook" in texts(at.markdown)
+    assert client.list_subscriptions() != []
+    at.button(key=keys.MODEL_CONFIRM_OK).click().run()
     assert_clean(at)
     assert client.list_subscriptions() == [] and "No subscriptions yet" in texts(at.info)
+    assert f"Subscription #{sub.id} and its delivery log were deleted." in texts(at.success)
 
 
 def test_the_backlog_warns_when_no_dispatcher_runs(client, model):

@@ -1,4 +1,4 @@
-"""The confirmation dialog writes go through (Model, Validate, Roles).
+"""The confirmation dialog writes go through (Model, Validate, Roles, Notifications).
 
 Confirm and Cancel act in their callbacks, before the rerun draws anything: the page is drawn
 once, with the change already made. A click inside a dialog reruns only the dialog, so when
@@ -11,6 +11,7 @@ import streamlit as st
 
 from registry import RegistryError
 from registry.dashboard import actions, bulk, role_changes
+from registry.dashboard import notifications as subscriptions
 from registry.dashboard.feedback import flash, show_error
 from registry.dashboard.keys import (
     MODEL_COMMENT,
@@ -58,8 +59,9 @@ def _confirm(action: actions.PendingAction, override: bool) -> None:
 
 def _other_writes(action: actions.PendingAction):
     """The module that plans and applies ``action`` when actions does not: bulk changes of
-    versions, roles."""
-    return next((m for m in (bulk, role_changes) if action.kind in m.KINDS), None)
+    versions, roles, deleting a subscription."""
+    modules = (bulk, role_changes, subscriptions)
+    return next((m for m in modules if action.kind in m.KINDS), None)
 
 
 def _move_alias(client, action: actions.PendingAction, alias: str) -> str:

@@ -15,6 +15,9 @@ import pandas as pd
 import streamlit as st
 
 from registry import RegistryClient, RegistryError
+from registry.dashboard.actions import PendingAction, Plan
+from registry.dashboard.keys import MODEL_PENDING
+from registry.dashboard.markup import plain
 from registry.dashboard.style import shorten, to_utc
 from registry.notifications.subscriptions import Delivery, DeliveryAttempt, Subscription
 
@@ -30,7 +33,6 @@ NOTIFY_PICK = "notify_pick"
 NOTIFY_TEST = "notify_test"
 NOTIFY_TOGGLE = "notify_toggle"
 NOTIFY_DELETE = "notify_delete"
-NOTIFY_DELETE_CONFIRM = "notify_delete_confirm"
 NOTIFY_LOG_SUBSCRIPTION = "notify_log_subscription"
 NOTIFY_LOG_STATE = "notify_log_state"
 NOTIFY_REDELIVER_PICK = "notify_redeliver_pick"
@@ -213,11 +215,27 @@ def toggle(client: RegistryClient, subscription: Subscription) -> None:
             _say("success", f"Subscription #{subscription.id} enabled.")
 
 
-def delete(client: RegistryClient, subscription_id: int) -> None:
-    with _reported():
-        client.delete_subscription(subscription_id)
-        st.session_state[NOTIFY_DELETE_CONFIRM] = False
-        _say("success", f"Subscription #{subscription_id} and its delivery log were deleted.")
+KINDS = ("subscription_delete",)  # the writes the confirmation dialog makes for this page
+
+
+def request_delete(subscription_id: int) -> None:
+    """The Delete button's callback: ask to confirm deleting the subscription."""
+    st.session_state[MODEL_PENDING] = PendingAction(
+        "subscription_delete", "", key=str(subscription_id)
+    )
+
+
+def plan(client: RegistryClient, a: PendingAction) -> Plan:
+    found = client.get_subscription(int(a.key))
+    change = (
+        f"**{plain(subscription_label(found))}**: deleted, with its secret and its delivery log"
+    )
+    return Plan(f"Delete subscription #{found.id}", [change])
+
+
+def apply(client: RegistryClient, a: PendingAction, comment: str | None) -> str:
+    client.delete_subscription(int(a.key))
+    return f"Subscription #{a.key} and its delivery log were deleted."
 
 
 def redeliver(client: RegistryClient, delivery_id: int | None) -> None:
