@@ -1,7 +1,7 @@
 """The registry at scale on PostgreSQL, through two `registry server` processes.
 
     .venv/bin/python bench/bench_scale.py [--versions 1000000] [--big 100000] [--clients 8]
-        [--seconds 20] [--calls 20] [--mlflow-versions 0]
+        [--seconds 20] [--calls 20] [--mlflow-versions 0] [--keep]
 
 Starts a PostgreSQL 15 of its own (Debian's binaries, as the tests do) and two servers on
 it, bulk-imports ``--versions`` versions (models of 100 versions each, plus one model of
@@ -14,7 +14,8 @@ by ``--clients`` client processes spread over both servers, one call at a time.
 of the same PostgreSQL, seeded with N versions one call at a time (MLflow has no bulk
 import), and times the same reads and the concurrent creates there. Targets (issue 13):
 first page of any search <= 50 ms at 1M versions, >= 2,000 versions/s with 8 clients over
-2 processes, Model page <= 1 s.
+2 processes, Model page <= 1 s. ``--keep`` prints the database's DSN after the import and
+waits for Enter before timing anything (for EXPLAIN ANALYZE in psql, py-spy on the servers).
 """
 
 from __future__ import annotations
@@ -68,6 +69,15 @@ def bulk_import(client, versions: int, big: int) -> float:
     client.set_registered_model_alias("model-000042", "champion", 7)
     print(file=sys.stderr)
     return done / (time.perf_counter() - started)
+
+
+def analyze(dsn: str) -> None:
+    """Table statistics now, as autovacuum gathers them within a minute of a bulk import:
+    the planner then knows how common a tag value is (and walks or skips its index)."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as con:
+        con.execute("ANALYZE")
 
 
 def reads(client, calls: int) -> dict[str, list[float]]:
@@ -158,6 +168,11 @@ def registry_side(args, pg, folder: Path) -> None:
     try:
         client = RegistryClient(servers[0].url, token=token)
         rate = bulk_import(client, args.versions, args.big)
+        analyze(dsn)
+        if args.keep:
+            pids = ", ".join(str(s.process.pid) for s in servers)
+            print(f"database: {dsn}\nservers: {pids} (pids); press Enter to go on", flush=True)
+            sys.stdin.readline()
         print(f"### registry on PostgreSQL, {args.versions:,} versions, two server processes")
         print(f"\n- bulk import (import_models, {BATCH * PER_MODEL:,} versions a call): "
               f"{rate:,.0f} versions/s")  # fmt: skip
@@ -229,6 +244,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--calls", type=int, default=20)
     parser.add_argument("--mlflow-versions", type=int, default=0)
+    parser.add_argument("--keep", action="store_true", help="wait after the import (see above)")
     args = parser.parse_args()
     load = Path("/proc/loadavg").read_text().split()[0]
     print(f"{time.ctime()}, load {load} at the start\n")

@@ -3,6 +3,7 @@ parameters; identifiers come from the tables named here."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -44,13 +45,19 @@ class Dialect:
     tag_value: str  # the tag's value (NULL when unset); {row} is the row alias
     model_aliases: str  # FROM source of a model's alias names, as a(alias)
     like_suffix: str
+    # tag = value as a test a tag index answers (never NULL), its one parameter {tag: value}
+    tag_equals: str | None = None
 
 
 DIALECTS = {
     "duckdb": Dialect("{row}.tags[?]", "unnest(map_keys(m.aliases)) AS a(alias)", ""),
-    # PostgreSQL's LIKE escapes with a backslash unless told otherwise.
+    # PostgreSQL's LIKE escapes with a backslash unless told otherwise; JSONB containment
+    # uses the GIN index on tags when few rows match.
     "postgres": Dialect(
-        "({row}.tags ->> ?::text)", "jsonb_object_keys(m.aliases) AS a(alias)", " ESCAPE ''"
+        "({row}.tags ->> ?::text)",
+        "jsonb_object_keys(m.aliases) AS a(alias)",
+        " ESCAPE ''",
+        "{row}.tags @> ?::jsonb",
     ),
 }
 
@@ -81,6 +88,9 @@ def _compile_comparison(node: Comparison, target: str, dialect: Dialect) -> tupl
     field = FIELDS[node.key]
     if field.kind == "tag":
         # The tag's value, NULL when unset: '!=' then means "set, to another value" (MLflow).
+        if node.op == "=" and dialect.tag_equals and isinstance(node.values[0], str):
+            pair = json.dumps({node.tag: node.values[0]})
+            return dialect.tag_equals.format(row=_ROW[target]), [pair]
         value = dialect.tag_value.format(row=_ROW[target])
         if node.op in NULL_OPS:
             return f"{value} {node.op}", [node.tag]

@@ -14,7 +14,15 @@ import duckdb
 from registry.clock import now_ms
 from registry.entities import Change
 
-__all__ = ["ChangeQueries", "NewChange", "now_ms", "record", "to_change"]
+__all__ = [
+    "CHANGE_FIELDS",
+    "ChangeQueries",
+    "NewChange",
+    "change_row",
+    "now_ms",
+    "record",
+    "to_change",
+]
 
 _COLUMNS = "id, ts, actor, event, model_name, version, key, old_value, new_value, comment, payload"
 
@@ -33,19 +41,23 @@ class NewChange:
     payload: dict = field(default_factory=dict)
 
 
+def change_row(c: NewChange, actor: str, ts: int) -> tuple:
+    """The values of one history row, in the order of ``CHANGE_FIELDS``."""
+    payload = json.dumps(c.payload, sort_keys=True) if c.payload else None
+    return (ts, actor, c.event, c.model_name, c.version, c.key, c.old, c.new, c.comment, payload)
+
+
+CHANGE_FIELDS = "ts, actor, event, model_name, version, key, old_value, new_value, comment, payload"
+
+
 def record(cur: duckdb.DuckDBPyConnection, actor: str, ts: int, changes: list[NewChange]) -> None:
     """Append ``changes`` (one statement whatever their number)."""
     if not changes:
         return
     values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(changes))
-    params: list = []
-    for c in changes:
-        payload = json.dumps(c.payload, sort_keys=True) if c.payload else None
-        params += [ts, actor, c.event, c.model_name, c.version, c.key, c.old, c.new, c.comment]
-        params.append(payload)
+    params = [value for c in changes for value in change_row(c, actor, ts)]
     cur.execute(
-        "INSERT INTO changes (ts, actor, event, model_name, version, key, old_value, new_value, "
-        f"comment, payload) VALUES {values}",
+        f"INSERT INTO changes ({CHANGE_FIELDS}) VALUES {values}",
         params,
     )
 

@@ -300,6 +300,8 @@ MIGRATIONS: list[Migration] = [
         "validation: aliases protected like Production (JSON list; NULL is the default)",
         _statements("ALTER TABLE validation_policies ADD COLUMN protected_aliases VARCHAR"),
     ),
+    # PostgreSQL's indexes for first pages at scale; DuckDB scans its columns fast without.
+    Migration(10, "search: indexes for the default orders and tag filters", _statements("")),
 ]
 
 

@@ -256,6 +256,18 @@ CREATE TABLE access_tokens (
 )
 """
 
+# A version search's first page walks an index in the default order (newest change first)
+# and stops after a page; a model's versions the same within the model. Tag equality is
+# JSONB containment, which the GIN index answers when few versions match.
+_SEARCH_INDEXES = """
+CREATE INDEX model_versions_updated_idx ON model_versions
+    (last_updated_timestamp DESC, name, version DESC) WHERE NOT deleted;
+CREATE INDEX model_versions_name_updated_idx ON model_versions
+    (name, last_updated_timestamp DESC, version DESC) WHERE NOT deleted;
+CREATE INDEX model_versions_tags_idx ON model_versions USING gin (tags jsonb_path_ops);
+CREATE INDEX registered_models_updated_idx ON registered_models (last_updated_timestamp DESC, name)
+"""
+
 SQL: dict[int, str] = {
     1: _INITIAL,
     2: _RUNS_AND_MODEL_FILES,
@@ -266,6 +278,7 @@ SQL: dict[int, str] = {
     7: _TOKENS,
     8: "ALTER TABLE access_tokens ADD COLUMN delegate BOOLEAN NOT NULL DEFAULT false",
     9: "ALTER TABLE validation_policies ADD COLUMN protected_aliases VARCHAR",
+    10: _SEARCH_INDEXES,
 }
 
 _missing = [m.version for m in MIGRATIONS if m.version not in SQL]

@@ -21,7 +21,7 @@ from registry.errors import (
     version_not_found,
 )
 from registry.store.duckdb.bulk import _new_versions
-from registry.store.duckdb.changes import NewChange, now_ms, record
+from registry.store.duckdb.changes import CHANGE_FIELDS, NewChange, change_row, now_ms, record
 from registry.store.duckdb.gates import guard_production
 from registry.store.duckdb.paging import search_page
 from registry.store.duckdb.versions import (
@@ -30,13 +30,6 @@ from registry.store.duckdb.versions import (
     fetch_version,
     to_version,
 )
-
-_INSERT_VERSION = (
-    "INSERT INTO model_versions (name, version, creation_timestamp, last_updated_timestamp, "
-    "description, user_id, source, run_id, run_link, tags) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)"
-)
-_RECORD_BATCH = 5000  # history rows per INSERT (PostgreSQL takes up to 65535 parameters)
 
 
 def allocate(cur, name: str, count: int, ts: int) -> int:
@@ -52,22 +45,39 @@ def allocate(cur, name: str, count: int, ts: int) -> int:
 
 
 def insert_versions(cur, created: list[ModelVersion], ts: int, actor: str) -> None:
-    """The versions' rows and their ``model_version.created`` history rows."""
-    cur.executemany(
-        _INSERT_VERSION,
-        [
-            (v.name, v.version, ts, ts, v.description, actor, v.source, v.run_id, v.run_link,
-             json.dumps(v.tags))
-            for v in created
-        ],
-    )  # fmt: skip
+    """The versions' rows and their ``model_version.created`` history rows (one statement
+    each for one version; COPY for many, several times faster than INSERTs)."""
+    rows = [
+        (v.name, v.version, ts, ts, v.description, actor, v.source, v.run_id, v.run_link,
+         json.dumps(v.tags))
+        for v in created
+    ]  # fmt: skip
     changes = [
         NewChange("model_version.created", v.name, v.version,
                   payload={"source": v.source, "run_id": v.run_id})
         for v in created
     ]  # fmt: skip
-    for start in range(0, len(changes), _RECORD_BATCH):
-        record(cur, actor, ts, changes[start : start + _RECORD_BATCH])
+    if len(created) == 1:
+        cur.execute(_INSERT_VERSION, rows[0])
+        record(cur, actor, ts, changes)
+        return
+    _copy(cur, f"model_versions ({_VERSION_FIELDS})", rows)
+    _copy(cur, f"changes ({CHANGE_FIELDS})", [change_row(c, actor, ts) for c in changes])
+
+
+_VERSION_FIELDS = (
+    "name, version, creation_timestamp, last_updated_timestamp, description, user_id, source, "
+    "run_id, run_link, tags"
+)
+_INSERT_VERSION = (
+    f"INSERT INTO model_versions ({_VERSION_FIELDS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)"
+)
+
+
+def _copy(cur, target: str, rows: list[tuple]) -> None:
+    with cur.raw.copy(f"COPY {target} FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def lock_model(cur, name: str) -> None:
@@ -159,15 +169,15 @@ class VersionQueries:
             if taken:
                 shown = ", ".join(repr(row[0]) for row in taken[:5])
                 raise AlreadyExistsError(f"Registered model(s) already exist: {shown}")
-            cur.executemany(
-                "INSERT INTO registered_models (name, description, creation_timestamp, "
-                "last_updated_timestamp, next_version, tags) VALUES (?, ?, ?, ?, ?, ?::jsonb)",
+            _copy(
+                cur,
+                "registered_models (name, description, creation_timestamp, "
+                "last_updated_timestamp, next_version, tags)",
                 [(m["name"], m.get("description"), ts, ts, len(m["versions"]) + 1,
                   json.dumps(m["tags"])) for m in models],
             )  # fmt: skip
             made = [NewChange("registered_model.created", name) for name in names]
-            for start in range(0, len(made), _RECORD_BATCH):
-                record(cur, actor, ts, made[start : start + _RECORD_BATCH])
+            _copy(cur, f"changes ({CHANGE_FIELDS})", [change_row(c, actor, ts) for c in made])
             if created:
                 insert_versions(cur, created, ts, actor)
         return len(created)
