@@ -258,12 +258,15 @@ CREATE TABLE access_tokens (
 
 # A version search's first page walks an index in the default order (newest change first)
 # and stops after a page; a model's versions the same within the model. Tag equality is
-# JSONB containment, which the GIN index answers when few versions match.
+# JSONB containment, which the GIN index answers when few versions match. A model's newest
+# version in each stage (every model of a search page) is one probe per stage.
 _SEARCH_INDEXES = """
 CREATE INDEX model_versions_updated_idx ON model_versions
     (last_updated_timestamp DESC, name, version DESC) WHERE NOT deleted;
 CREATE INDEX model_versions_name_updated_idx ON model_versions
     (name, last_updated_timestamp DESC, version DESC) WHERE NOT deleted;
+CREATE INDEX model_versions_stage_idx ON model_versions
+    (name, current_stage, version DESC) WHERE NOT deleted;
 CREATE INDEX model_versions_tags_idx ON model_versions USING gin (tags jsonb_path_ops);
 CREATE INDEX registered_models_updated_idx ON registered_models (last_updated_timestamp DESC, name)
 """

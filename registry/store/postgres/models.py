@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from registry.entities import ModelVersion, PagedList, RegisteredModel
+from registry.entities import STAGES, ModelVersion, PagedList, RegisteredModel
 from registry.errors import alias_not_found, model_exists, model_not_found
 from registry.store.duckdb.changes import NewChange, now_ms, record
 from registry.store.duckdb.gates import guard_production, is_protected
@@ -32,10 +32,13 @@ def latest_by_stage(cur, names: list[str]) -> dict[str, list[ModelVersion]]:
     """The newest version in each stage, for every model in ``names``."""
     if not names:
         return {}
+    # One index probe per (model, stage) (model_versions_stage_idx), not every version read.
     rows = cur.execute(
-        f"SELECT DISTINCT ON (v.name, v.current_stage) {VERSION_COLUMNS} FROM model_versions v "
-        "WHERE v.name = ANY(?) AND NOT v.deleted ORDER BY v.name, v.current_stage, v.version DESC",
-        [names],
+        f"SELECT {VERSION_COLUMNS} FROM unnest(?::varchar[]) n(name) "
+        "CROSS JOIN unnest(?::varchar[]) s(stage) CROSS JOIN LATERAL (SELECT * FROM "
+        "model_versions x WHERE x.name = n.name AND x.current_stage = s.stage AND NOT x.deleted "
+        "ORDER BY x.version DESC LIMIT 1) v",
+        [names, list(STAGES)],
     ).fetchall()
     latest: dict[str, list[ModelVersion]] = {}
     for row in sorted(rows, key=lambda r: (r[0], r[1])):
