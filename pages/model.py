@@ -184,6 +184,16 @@ def policy_requirement(days: int | None, test_set: str | None = None) -> str:
     )
 
 
+def table_key(pager) -> str:
+    """Each page of versions is a table of its own: ticks name rows, and a row of another
+    page is another version."""
+    return (
+        keys.MODEL_VERSIONS_TABLE
+        if pager.index == 0
+        else f"{keys.MODEL_VERSIONS_TABLE}_{pager.index}"
+    )
+
+
 def versions_table(model):
     """The page of versions showing, the row the user clicked (or the one row ticked), and
     the versions ticked."""
@@ -210,7 +220,7 @@ def versions_table(model):
         hide_index=True,
         on_select="rerun",
         selection_mode=["multi-row", "single-cell"],
-        key=keys.MODEL_VERSIONS_TABLE,
+        key=table_key(pager),
         width="stretch",
         height=tables.height_for(len(frame), PAGE_SIZE),  # the whole page: it pages, never scrolls
     )

@@ -235,3 +235,15 @@ def test_an_alias_on_an_archived_version_is_a_warning(client):
     models = at.dataframe[0].value.set_index("Model")
     assert "⚠ @shadow → v1 (archived)" in models.loc["churn", "Aliases"]
     assert "@champion → v2" in models.loc["churn", "Aliases"]
+
+
+def test_ticks_stay_with_their_page_of_versions(client):
+    with client.batch():
+        for _ in range(25):
+            client.create_model_version("ltv", source="models/ltv.skops")  # 26 versions
+    client.release()
+    at = tick(open_app(page="model", model="ltv"), [0])
+    assert "**1 ticked:** v26" in texts(at.markdown)
+    clean(at.button(key=f"{keys.MODEL_VERSIONS_PAGER}_next").click().run())
+    assert "Showing 26–26 of 26" in texts(at.caption)
+    assert "ticked" not in texts(at.markdown)  # row 0 of this page is v1, which nobody ticked
