@@ -81,6 +81,4 @@ def test_mlflows_client_against_the_server_prints_the_same(name, tmp_path):
     with serve_in_thread(tmp_path / "served", user="ada") as (url, token):
         env = {"MLFLOW_TRACKING_URI": url, "MLFLOW_TRACKING_TOKEN": token}
         theirs = run((SCRIPTS / f"{name}.py").read_text(), env, tmp_path)
-    if (SCRIPTS / "expected" / f"{name}.txt").exists():
-        assert theirs == recorded(name)
-    assert with_int_versions(theirs) == through_registry(name, tmp_path)
+    assert theirs == recorded(name)
