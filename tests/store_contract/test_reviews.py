@@ -84,15 +84,18 @@ def test_comments_come_oldest_first(backend, client, model):
 MISSING = {
     "request-version": (
         lambda c: c.request_transition("churn", 9, "Staging"),
-        "version 9 of registered model",
+        "Model Version (name=churn, version=9) not found",
     ),
     "request-model": (
         lambda c: c.request_transition("ghost", 1, "Staging"),
-        "registered model 'ghost'",
+        "Model Version (name=ghost, version=1) not found",
     ),
     "approve": (lambda c: c.approve_transition_request(99), "Transition request 99 not found"),
     "reject": (lambda c: c.reject_transition_request(99, "no"), "Transition request 99 not found"),
-    "comment": (lambda c: c.add_comment("churn", 9, "hi"), "version 9 of registered model 'churn'"),
+    "comment": (
+        lambda c: c.add_comment("churn", 9, "hi"),
+        "Model Version (name=churn, version=9) not found",
+    ),
 }
 
 
