@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from registry.dashboard import decisions, feedback, links, review, session, widgets
+from registry.dashboard import confirm, decisions, feedback, links, review, session, widgets
 
 links.through_app(__file__)
 client = session.client()
@@ -53,3 +53,5 @@ with feedback.page_guard():
     decisions.show_feedback()
     pending_requests(role)
     request_form(role)
+    if confirm.pending() is not None:
+        confirm.confirm_dialog()

@@ -8,7 +8,7 @@ import pytest
 from dashboard_support import clean, open_app, populated, populated_template, texts  # noqa: F401
 
 from registry import RegistryClient
-from registry.dashboard import review
+from registry.dashboard import keys, review
 
 
 @pytest.fixture
@@ -57,6 +57,8 @@ def test_a_reviewer_decides_on_the_model_page(requested, populated):  # noqa: F8
     at = open_app(page="model", model="churn")
     assert "Decide here" in [e.label for e in at.expander]
     clean(at.button(key=review.INBOX_APPROVE).click().run())
+    assert "**v3**" in texts(at.markdown) and "Production" in texts(at.markdown)  # the dialog
+    clean(at.button(key=keys.MODEL_CONFIRM_OK).click().run())
     assert f"Approved request #{requested.id}." in texts(at.success)
     assert populated.get_model_version("churn", 3).current_stage == "Production"
 

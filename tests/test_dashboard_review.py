@@ -71,6 +71,8 @@ def test_inbox_request_then_approve(workflow, monkeypatch):
     table = at.dataframe[0].value
     assert list(table["Model"]) == ["churn"] and list(table["Change"]) == ["None → Staging"]
     at.button(key=review.INBOX_APPROVE).click().run()
+    assert workflow.get_model_version("churn", 2).current_stage == "None"  # the dialog first
+    at.button(key=keys.MODEL_CONFIRM_OK).click().run()
     assert not at.error and "Approved" in _texts(at.success)
     assert workflow.get_model_version("churn", 2).current_stage == "Staging"
 
@@ -86,12 +88,14 @@ def test_inbox_reject_needs_a_comment_and_self_approval_is_refused(workflow, mon
     assert workflow.get_transition_requests()[0].status == "pending"
     at.text_input(key=review.INBOX_DECISION_COMMENT).input("not yet").run()
     at.button(key=review.INBOX_REJECT).click().run()
+    at.button(key=keys.MODEL_CONFIRM_OK).click().run()
     assert not at.exception and "Rejected" in _texts(at.success)
     assert workflow.get_transition_requests(status="rejected")[0].decision_comment == "not yet"
 
     workflow.request_transition("churn", 1, "Production", "mine")  # requested by rev
     at.run()
     at.button(key=review.INBOX_APPROVE).click().run()
+    at.button(key=keys.MODEL_CONFIRM_OK).click().run()
     assert "another reviewer must decide" in _texts(at.error)
     assert workflow.get_model_version("churn", 1).current_stage == "None"
 

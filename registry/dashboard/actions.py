@@ -71,6 +71,7 @@ class Plan:
     notes: tuple[str, ...] = ()  # what will not change but might be expected to
     override: str | None = None  # the validation that confirming overrides (needs a comment)
     alias_offer: AliasOffer | None = None  # move the serving alias along with a promotion
+    comment_given: bool = False  # typed before the dialog (a request's decision), in changes
 
 
 def request(action: PendingAction, **fields: str) -> None:

@@ -1,4 +1,4 @@
-"""The confirmation dialog writes go through (Model, Validate, Roles, Notifications).
+"""The confirmation dialog writes go through (Model, Validate, Inbox, Roles, Notifications).
 
 Confirm and Cancel act in their callbacks, before the rerun draws anything: the page is drawn
 once, with the change already made. A click inside a dialog reruns only the dialog, so when
@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from registry import RegistryError
-from registry.dashboard import actions, bulk, role_changes
+from registry.dashboard import actions, bulk, request_decisions, role_changes
 from registry.dashboard import notifications as subscriptions
 from registry.dashboard.feedback import flash, show_error
 from registry.dashboard.keys import (
@@ -59,8 +59,8 @@ def _confirm(action: actions.PendingAction, override: bool) -> None:
 
 def _other_writes(action: actions.PendingAction):
     """The module that plans and applies ``action`` when actions does not: bulk changes of
-    versions, roles, deleting a subscription."""
-    modules = (bulk, role_changes, subscriptions)
+    versions, roles, deleting a subscription, deciding on a transition request."""
+    modules = (bulk, role_changes, subscriptions, request_decisions)
     return next((m for m in modules if action.kind in m.KINDS), None)
 
 
@@ -125,9 +125,10 @@ def _show_plan(plan: actions.Plan, action: actions.PendingAction) -> None:
             "comment, and is recorded in the history.",
             icon=":material/gavel:",
         )
-        st.text_input(
-            "Override comment (required)", key=MODEL_COMMENT, placeholder="Why promote anyway?"
-        )
+        if not plan.comment_given:
+            st.text_input(
+                "Override comment (required)", key=MODEL_COMMENT, placeholder="Why promote anyway?"
+            )
     elif action.takes_comment:
         st.text_input(
             "Comment (optional)", key=MODEL_COMMENT, placeholder="Why? It is kept in the history."

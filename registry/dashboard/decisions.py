@@ -1,21 +1,24 @@
 """Deciding on a transition request, the same on the Inbox and the Model page: the evidence
 (the version's metrics against Production, its validation, its comment thread), a comment,
-Approve and Reject."""
+Approve and Reject, each confirmed in the dialog every write goes through."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from registry import RegistryClient
-from registry.dashboard import comments, review, selection
+from registry.dashboard import comments, request_decisions, review, selection
 from registry.dashboard.compare import styled_metrics
 from registry.dashboard.evidence import Evidence
 from registry.dashboard.feedback import show_flash
+from registry.dashboard.keys import MODEL_FLASH
 from registry.dashboard.links import link_to_version
 
 
 def show_feedback() -> None:
-    """The outcome of the last decision or request, on the page where it was made."""
+    """The outcome of the last decision or request, on the page where it was made (one
+    message: a confirmed decision's comes from the dialog)."""
+    show_flash(MODEL_FLASH)
     show_flash(review.INBOX_FLASH)
     error = st.session_state.pop(review.INBOX_ERROR, None)
     if error:
@@ -64,16 +67,16 @@ def decide(client: RegistryClient, requests: list, role: str, clicked: int | Non
         key=review.INBOX_APPROVE,
         type="secondary" if override else "primary",
         icon=":material/gavel:" if override else ":material/check:",
-        on_click=review.approve,
-        args=(picked, override),
+        on_click=request_decisions.request_decision,
+        args=("approve", request, override),
         width="stretch",
     )
     reject_col.button(
         "Reject",
         key=review.INBOX_REJECT,
         icon=":material/close:",
-        on_click=review.reject,
-        args=(picked,),
+        on_click=request_decisions.request_decision,
+        args=("reject", request),
         width="stretch",
     )
 

@@ -146,42 +146,6 @@ def _run(error_key: str, flash_key: str, write, message: str) -> bool:
     return True
 
 
-def _decided() -> None:
-    """After a decision its comment must not become the next request's justification."""
-    st.session_state[INBOX_DECISION_COMMENT] = ""
-
-
-def approve(request_id: int, override: bool = False) -> None:
-    """Approve's callback; ``override``: the request goes against a validation."""
-    comment = (st.session_state.get(INBOX_DECISION_COMMENT) or "").strip() or None
-    if override and not comment:
-        st.session_state[INBOX_ERROR] = (
-            "Approving overrides a validation: say why in the comment (it is required)."
-        )
-        return
-    if _run(
-        INBOX_ERROR,
-        INBOX_FLASH,
-        lambda c: c.approve_transition_request(request_id, comment, override_validation=override),
-        f"Approved request #{request_id}.",
-    ):
-        _decided()
-
-
-def reject(request_id: int) -> None:
-    comment = (st.session_state.get(INBOX_DECISION_COMMENT) or "").strip()
-    if not comment:
-        st.session_state[INBOX_ERROR] = "Say why the request is rejected: a comment is required."
-        return
-    if _run(
-        INBOX_ERROR,
-        INBOX_FLASH,
-        lambda c: c.reject_transition_request(request_id, comment),
-        f"Rejected request #{request_id}.",
-    ):
-        _decided()
-
-
 def request_transition() -> None:
     state = st.session_state
     name = state.get(INBOX_REQUEST_MODEL)
