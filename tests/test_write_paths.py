@@ -64,9 +64,7 @@ def test_an_alias_move_checks_model_version_and_protection(client, model):
     client.set_registered_model_alias("churn", "champion", 1)
     client.set_registered_model_alias("churn", "champion", 1)  # no move: no row
     client.set_registered_model_alias("churn", "champion", 2)
-    assert _history(client, "registered_model.alias_moved") == [
-        (2, "champion", "1", "2", "tester")
-    ]
+    assert _history(client, "registered_model.alias_moved") == [(2, "champion", "1", "2", "tester")]
     assert client.get_model_version_by_alias("churn", "champion").version == 2
     with pytest.raises(NotFoundError, match="ghost"):
         client.set_registered_model_alias("ghost", "champion", 1)
