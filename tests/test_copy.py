@@ -4,6 +4,7 @@ with a registry of its own is refused."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 
 import pytest
@@ -126,6 +127,16 @@ def test_a_target_with_a_registry_of_its_own_is_refused_and_left_alone(demo, tmp
     RegistryClient(other, user="eve").create_registered_model("unrelated")
     with pytest.raises(AlreadyExistsError, match="history row 1"):
         copy_registry(open_registry(str(demo)), open_registry(str(other)))
+
+
+def test_a_copy_from_inside_a_running_event_loop_works(demo, tmp_path):
+    """A notebook runs an event loop in its thread, where asyncio.run refuses to start."""
+
+    async def in_a_notebook() -> None:
+        copy_registry(open_registry(str(demo)), open_registry(str(tmp_path / "copy")))
+
+    asyncio.run(in_a_notebook())
+    assert rows_of(str(tmp_path / "copy")) == rows_of(str(demo))
 
 
 def test_a_round_trip_through_a_second_home_is_lossless(demo, tmp_path):

@@ -23,6 +23,7 @@ skipped); all of them before any row, so no row ever names a file the target lac
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import time
 from collections.abc import AsyncIterator, Iterable
@@ -152,6 +153,10 @@ def _files(rows: Rows) -> list[str]:
 
 
 def _copy_files(source_blobs, target_blobs, shas: Iterable[str], report: CopyReport) -> None:
+    _run_to_end(_copy_files_async(source_blobs, target_blobs, shas, report))
+
+
+async def _copy_files_async(source_blobs, target_blobs, shas, report: CopyReport) -> None:
     for sha in shas:
         if target_blobs.exists(sha):
             report.files_present += 1
@@ -161,9 +166,21 @@ def _copy_files(source_blobs, target_blobs, shas: Iterable[str], report: CopyRep
         except NotFoundError:
             report.missing_files.append(sha)
             continue
-        asyncio.run(target_blobs.receive(sha, _async(stream)))
+        await target_blobs.receive(sha, _async(stream))
         report.files_copied += 1
         report.bytes_copied += stream.size
+
+
+def _run_to_end(coroutine) -> None:
+    """Run ``coroutine`` on an event loop of its own, on another thread if this one already
+    runs a loop (a notebook's, for one), where ``asyncio.run`` would refuse."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(coroutine)
+        return
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as apart:
+        apart.submit(asyncio.run, coroutine).result()
 
 
 async def _async(chunks: Iterable[bytes]) -> AsyncIterator[bytes]:
