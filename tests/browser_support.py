@@ -49,7 +49,10 @@ def unavailable(reason: str):
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an asyncio loop running in this
+# thread while it is started, and every later asyncio.run() (tests of streamed uploads, a
+# copy) would refuse to start.
+@pytest.fixture(scope="module")
 def browser():
     try:
         from playwright.sync_api import Error, expect, sync_playwright

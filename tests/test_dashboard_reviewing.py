@@ -149,6 +149,8 @@ def test_pending_requests_show_on_the_model_page_and_the_inbox_asks_for_an_overr
     assert gated.get_transition_requests("churn")[0].status == "pending"
     at.text_input(key=review.INBOX_DECISION_COMMENT).input("validated offline").run()
     clean(at.button(key=review.INBOX_APPROVE).click().run())
+    assert gated.get_transition_requests("churn")[0].status == "pending"  # until confirmed
+    clean(at.button(key=keys.MODEL_CONFIRM_OK).click().run())
     assert f"Approved request #{request.id}." in texts(at.success)
     assert gated.get_model_version("churn", 1).current_stage == "Production"
     (row,) = gated.get_history("churn", 1, events=[OVERRIDDEN])
