@@ -37,15 +37,27 @@ def test_promote_through_the_validation_requirement(client, model, capsys):
     client.set_validation_policy(model, "accuracy >= 0.9")
     client.require_validation_for_production(model, 7)
     assert main(["promote", model, "1"]) == 1
-    assert "Production requires a passing validation in the last 7 days" in (
-        capsys.readouterr().err
-    )
+    err = capsys.readouterr().err
+    assert "Production requires a passing validation in the last 7 days" in err
+    assert "--override-validation --comment" in err and "override_validation=True" not in err
     assert main(["promote", model, "1", "--override-validation"]) == 2
     assert "needs a comment" in capsys.readouterr().err
     assert client.get_model_version(model, 1).current_stage == "None"
     assert main(["promote", model, "1", "--override-validation", "--comment", "hotfix"]) == 0
     (row,) = client.get_history(model, 1, events=["model_version.validation_overridden"])
     assert row.comment == "hotfix"
+
+
+def test_a_protected_alias_through_the_requirement(client, model, capsys):
+    client.set_validation_policy(model, "accuracy >= 0.9")
+    client.require_validation_for_production(model, 7)
+    assert main(["alias", model, "champion", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "@champion is protected like Production" in err
+    assert "--override-validation --comment" in err and "override_validation=True" not in err
+    argv = ["alias", model, "champion", "1", "--override-validation", "--comment", "hotfix"]
+    assert main(argv) == 0
+    assert client.get_model_version_by_alias(model, "champion").version == 1
 
 
 def test_archive_and_alias(client, model, capsys):
@@ -60,12 +72,14 @@ def test_archive_and_alias(client, model, capsys):
     ("argv", "code", "message"),
     [
         (["promote", "churn", "9"], 1, "Model Version (name=churn, version=9) not found"),
-        (["promote", "ghost", "1"], 1, "not found"),
+        (["promote", "ghost", "1"], 1, "Model 'ghost' does not exist in "),
+        (["archive", "ghost", "1"], 1, "Model 'ghost' does not exist in "),
+        (["alias", "ghost", "champion", "1"], 1, "Model 'ghost' does not exist in "),
         (["promote", "churn", "1", "--stage", "Prod"], 2, "Invalid stage 'Prod'"),
         (["promote", "churn"], 2, "required: version"),
         (["alias", "churn", "latest", "1"], 2, "Alias 'latest' is reserved"),
         (["wait", "churn"], 2, "one of the arguments --stage --alias is required"),
-        (["wait", "ghost", "--stage", "Production"], 1, "name=ghost not found"),
+        (["wait", "ghost", "--stage", "Production"], 1, "Model 'ghost' does not exist in "),
         (["launch"], 2, "invalid choice: 'launch'"),
     ],
 )

@@ -8,13 +8,15 @@ from a registry error (1) or a usage error (2).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
+from collections.abc import Iterator
 
 from registry import arguments as check
 from registry.client import RegistryClient
 from registry.entities import ModelVersion
-from registry.errors import NotFoundError, RegistryBusyError
+from registry.errors import NotFoundError, RegistryBusyError, ValidationRequiredError
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -52,6 +54,13 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     alias.add_argument("model")
     alias.add_argument("alias")
     alias.add_argument("version")
+    alias.add_argument("--comment", help="why (kept in the history)")
+    alias.add_argument(
+        "--override-validation",
+        action="store_true",
+        help="move a protected alias although the validation requirement is not met "
+        "(reviewer role and --comment needed; recorded)",
+    )
     alias.set_defaults(run=_alias)
 
     wait = commands.add_parser(
@@ -68,13 +77,33 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     wait.set_defaults(run=_wait)
 
 
+@contextlib.contextmanager
+def _in_cli_words(client: RegistryClient, model: str) -> Iterator[None]:
+    """Errors as a command line user needs them: a missing model named as such (not as a
+    missing version of it), and the command's flag where the message names the Python one."""
+    try:
+        yield
+    except NotFoundError as error:
+        if client.find_registered_model(check.model_name(model)) is None:
+            raise NotFoundError(
+                f"Model {model!r} does not exist in {client.uri}: check the name "
+                "(or --home / --uri)."
+            ) from error
+        raise
+    except ValidationRequiredError as error:
+        raise ValidationRequiredError(
+            str(error).replace("override_validation=True", "--override-validation --comment ...")
+        ) from error
+
+
 def _promote(args: argparse.Namespace) -> int:
     client = RegistryClient(args.home)
-    before = client.get_model_version(args.model, args.version).current_stage
-    moved = client.transition_model_version_stage(
-        args.model, args.version, args.stage, args.archive_existing, args.comment,
-        override_validation=args.override_validation,
-    )  # fmt: skip
+    with _in_cli_words(client, args.model):
+        before = client.get_model_version(args.model, args.version).current_stage
+        moved = client.transition_model_version_stage(
+            args.model, args.version, args.stage, args.archive_existing, args.comment,
+            override_validation=args.override_validation,
+        )  # fmt: skip
     extra = f"; earlier {moved.current_stage} versions archived" if args.archive_existing else ""
     print(f"{moved.name} v{moved.version}: {before} -> {moved.current_stage}{extra}")
     return EXIT_OK
@@ -82,17 +111,22 @@ def _promote(args: argparse.Namespace) -> int:
 
 def _archive(args: argparse.Namespace) -> int:
     client = RegistryClient(args.home)
-    before = client.get_model_version(args.model, args.version).current_stage
-    moved = client.transition_model_version_stage(
-        args.model, args.version, "Archived", comment=args.comment
-    )
+    with _in_cli_words(client, args.model):
+        before = client.get_model_version(args.model, args.version).current_stage
+        moved = client.transition_model_version_stage(
+            args.model, args.version, "Archived", comment=args.comment
+        )
     print(f"{moved.name} v{moved.version}: {before} -> Archived")
     return EXIT_OK
 
 
 def _alias(args: argparse.Namespace) -> int:
     client = RegistryClient(args.home)
-    client.set_registered_model_alias(args.model, args.alias, args.version)
+    with _in_cli_words(client, args.model):
+        client.set_registered_model_alias(
+            args.model, args.alias, args.version, comment=args.comment,
+            override_validation=args.override_validation,
+        )  # fmt: skip
     print(f"{args.model}@{args.alias} -> v{check.version_number(args.version, args.model)}")
     return EXIT_OK
 
@@ -107,7 +141,8 @@ def _wait(args: argparse.Namespace) -> int:
     if args.timeout < 0 or args.interval <= 0:
         print("registry: --timeout must be >= 0 and --interval > 0", file=sys.stderr)
         return EXIT_USAGE
-    client.get_registered_model(model)  # a missing model is an error, not "not yet"
+    with _in_cli_words(client, model):  # a missing model is an error, not "not yet"
+        client.get_registered_model(model)
     wanted = f"stage {stage}" if stage else f"alias @{alias}"
     deadline = time.monotonic() + args.timeout
     while True:
