@@ -18,10 +18,6 @@ def new_secret() -> None:
     created = notify.take_created()
     if created is None:
         return
-    st.success(
-        f"Subscription #{created.id} created: {created.kind} → {created.display_target}.",
-        icon=":material/check_circle:",
-    )
     if created.kind == "email" and notify.smtp_missing(client):
         st.warning(notify.SMTP_MISSING, icon=":material/mail:")
     if created.secret:
@@ -58,16 +54,16 @@ def subscriptions() -> None:
     test_col, toggle_col, delete_col, _ = st.columns([1.2, 1, 1, 1.3])
     test_col.button(
         "Send test event", key=notify.NOTIFY_TEST, icon=":material/send:",
-        on_click=notify.send_test, args=(client, chosen.id),
+        on_click=notify.request, args=("subscription_test", chosen.id),
     )  # fmt: skip
     toggle_col.button(
         "Disable" if chosen.enabled else "Enable", key=notify.NOTIFY_TOGGLE,
         icon=":material/pause:" if chosen.enabled else ":material/play_arrow:",
-        on_click=notify.toggle, args=(client, chosen),
+        on_click=notify.request, args=("subscription_toggle", chosen.id),
     )  # fmt: skip
     delete_col.button(
         "Delete…", key=notify.NOTIFY_DELETE, icon=":material/delete:",
-        on_click=notify.request_delete, args=(chosen.id,),
+        on_click=notify.request, args=("subscription_delete", chosen.id),
     )  # fmt: skip
 
 
@@ -94,7 +90,7 @@ def create_form() -> None:
             st.text_input("Description (optional)", key=notify.NOTIFY_DESCRIPTION)
             st.form_submit_button(
                 "Create subscription", key=notify.NOTIFY_CREATE, type="primary",
-                on_click=notify.create_from_form, args=(client,),
+                on_click=notify.request_create,
             )  # fmt: skip
     st.caption(
         "Webhooks receive the event as JSON, signed with HMAC-SHA256. Email goes through the "
@@ -131,14 +127,13 @@ def delivery_log() -> None:
         )  # fmt: skip
         button_col.button(
             "Redeliver", key=notify.NOTIFY_REDELIVER, icon=":material/replay:",
-            on_click=notify.redeliver, args=(client, pick),
+            on_click=notify.request, args=("delivery_redeliver", pick),
         )  # fmt: skip
 
 
 st.title("Notifications")
 with feedback.page_guard():
     links.mark_page("notifications")
-    notify.show_message()
     feedback.show_flash(keys.MODEL_FLASH)
     new_secret()
     status()

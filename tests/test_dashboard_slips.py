@@ -82,6 +82,8 @@ def test_an_email_subscription_without_a_mail_server_is_warned_about(client, mon
     assert notify.SMTP_MISSING in texts(at.warning)
     at.text_input(key=notify.NOTIFY_TARGET).input("ml-ops@example.com")
     clean(at.button(key=notify.NOTIFY_CREATE).click().run())
+    assert notify.SMTP_MISSING in texts(at.caption)  # in the confirmation too
+    clean(at.button(key=keys.MODEL_CONFIRM_OK).click().run())
     assert "Subscription #1 created: email" in texts(at.success)
     assert notify.SMTP_MISSING in texts(at.warning)
     monkeypatch.setenv("REGISTRY_SMTP_HOST", "smtp.example.com")

@@ -37,13 +37,21 @@ def assert_clean(at: AppTest) -> None:
 
 
 def texts(elements) -> str:
-    return "\n".join(str(e.value) for e in elements)
+    """The elements' text, without the invisible joiners plain() puts after ':' and '@'."""
+    return "\n".join(str(e.value) for e in elements).replace("\u2060", "")
 
 
 def create(at: AppTest, kind: str, target: str) -> AppTest:
+    """Fill the form and press Create: the confirmation opens (nothing is created yet)."""
     at.radio(key=notify.NOTIFY_KIND).set_value(kind)
     at.text_input(key=notify.NOTIFY_TARGET).input(target)
     at.button(key=notify.NOTIFY_CREATE).click().run()
+    assert_clean(at)
+    return at
+
+
+def confirm(at: AppTest) -> AppTest:
+    at.button(key=keys.MODEL_CONFIRM_OK).click().run()
     assert_clean(at)
     return at
 
@@ -57,6 +65,9 @@ def test_the_page_is_in_the_navigation_and_explains_an_empty_state(client):
 def test_creating_a_webhook_shows_its_secret_once(client):
     with Receiver() as receiver:
         at = create(open_page(), "webhook", receiver.url)
+        assert client.list_subscriptions() == []  # the confirmation first
+        assert receiver.url in texts(at.markdown)
+        at = confirm(at)
         [created] = client.list_subscriptions()
         assert "Subscription #1 created: webhook" in texts(at.success)
         [secret] = [c.value for c in at.code if c.value.startswith("whsec_")]
@@ -65,6 +76,8 @@ def test_creating_a_webhook_shows_its_secret_once(client):
         at.button(key=notify.NOTIFY_TEST).click().run()  # any rerun: the secret is gone
         assert_clean(at)
         assert not [c for c in at.code if c.value.startswith("whsec_")]
+        assert receiver.requests == []  # asked to confirm: nothing sent yet
+        confirm(at)
         assert "Test event delivered to #1: 200" in texts(at.success)
     assert receiver.requests[0].signature_ok is True
     assert created.target == receiver.url
@@ -73,10 +86,13 @@ def test_creating_a_webhook_shows_its_secret_once(client):
 def test_a_refused_target_is_an_error_message_not_a_traceback(client, monkeypatch):
     monkeypatch.setenv("REGISTRY_WEBHOOK_ALLOW", "")
     at = create(open_page(), "webhook", "http://169.254.169.254/latest")
-    assert "is a cloud metadata address" in texts(at.error)
+    assert "is a cloud metadata address" in texts(at.warning)  # said before Confirm
+    assert at.button(key=keys.MODEL_CONFIRM_OK).disabled
     assert client.list_subscriptions() == []
+    at.button(key=keys.MODEL_CONFIRM_CANCEL).click().run()
     at = create(at, "email", "not an address")
-    assert "Invalid email address 'not an address'" in texts(at.error)
+    assert "Invalid email address 'not an address'" in texts(at.warning)
+    assert at.button(key=keys.MODEL_CONFIRM_OK).disabled
 
 
 def test_disable_delete_and_the_delivery_log_with_redeliver(client, model):
@@ -89,10 +105,12 @@ def test_disable_delete_and_the_delivery_log_with_redeliver(client, model):
         picker = at.selectbox(key=notify.NOTIFY_REDELIVER_PICK)
         assert picker.options == ["Delivery 1: registry.test to #1, dead"]
         at.button(key=notify.NOTIFY_REDELIVER).click().run()
-        assert_clean(at)
+        assert "Delivery 1: registry.test to #1, dead" in texts(at.markdown)
+        confirm(at)
         assert "queued again" in texts(at.success)
         assert client.get_delivery(1).state == "pending"
     at.button(key=notify.NOTIFY_TOGGLE).click().run()
+    confirm(at)
     assert client.get_subscription(sub.id).enabled is False
     assert at.dataframe[0].value["State"][0] == "disabled"
     at.button(key=notify.NOTIFY_DELETE).click().run()  # the confirmation every write has
@@ -109,3 +127,29 @@ def test_the_backlog_warns_when_no_dispatcher_runs(client, model):
     client.transition_model_version_stage(model, 1, "Staging")
     at = open_page()
     assert "1 event waits for the dispatcher" in texts(at.warning)
+
+
+def test_every_button_asks_to_confirm_and_the_outcome_is_one_message(client):
+    """Test, disable, enable (and create, redeliver, delete above) open the confirmation
+    every write uses: Cancel changes nothing, Confirm does it and one message says so,
+    red for a test event that did not get through."""
+    with Receiver(Script(statuses=[500])) as receiver:
+        sub = client.create_subscription("webhook", receiver.url)
+        at = open_page()
+        at.button(key=notify.NOTIFY_TEST).click().run()
+        assert f"Send a test event to #{sub.id}" in texts(at.markdown)
+        at.button(key=keys.MODEL_CONFIRM_CANCEL).click().run()
+        assert_clean(at)
+        assert receiver.requests == [] and not at.success and not at.error
+        confirm(at.button(key=notify.NOTIFY_TEST).click().run())
+        assert texts(at.error) == f"Test event to #{sub.id} failed: HTTP 500"  # the only one
+        assert not at.success and not at.toast
+    for word, enabled in (("disabled", False), ("enabled", True)):
+        at.button(key=notify.NOTIFY_TOGGLE).click().run()
+        assert f"→ **{word}**" in texts(at.markdown)
+        assert client.get_subscription(sub.id).enabled is not enabled  # not yet
+        confirm(at)
+        assert client.get_subscription(sub.id).enabled is enabled
+        said = f"Subscription #{sub.id} {word}" + (": events are skipped." if not enabled else ".")
+        assert texts(at.success) == said and not at.error
+        assert not at.toast

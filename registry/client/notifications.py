@@ -28,6 +28,31 @@ from registry.notifications.subscriptions import Delivery, DeliveryAttempt, Subs
 MAX_DELIVERY_RESULTS = 10_000
 
 
+def subscription_spec(
+    kind: str,
+    target: str | list[str],
+    events: list[str] | str | None = None,
+    model_pattern: str | None = None,
+    description: str | None = None,
+) -> dict[str, Any]:
+    """The checked fields of a new subscription (no secret yet); raises InvalidArgumentError
+    for a malformed or refused target, pattern or description. (The dashboard checks a form
+    with it before asking to confirm.)"""
+    kind = check.kind(kind)
+    if kind == "email":
+        target = check.recipients(target)
+    else:
+        url = egress.check_url(target)
+        egress.resolve(url.host, url.port, NotificationSettings.from_env().allow)
+    return {
+        "kind": kind,
+        "target": target,
+        "events": check.event_patterns(events),
+        "model_pattern": check.model_pattern(model_pattern),
+        "description": check.description(description),
+    }
+
+
 class NotificationClient:
     """Mixed into RegistryClient; relies on its ``_store``, ``_actor()``, ``_require()`` and
     ``get_role()``."""
@@ -56,20 +81,8 @@ class NotificationClient:
         PermissionDeniedError, or InvalidArgumentError for a malformed or refused target
         (URLs that resolve to non-public addresses need REGISTRY_WEBHOOK_ALLOW)."""
         actor = self._require("editor", "creating a subscription")
-        kind = check.kind(kind)
-        if kind == "email":
-            target = check.recipients(target)
-        else:
-            url = egress.check_url(target)
-            egress.resolve(url.host, url.port, NotificationSettings.from_env().allow)
-        spec = {
-            "kind": kind,
-            "target": target,
-            "secret": new_secret() if kind == "webhook" else None,
-            "events": check.event_patterns(events),
-            "model_pattern": check.model_pattern(model_pattern),
-            "description": check.description(description),
-        }
+        spec = subscription_spec(kind, target, events, model_pattern, description)
+        spec["secret"] = new_secret() if spec["kind"] == "webhook" else None
         return self._store.create_subscription(spec, actor, now_ms())
 
     def list_subscriptions(self) -> list[Subscription]:

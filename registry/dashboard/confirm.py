@@ -133,5 +133,5 @@ def _show_plan(plan: actions.Plan, action: actions.PendingAction) -> None:
         st.text_input(
             "Comment (optional)", key=MODEL_COMMENT, placeholder="Why? It is kept in the history."
         )
-    else:
+    elif action.kind not in subscriptions.UNRECORDED:
         st.caption("The change is recorded in the history under your name.")

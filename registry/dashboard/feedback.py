@@ -97,14 +97,21 @@ def stop_if_empty(client: RegistryClient) -> None:
         st.stop()
 
 
+class Failed(str):
+    """A change's outcome that is a failure (a test event that did not get through): shown
+    as an error instead of a success."""
+
+
 def flash(key: str, message: str) -> None:
-    """Remember a success message for the next run of the page."""
+    """Remember the outcome of a change (a ``Failed`` one too) for the next run of the page."""
     st.session_state[key] = message
 
 
 def show_flash(key: str) -> None:
-    """The success message, once, where the page calls this (near the top): one message,
-    never a banner and a toast saying the same thing."""
+    """The outcome, once, where the page calls this (near the top): one message, never a
+    banner and a toast saying the same thing."""
     message = st.session_state.pop(key, None)
-    if message:
+    if isinstance(message, Failed):
+        st.error(plain(message), icon=":material/error:")  # quotes a receiver's answer
+    elif message:
         st.success(message, icon=":material/check_circle:")

@@ -1,21 +1,24 @@
-"""The Notifications page's logic: tables, status lines, and the actions its buttons run.
+"""The Notifications page's logic: tables, status lines, and the writes its buttons ask for.
 
-Actions run as widget callbacks (before the page renders, so the lists show their effect)
-and leave their message in session state. A new webhook's signing secret travels the same
-way and is popped the moment it is shown: it appears once, in one run, and never again.
+Every button asks the confirmation dialog (confirm.py) to confirm its write, as on the other
+pages; Confirm applies it here, before the page renders, and the page shows one message. A
+new webhook's signing secret is kept in session state and popped the moment it is shown: it
+appears once, in one run, and never again.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
-from registry import RegistryClient, RegistryError
+from registry import InvalidArgumentError, RegistryClient
+from registry.client.notifications import subscription_spec
 from registry.dashboard.actions import PendingAction, Plan
+from registry.dashboard.feedback import Failed
 from registry.dashboard.keys import MODEL_PENDING
 from registry.dashboard.markup import plain
 from registry.dashboard.style import shorten, to_utc
@@ -37,7 +40,7 @@ NOTIFY_LOG_SUBSCRIPTION = "notify_log_subscription"
 NOTIFY_LOG_STATE = "notify_log_state"
 NOTIFY_REDELIVER_PICK = "notify_redeliver_pick"
 NOTIFY_REDELIVER = "notify_redeliver"
-NOTIFY_MESSAGE = "notify_message"
+NOTIFY_DRAFT = "notify_draft"
 
 KIND_LABELS = {
     "webhook": "Webhook (signed JSON)",
@@ -171,97 +174,133 @@ def smtp_missing(client: RegistryClient) -> bool:
     return client.home is not None and not os.environ.get("REGISTRY_SMTP_HOST", "").strip()
 
 
-# -- actions (widget callbacks) -------------------------------------------------------------
+# -- actions: requested by the buttons, planned and applied by the confirmation dialog ----
+
+KINDS = (  # the writes the confirmation dialog makes for this page
+    "subscription_create",
+    "subscription_test",
+    "subscription_toggle",
+    "subscription_delete",
+    "delivery_redeliver",
+)
+UNRECORDED = ("subscription_test",)  # writes the history does not keep (the log does)
 
 
-def create_from_form(client: RegistryClient) -> None:
-    """Create a subscription from the form's fields; keep it (with its secret) for one run."""
+@dataclass(frozen=True)
+class Draft:
+    """The new-subscription form as it was when Create was pressed."""
+
+    kind: str
+    target: str
+    events: tuple[str, ...]
+    models: str
+    description: str | None
+
+
+def request_create() -> None:
+    """The form's callback: ask to confirm a subscription made of the fields' values."""
     state = st.session_state
-    with _reported():
-        created = client.create_subscription(
-            state[NOTIFY_KIND],
-            state.get(NOTIFY_TARGET, "").strip(),
-            list(state.get(NOTIFY_EVENTS) or ["*"]),
-            state.get(NOTIFY_MODELS, "").strip() or "*",
-            description=state.get(NOTIFY_DESCRIPTION, "").strip() or None,
+    state[NOTIFY_DRAFT] = Draft(
+        state[NOTIFY_KIND],
+        (state.get(NOTIFY_TARGET) or "").strip(),
+        tuple(state.get(NOTIFY_EVENTS) or ["*"]),
+        (state.get(NOTIFY_MODELS) or "").strip() or "*",
+        (state.get(NOTIFY_DESCRIPTION) or "").strip() or None,
+    )
+    state[MODEL_PENDING] = PendingAction("subscription_create", "")
+
+
+def request(kind: str, number: int | None) -> None:
+    """A button's callback: ask to confirm ``kind`` on subscription or delivery ``number``."""
+    if number is not None:
+        st.session_state[MODEL_PENDING] = PendingAction(kind, "", key=str(number))
+
+
+def plan(client: RegistryClient, a: PendingAction) -> Plan:
+    if a.kind == "subscription_create":
+        return _plan_create(client, st.session_state[NOTIFY_DRAFT])
+    if a.kind == "delivery_redeliver":
+        delivery = client.get_delivery(int(a.key))
+        change = (
+            f"**{plain(delivery_label(delivery))}**: queued again; the dispatcher sends it next"
         )
-        state[NOTIFY_CREATED] = created
-        state[NOTIFY_TARGET] = ""
-        state[NOTIFY_DESCRIPTION] = ""
+        return Plan(f"Redeliver delivery {delivery.id}", [change])
+    found = client.get_subscription(int(a.key))
+    label = f"**{plain(subscription_label(found))}**"
+    if a.kind == "subscription_test":
+        change = f"{label}: a `registry.test` event is sent now, once (kept in the delivery log)"
+        return Plan(f"Send a test event to #{found.id}", [change])
+    if a.kind == "subscription_toggle":
+        verb = "Disable" if found.enabled else "Enable"
+        change = (
+            f"{label}: enabled → **disabled**; events meanwhile are skipped, pending ones wait"
+            if found.enabled
+            else f"{label}: disabled → **enabled**; new events and those that waited are sent"
+        )
+        return Plan(f"{verb} subscription #{found.id}", [change])
+    change = f"{label}: deleted, with its secret and its delivery log"
+    return Plan(f"Delete subscription #{found.id}", [change])
+
+
+def _plan_create(client: RegistryClient, draft: Draft) -> Plan:
+    changes = [
+        f"**{plain(KIND_LABELS[draft.kind])}** to {plain(draft.target or '(no target)')}",
+        f"Events: {plain(', '.join(draft.events))}; models: {plain(draft.models)}",
+    ]
+    if draft.description:
+        changes.append(f"Description: {plain(shorten(draft.description, 120))}")
+    notes = ("Its signing secret is shown once, after Confirm.",) if draft.kind == "webhook" else ()
+    if draft.kind == "email" and smtp_missing(client):
+        notes = (SMTP_MISSING,)
+    blocked = None
+    if client.home is not None:  # a registry server checks with its own settings
+        try:
+            subscription_spec(
+                draft.kind, draft.target, list(draft.events), draft.models, draft.description
+            )
+        except InvalidArgumentError as error:
+            blocked = str(error)
+    return Plan(f"Create a {draft.kind} subscription", changes, blocked, notes)
+
+
+def apply(client: RegistryClient, a: PendingAction, comment: str | None) -> str:
+    """Make the change; the sentence saying what happened (a Failed one for a test event
+    that did not get through)."""
+    if a.kind == "subscription_create":
+        return _create(client, st.session_state.pop(NOTIFY_DRAFT))
+    number = int(a.key)
+    if a.kind == "delivery_redeliver":
+        client.redeliver(number)
+        return f"Delivery {number} queued again; the dispatcher sends it next."
+    if a.kind == "subscription_test":
+        delivery = client.send_test_event(number)
+        if delivery.state != "delivered":
+            return Failed(f"Test event to #{number} failed: {delivery.last_error}")
+        return (
+            f"Test event delivered to #{number}: {delivery.last_status} in "
+            f"{delivery.last_latency_ms:.0f} ms."
+        )
+    if a.kind == "subscription_toggle":
+        if client.get_subscription(number).enabled:
+            client.disable_subscription(number)
+            return f"Subscription #{number} disabled: events are skipped."
+        client.enable_subscription(number)
+        return f"Subscription #{number} enabled."
+    client.delete_subscription(number)
+    return f"Subscription #{number} and its delivery log were deleted."
+
+
+def _create(client: RegistryClient, draft: Draft) -> str:
+    """Create it; keep it (with its secret) for one run and empty the form's free text."""
+    created = client.create_subscription(
+        draft.kind, draft.target, list(draft.events), draft.models, description=draft.description
+    )
+    st.session_state[NOTIFY_CREATED] = created
+    st.session_state[NOTIFY_TARGET] = ""
+    st.session_state[NOTIFY_DESCRIPTION] = ""
+    return f"Subscription #{created.id} created: {created.kind} → {created.display_target}."
 
 
 def take_created() -> Subscription | None:
     """The subscription created in this run, removed from the session as it is returned."""
     return st.session_state.pop(NOTIFY_CREATED, None)
-
-
-def send_test(client: RegistryClient, subscription_id: int) -> None:
-    with _reported():
-        delivery = client.send_test_event(subscription_id)
-        if delivery.state == "delivered":
-            _say("success", f"Test event delivered to #{subscription_id}: "
-                 f"{delivery.last_status} in {delivery.last_latency_ms:.0f} ms.")  # fmt: skip
-        else:
-            _say("error", f"Test event to #{subscription_id} failed: {delivery.last_error}")
-
-
-def toggle(client: RegistryClient, subscription: Subscription) -> None:
-    with _reported():
-        if subscription.enabled:
-            client.disable_subscription(subscription.id)
-            _say("success", f"Subscription #{subscription.id} disabled: events are skipped.")
-        else:
-            client.enable_subscription(subscription.id)
-            _say("success", f"Subscription #{subscription.id} enabled.")
-
-
-KINDS = ("subscription_delete",)  # the writes the confirmation dialog makes for this page
-
-
-def request_delete(subscription_id: int) -> None:
-    """The Delete button's callback: ask to confirm deleting the subscription."""
-    st.session_state[MODEL_PENDING] = PendingAction(
-        "subscription_delete", "", key=str(subscription_id)
-    )
-
-
-def plan(client: RegistryClient, a: PendingAction) -> Plan:
-    found = client.get_subscription(int(a.key))
-    change = (
-        f"**{plain(subscription_label(found))}**: deleted, with its secret and its delivery log"
-    )
-    return Plan(f"Delete subscription #{found.id}", [change])
-
-
-def apply(client: RegistryClient, a: PendingAction, comment: str | None) -> str:
-    client.delete_subscription(int(a.key))
-    return f"Subscription #{a.key} and its delivery log were deleted."
-
-
-def redeliver(client: RegistryClient, delivery_id: int | None) -> None:
-    if delivery_id is None:
-        return
-    with _reported():
-        client.redeliver(delivery_id)
-        _say("success", f"Delivery {delivery_id} queued again; the dispatcher sends it next.")
-
-
-def show_message() -> None:
-    """The message the last action left, once."""
-    found = st.session_state.pop(NOTIFY_MESSAGE, None)
-    if found:
-        level, text = found
-        (st.success if level == "success" else st.error)(text)
-
-
-def _say(level: str, text: str) -> None:
-    st.session_state[NOTIFY_MESSAGE] = (level, text)
-
-
-@contextlib.contextmanager
-def _reported() -> Iterator[None]:
-    """Turn a RegistryError inside the block into an error message for the page."""
-    try:
-        yield
-    except RegistryError as error:
-        _say("error", str(error))
