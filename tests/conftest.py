@@ -1,14 +1,25 @@
 """Shared fixtures: a fresh registry home on disk and a client on it; the browser tests'
 ``browser`` and ``page`` (defined in browser_support.py, where a module's ``server`` feeds them);
-``postgres_server`` and ``postgres_dsn``, a real PostgreSQL (postgres_support.py)."""
+``postgres_server`` and ``postgres_dsn``, a real PostgreSQL (postgres_support.py);
+``demo_template``, the demo registry seeded once per run (demo_support.py)."""
 
 from __future__ import annotations
 
 import pytest
 from browser_support import browser, page  # noqa: F401  (fixtures, registered by importing)
+from demo_support import demo_template  # noqa: F401  (a fixture, as above)
 from postgres_support import postgres_dsn, postgres_server  # noqa: F401  (fixtures, as above)
 
 from registry import RegistryClient
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_download_cache(tmp_path_factory):
+    """Remote clients cache model files in this run's folder, not the shared ~/.cache, where
+    other runs (and pytest-xdist's other workers) write too."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("REGISTRY_CACHE", str(tmp_path_factory.mktemp("download-cache")))
+        yield
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 
 import pytest
+from demo_support import copy_demo_home
 from s3_support import moto_s3_fixture, s3_env_fixture  # noqa: F401
 
 from registry import NotFoundError, RegistryClient
@@ -15,7 +16,6 @@ from registry.artifacts.model_files import Manifest, load_sklearn_model
 from registry.cli.main import main
 from registry.client.model_uris import resolve_model
 from registry.client.tokens import hash_token
-from registry.demo import seed_demo
 from registry.errors import AlreadyExistsError
 from registry.store.contract.transfer import TABLES
 from registry.store.copy import canonical, copy_registry, open_registry
@@ -41,13 +41,11 @@ def copy(source, target, *extra: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """The demo registry plus what the demo does not make: roles, a token, a rejected
-    request, a comment, a subscription with a delivery, protected aliases, a tombstone."""
-    folder = tmp_path_factory.mktemp("copy-demo")
-    home = folder / "home"
-    with contextlib.chdir(folder):
-        seed_demo(RegistryClient(home, user="alice"), folder / "data")
+def demo(demo_template, tmp_path_factory):
+    """The demo registry (a copy of the run's seeding, demo_support) plus what the demo does
+    not make: roles, a token, a rejected request, a comment, a subscription with a delivery,
+    protected aliases, a tombstone."""
+    home = copy_demo_home(demo_template, tmp_path_factory.mktemp("copy-demo") / "home")
     admin = RegistryClient(home, user="alice")
     admin.set_role("alice", "admin")
     admin.set_role("bob", "reviewer")

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from demo_support import copy_demo_home
 from sklearn.metrics import accuracy_score, root_mean_squared_error
 
 import registry
 from registry import RegistryClient
 from registry.cli.main import main
-from registry.demo import seed_demo
 
 pytestmark = pytest.mark.slow
 
@@ -43,16 +43,15 @@ class Seeded:
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory):
-    """One demo registry for the whole module: seeding trains 17 models."""
-    home = tmp_path_factory.mktemp("demo-home")
-    data_dir = tmp_path_factory.mktemp("demo-data") / "sample_data"
+def seeded(demo_template, tmp_path_factory):
+    """One demo registry for the whole module: a copy of the run's seeding (demo_support)."""
+    home = copy_demo_home(demo_template, tmp_path_factory.mktemp("demo") / "home")
+    summary = (demo_template / "summary.txt").read_text()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("REGISTRY_HOME", str(home))
         patch.setenv("REGISTRY_USER", "tester")
         client = RegistryClient(home)
-        summary = seed_demo(client, data_dir)
-        yield Seeded(client, data_dir, summary)
+        yield Seeded(client, demo_template / "data", summary)
         client.release()
 
 
