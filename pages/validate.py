@@ -87,16 +87,17 @@ def show_results(run) -> None:
     else:
         st.dataframe(v.styled_rules(rules), hide_index=True, width="stretch")
     columns = st.columns(len(results))
+    ranges = v.residual_ranges(results)  # the same axes for every version's plot
     for column, (version, result) in zip(columns, results.items(), strict=True):
         with column:
-            version_result(run, version, labels[version], result)
+            version_result(run, version, labels[version], result, ranges)
 
 
-def version_result(run, version: int, label: str, result) -> None:
+def version_result(run, version: int, label: str, result, ranges: dict) -> None:
     st.markdown(f"**{label}**: {v.status_text(result)}")
     for warning in result.warnings:
         st.caption(f":material/warning: {warning.message}")
-    figure = v.figure_for(result)
+    figure = v.figure_for(result, ranges)
     if figure is not None:
         st.plotly_chart(figure, key=f"validate_figure_{version}")
     override = result.passed is False

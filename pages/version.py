@@ -6,6 +6,7 @@ from registry.dashboard import (
     comments,
     feedback,
     figures,
+    history,
     keys,
     links,
     review,
@@ -205,7 +206,7 @@ def show_version(version) -> None:
     st.subheader("History")
     changes = client.get_history(version.name, version.version, max_results=500)
     st.dataframe(
-        tables.history_frame(changes),
+        tables.history_frame(history.readable(client, changes)),
         column_config=tables.HISTORY_COLUMNS,
         hide_index=True,
         width="stretch",

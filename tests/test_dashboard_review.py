@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -266,11 +267,16 @@ def test_regression_shows_a_residual_plot(home):
 
     frame = pd.read_csv(SAMPLES / "demand_test.csv").head(200)
     x = frame.drop(columns=["units_sold"]).select_dtypes("number")
-    with registry.start_run():
-        registry.sklearn.log_model(
-            Ridge().fit(x, frame["units_sold"]), "model",
-            registered_model_name="demand", input_example=x.head(),
-        )  # fmt: skip
+    for rows in (200, 20):  # v2 fits worse: larger residuals
+        with registry.start_run():
+            registry.sklearn.log_model(
+                Ridge(alpha=1e4 if rows == 20 else 1.0).fit(x[:rows], frame["units_sold"][:rows]),
+                "model", registered_model_name="demand", input_example=x.head(),
+            )  # fmt: skip
+    client = RegistryClient(home=home)
+    client.transition_model_version_stage("demand", 1, "Production")
+    client.transition_model_version_stage("demand", 2, "Staging")
+    client.release()
     at = _open("pages/validate.py")
     data = (SAMPLES / "demand_test.csv").read_bytes()
     at.file_uploader(key=vd.VALIDATE_UPLOAD).set_value(("demand.csv", data, "text/csv")).run()
@@ -279,8 +285,10 @@ def test_regression_shows_a_residual_plot(home):
     at.button(key=vd.VALIDATE_RUN).click().run()
     assert not at.exception and not at.error
     assert {"rmse", "mae"} <= set(at.dataframe[0].value["Metric"])
-    (chart,) = at.get("plotly_chart")
-    assert "residual" in chart.proto.spec
+    charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    assert [c["layout"]["title"]["text"] for c in charts] == ["v1: residuals", "v2: residuals"]
+    axes = [(c["layout"]["xaxis"].get("range"), c["layout"]["yaxis"].get("range")) for c in charts]
+    assert axes[0] == axes[1] and None not in axes[0]  # the same axes, side by side
 
 
 def test_sample_test_set(churn_versions):

@@ -116,3 +116,27 @@ def test_the_inbox_override_sentence_agrees_with_no_requirement(failed_without_r
     assert "does not require a validation for Production, but the newest validation" in warning
     assert "of churn v1 failed" in warning and "Approving overrides it" in warning
     assert at.button(key=review.INBOX_APPROVE).label == "Approve (override)"
+
+
+def test_the_feed_shows_a_validation_as_one_row_and_names_a_rollback(home):
+    from validation_support import churn_model, register, sample_csv
+
+    for _ in range(2):
+        register("churn", churn_model())
+    client = RegistryClient(home=home)
+    client.set_validation_policy("churn", "accuracy >= 0.5")
+    client.validate_model_version("churn", 1, sample_csv("churn_test.csv"), "churned", "test.csv")
+    client.transition_model_version_stage("churn", 1, "Production")
+    client.transition_model_version_stage("churn", 2, "Production", archive_existing_versions=True)
+    client.rollback_production("churn", comment="v2 misbehaves")
+    client.release()
+    feed = open_app(page="history").dataframe[0].value
+    v1 = feed[feed["Version"] == "v1"]
+    assert v1["Action"].tolist() == [
+        "Rolled back", "Stage changed", "Stage changed", "Validated", "Version registered"
+    ]  # fmt: skip
+    assert v1["Change"].tolist()[0] == "Archived → Production, where it was before"
+    assert v1["Change"].tolist()[3] == "passed on test.csv"
+    assert "Version tag set" not in feed["Action"].tolist()  # the status tag is the same row
+    history = open_app(page="version", model="churn", version="1").dataframe[-1].value
+    assert history["Action"].tolist() == v1["Action"].tolist()

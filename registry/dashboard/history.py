@@ -1,9 +1,10 @@
-"""Reading the change log: event names for people, one-line summaries of a change, and the
-History feed of the models whose name contains some text."""
+"""Reading the change log: event names for people, one-line summaries of a change, the rows
+as a reviewer reads them (a validation as one row, a rollback named as one), and the History
+feed of the models whose name contains some text."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from registry import RegistryClient
 from registry.dashboard.filters import name_contains, quote
@@ -25,9 +26,17 @@ EVENT_LABELS = {
     "model_version.deleted": "Version deleted",
     "model_version.description_changed": "Version description edited",
     "model_version.stage_transitioned": "Stage changed",
+    "model_version.validation_finished": "Validated",
     "model_version.tag_set": "Version tag set",
     "model_version.tag_deleted": "Version tag removed",
 }
+STAGED, VALIDATED, TAG_SET = (
+    "model_version.stage_transitioned",
+    "model_version.validation_finished",
+    "model_version.tag_set",
+)
+ROLLBACK = "model_version.rolled_back"  # the dashboard's name for a return to Production
+EVENT_LABELS[ROLLBACK] = "Rolled back"
 
 
 def event_label(event: str) -> str:
@@ -47,6 +56,12 @@ def change_summary(change: Change) -> str:
     old, new = change.old_value, change.new_value
     if kind == "stage_transitioned":
         return f"{stage_label(old)} → {stage_label(new)}"
+    if kind == "rolled_back":
+        return f"{stage_label(old)} → {stage_label(new)}, where it was before"
+    if kind == "validation_finished":
+        failed = change.payload.get("failed_rules") or []
+        broke = f" ({shorten('; '.join(failed), 50)})" if failed else ""
+        return f"{new} on {shorten(change.key, 40)}{broke}" if change.key else f"{new}{broke}"
     if kind.startswith("alias_"):
         if kind == "alias_deleted":
             return f"@{change.key} removed (was {_version(old)})"
@@ -74,6 +89,34 @@ def change_summary(change: Change) -> str:
     if kind == "created" and change.payload.get("source"):
         return f"from {shorten(change.payload['source'], 60)}"
     return shorten(new or old, 60)
+
+
+def readable(client: RegistryClient, changes: list[Change]) -> list[Change]:
+    """``changes`` as a reviewer reads them: a validation is one row (the status tag written
+    with it is left out), and a version's return to Production, where it had been before (a
+    rollback, or the same by hand), is labelled a rollback."""
+    validated = {(c.model_name, c.version, c.timestamp) for c in changes if c.event == VALIDATED}
+    return [
+        replace(c, event=ROLLBACK) if _returns_to_production(client, c) else c
+        for c in changes
+        if not (
+            c.event == TAG_SET
+            and c.key == "validation"
+            and (c.model_name, c.version, c.timestamp) in validated
+        )
+    ]
+
+
+def _returns_to_production(client: RegistryClient, change: Change) -> bool:
+    if change.event != STAGED or change.new_value != "Production" or change.version is None:
+        return False
+    if change.old_value == "Production":
+        return False
+    earlier = client.get_history(
+        change.model_name, change.version, events=[STAGED], until=change.timestamp,
+        max_results=1000,
+    )  # fmt: skip
+    return any(e.id < change.id and e.new_value == "Production" for e in earlier)
 
 
 FEED_MODELS = 20  # models a name filter merges at most

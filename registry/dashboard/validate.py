@@ -309,23 +309,43 @@ def confusion_figure(record):
     return figure
 
 
-def residual_figure(result):
+def residual_ranges(results) -> dict[str, list[float]]:
+    """One x (predicted) and y (residual) range for every version's residual plot, so
+    that plots side by side compare by eye: {"predicted": [lo, hi], "residual": [lo, hi]}."""
+    samples = [r.residuals for r in results.values() if r.residuals is not None]
+    samples = [s for s in samples if not s.empty]
+    ranges = {}
+    for column in ("predicted", "residual"):
+        values = [value for s in samples for value in (s[column].min(), s[column].max())]
+        if values:
+            low, high = min(values), max(values)
+            if column == "residual":  # centred on zero, the line a good model hugs
+                low, high = -max(abs(low), abs(high)), max(abs(low), abs(high))
+            pad = (high - low) * 0.05 or 1.0
+            ranges[column] = [float(low - pad), float(high + pad)]
+    return ranges
+
+
+def residual_figure(result, ranges: dict[str, list[float]] | None = None):
     import plotly.express as px
 
     sample = result.residuals
     if sample is None or sample.empty:
         return None
+    ranges = ranges or {}
     figure = px.scatter(
         sample, x="predicted", y="residual", title=f"v{result.record.version}: residuals",
-        opacity=0.6, height=360,
+        opacity=0.6, height=360, range_x=ranges.get("predicted"), range_y=ranges.get("residual"),
     )  # fmt: skip
     figure.add_hline(y=0, line_dash="dash")
     return figure
 
 
-def figure_for(result):
+def figure_for(result, ranges: dict[str, list[float]] | None = None):
+    """The version's confusion matrix, or its residual plot on the axes ``ranges`` give
+    (residual_ranges of every version shown)."""
     if result.record.task == "regression":
-        return residual_figure(result)
+        return residual_figure(result, ranges)
     return confusion_figure(result.record)
 
 

@@ -145,7 +145,9 @@ def production_requirement(gate) -> None:
 
 
 def history_table(client: RegistryClient, changes: list[Change], key: str, **options) -> None:
-    """The change log as a table; a click on a row's model or version opens it."""
+    """The change log as a table (a validation one row, a rollback named as one); a click on
+    a row's model or version opens it."""
+    changes = history.readable(client, changes)
     live = history.live_models(client, {c.model_name for c in changes})
     links.table_of_links(
         tables.history_frame(changes),
