@@ -1,6 +1,10 @@
-"""The dispatcher at speed: kept-alive connections, claims ahead, late results after expiry."""
+"""The dispatcher at speed: kept-alive and pipelined connections, claims ahead, one
+transaction per pass, fair claims, late results after expiry."""
 
 from __future__ import annotations
+
+import socket
+import threading
 
 import pytest
 from notify_support import Receiver, Script, notify_env  # noqa: F401 (a fixture)
@@ -64,3 +68,129 @@ def test_a_result_that_ends_after_its_claim_expired_replaces_the_interrupted_row
     assert by_delivery[jobs[0].delivery_id].error is None
     assert by_delivery[jobs[1].delivery_id].error.startswith("interrupted")
     assert client.get_delivery(jobs[0].delivery_id).state == "delivered"
+
+
+class _RawReceiver:
+    """A receiver on a bare socket that answers nothing until ``wait_for`` requests have
+    arrived on one connection (only a pipelining sender gets there), then answers them all
+    with ``answer`` (bytes, e.g. chunked); for what http.server cannot be told to do."""
+
+    def __init__(self, wait_for: int, answer: bytes):
+        self.wait_for, self.answer = wait_for, answer
+        self.counts: list[int] = []  # requests read on each connection before answering
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}/raw"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self._server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._talk, args=(connection,), daemon=True).start()
+
+    def _talk(self, connection: socket.socket) -> None:
+        data = b""
+        with connection:
+            while True:
+                connection.settimeout(5)
+                try:
+                    chunk = connection.recv(65536)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                data += chunk
+                complete = _complete_requests(data)
+                if len(complete) >= self.wait_for or (complete and self.counts):
+                    self.counts.append(len(complete))
+                    data = data[sum(complete) :]
+                    connection.sendall(self.answer * len(complete))
+
+    def close(self) -> None:
+        self._server.close()
+
+
+def _complete_requests(data: bytes) -> list[int]:
+    """The sizes of the whole requests at the start of ``data``."""
+    sizes, at = [], 0
+    while (end := data.find(b"\r\n\r\n", at)) >= 0:
+        head = data[at:end].decode("latin-1").lower()
+        length = int(head.split("content-length:", 1)[1].split("\r\n", 1)[0])
+        if len(data) < end + 4 + length:
+            break
+        sizes.append(end + 4 - at + length)
+        at = end + 4 + length
+    return sizes
+
+
+def _raw_deliver(client, receiver: _RawReceiver, count: int) -> None:
+    client.create_subscription("webhook", receiver.url, ["model_version.created"])
+    _versions(client, count)
+    try:
+        stats = Dispatcher(client._store, workers=1, per_subscription=1).drain()
+    finally:
+        receiver.close()
+    assert stats["delivered"] == count and not stats["failed attempts"], stats
+
+
+def test_attempts_of_one_subscription_are_pipelined_on_one_connection(client):
+    # Before, each request waited for the previous answer: this receiver never answered.
+    receiver = _RawReceiver(3, b"HTTP/1.1 204 No Content\r\n\r\n")
+    _raw_deliver(client, receiver, 8)
+    assert receiver.counts[0] >= 3 and sum(receiver.counts) == 8
+    assert {a.status_code for a in client.get_delivery_log()} == {204}
+
+
+def test_chunked_answers_are_read_and_the_connection_kept(client):
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nyes\r\n0\r\n\r\n"
+    receiver = _RawReceiver(2, chunked)
+    _raw_deliver(client, receiver, 4)
+    log = client.get_delivery_log()
+    assert {(a.status_code, a.response_excerpt) for a in log} == {(200, "yes")}
+
+
+def test_a_receiver_that_closes_after_each_answer_gets_each_delivery_once(client):
+    # HTTP/1.0: the requests pipelined behind the first are sent again, one at a time.
+    _deliver(client, Script(keep_alive=False), 20, workers=2, per_subscription=2)
+    assert {a.attempt for a in client.get_delivery_log(max_results=100)} == {1}
+
+
+def test_a_busy_subscriptions_backlog_does_not_hide_another_ones_due_delivery(client):
+    client.create_subscription("webhook", "http://127.0.0.1:9/a", ["model_version.created"])
+    _versions(client, 60)
+    store = client._store
+    store.fan_out_events(now_ms(), 100)
+    second = client.create_subscription("webhook", "http://127.0.0.1:9/b", ["model_version.*"])
+    client.create_model_version("bulk", source="runs:/late/m")
+    store.fan_out_events(now_ms(), 100)
+    now = now_ms()
+    [busy] = {d.subscription_id for d in client.list_deliveries()} - {second.id}
+    jobs = store.claim_deliveries(
+        now=now, claim_until=now + 60_000, limit=5, per_subscription=5, busy=[busy]
+    )
+    # Before, the claim read only 4 x limit of the oldest rows: all of the busy backlog.
+    assert [j.subscription_id for j in jobs] == [second.id]
+
+
+def test_a_pass_logs_fans_out_and_claims_in_one_transaction(client, monkeypatch):
+    client.create_subscription("webhook", "http://127.0.0.1:9/in", ["model_version.created"])
+    _versions(client, 3)
+    store = client._store
+    now = now_ms()
+    _, _, first = store.dispatch_pass(
+        [], now, fan_out=100, claim_until=now + 60_000, limit=2, per_subscription=8, running={}
+    )
+    done = [Outcome(job, AttemptResult(True, 204, 1.0), "delivered", None) for job in first]
+    transactions = []
+    real = store.lease.transaction
+    monkeypatch.setattr(store.lease, "transaction", lambda: transactions.append(1) or real())
+    created, more, second = store.dispatch_pass(
+        done, now_ms(), fan_out=100, claim_until=now + 60_000, limit=5, per_subscription=8,
+        running={first[0].subscription_id: 6},
+    )  # fmt: skip
+    assert transactions == [1]
+    assert (created, more, len(first), len(second)) == (0, False, 2, 1)  # 8 - 6 running - 1
+    assert {a.status_code for a in client.get_delivery_log()} == {204}
+    assert [d.state for d in client.list_deliveries()] == ["sending", "delivered", "delivered"]

@@ -39,25 +39,46 @@ def deliver(
 ) -> AttemptResult:
     """One attempt at ``job``; failures come back as a result with ``error`` set. HTTP
     connections are reused from (and kept in) ``connections`` when given."""
-    event = event_of(job, settings)
+    return deliver_many([job], settings, connections)[0]
+
+
+def deliver_many(
+    jobs: list[DeliveryJob],
+    settings: NotificationSettings,
+    connections: egress.Connections | None = None,
+) -> list[AttemptResult]:
+    """One attempt at each of ``jobs`` (all of one subscription): webhook and Slack requests
+    pipelined on one connection, emails one by one. Never raises for a receiver's failure."""
     started = time.perf_counter()
+    if jobs[0].kind == "email":
+        return [_email(job, settings) for job in jobs]
     try:
-        if job.kind == "email":
-            status = send_email(event, job.target, settings.smtp, settings.timeout)
-            return AttemptResult(True, status, _ms(started))
-        body, headers = render_http(job, event)
-        response = egress.post(
-            job.target,
-            body,
-            headers,
+        requests = [render_http(job, event_of(job, settings)) for job in jobs]
+        answers = egress.post_many(
+            jobs[0].target,
+            requests,
             timeout=settings.timeout,
             allow=settings.allow,
             connections=connections,
         )
+    except (InvalidArgumentError, egress.DeliveryError, OSError) as error:
+        return [AttemptResult(False, None, _ms(started), _short(_describe(error)))] * len(jobs)
+    return [
+        AttemptResult(False, None, _ms(started), _short(_describe(answer)))
+        if isinstance(answer, egress.DeliveryError)
+        else judge(answer, round((answer.at - started) * 1000, 2))
+        for answer in answers
+    ]
+
+
+def _email(job: DeliveryJob, settings: NotificationSettings) -> AttemptResult:
+    started = time.perf_counter()
+    try:
+        status = send_email(event_of(job, settings), job.target, settings.smtp, settings.timeout)
     except (InvalidArgumentError, egress.DeliveryError, smtplib.SMTPException, OSError) as error:
         status = getattr(error, "smtp_code", None)
         return AttemptResult(False, status, _ms(started), _short(_describe(error)))
-    return judge(response, _ms(started))
+    return AttemptResult(True, status, _ms(started))
 
 
 def judge(response: egress.Response, latency_ms: float) -> AttemptResult:

@@ -1,14 +1,14 @@
 """The dispatcher: delivers outbox events to subscriptions, at least once.
 
-Each pass, in short transactions of its own: record the attempts that finished, turn new
-``changes`` rows into deliveries (moving the cursor stored in the registry, so a restart
-continues where the last run stopped), and claim due deliveries for free worker threads.
-Workers send outside any transaction; while they wait on the network the dispatcher lets go
-of the registry file. A failed attempt is retried after ``backoff_base * 2**(n-1)`` seconds
-(plus up to 10 % jitter) until ``max_attempts``, then the delivery is dead-lettered; a
-claim whose process died expires after the attempt's time limit plus ``claim_margin`` and
-the delivery is attempted again. A write never waits for a delivery: at most for one of the
-dispatcher's short transactions.
+Each pass, in one short transaction (DuckDB; PostgreSQL: one per step): record the attempts
+that finished, turn new ``changes`` rows into deliveries (moving the cursor stored in the
+registry, so a restart continues where the last run stopped), and claim due deliveries for
+the worker threads. Workers send outside any transaction; while they wait on the network
+the dispatcher lets go of the registry file. A failed attempt is retried after
+``backoff_base * 2**(n-1)`` seconds (plus up to 10 % jitter) until ``max_attempts``, then
+the delivery is dead-lettered; a claim whose process died expires after the attempt's time
+limit plus ``claim_margin`` and the delivery is attempted again. A write never waits for a
+delivery: at most for one of the dispatcher's short transactions.
 
 Run it as ``registry dispatch`` or, inside the dashboard, ``start_background_dispatcher``.
 """
@@ -34,12 +34,15 @@ from registry.notifications import channels, egress
 from registry.notifications.sender import Sender
 from registry.notifications.settings import NotificationSettings
 from registry.notifications.subscriptions import AttemptResult, DeliveryJob, Outcome
+from registry.notifications.watch import FileWatch
 from registry.store.duckdb import DuckDBStore
 
 FORCED_LOOK = 30.0
 HOLD_WAIT = 0.05  # s to wait for an attempt holding the file: a quick receiver answers by then
-GATHER = 0.01  # s to gather results ending close together into one write
-MAX_ROUNDS = 8  # claims ahead: up to this many attempts per worker while receivers answer fast
+GATHER = 0.005  # s between looks for new events while results gather
+FLUSH = 0.25  # s at most that ended attempts wait to be written
+PIPELINE = 8  # attempts of one subscription a worker sends together on one connection
+MAX_ROUNDS = 4  # claims ahead: up to this many groups per worker while answers are quick
 FAST_MS = 200.0  # an answer this quick (ms) lets the dispatcher claim further ahead
 log = logging.getLogger("registry.notifications.dispatcher")
 
@@ -69,10 +72,11 @@ def decide(job: DeliveryJob, result: AttemptResult, settings: NotificationSettin
 class Dispatcher:
     """Delivers the events of the registry behind ``store``; see the module docstring.
 
-    ``workers`` attempts run at once, at most ``per_subscription`` of them for one
-    subscription (so one hanging receiver cannot hold up the others). While every answer is
-    quick, each pass claims up to MAX_ROUNDS times that many (queued in claim order), so
-    the registry writes one claim and one log write for many attempts."""
+    ``workers`` threads send, at most ``per_subscription`` of them for one subscription (so
+    one hanging receiver cannot hold up the others), each up to PIPELINE attempts of one
+    subscription pipelined on one connection (one at a time to a receiver that closes
+    connections). While every answer is quick, each pass claims up to MAX_ROUNDS times
+    what they can carry (queued in claim order), so one transaction logs and claims many."""
 
     def __init__(
         self,
@@ -95,9 +99,10 @@ class Dispatcher:
         self._done: queue.SimpleQueue[tuple[DeliveryJob, AttemptResult]] = queue.SimpleQueue()
         self._ready: list[tuple[DeliveryJob, AttemptResult]] = []
         self._in_flight: dict[int, int] = {}
+        self._targets: dict[int, str] = {}  # subscription: target, of the attempts seen
         self._due = {"expire": 0.0, "prune": 0.0, "look": 0.0}
         self._next_retry_ms: int | None = None
-        self._watch = _FileWatch(store)
+        self._watch = FileWatch(store)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -113,7 +118,10 @@ class Dispatcher:
         """Deliver until ``stop()`` is called, or until idle and ``until()`` says so. Waits
         for the attempts under way before returning the counts of what happened."""
         self._sender = Sender(
-            self._attempt, workers=self.workers, per_subscription=self.per_subscription
+            self._attempt,
+            workers=self.workers,
+            per_subscription=self.per_subscription,
+            group=self._group,
         )
         self._rounds = 1
         self._due = dict.fromkeys(self._due, 0.0)
@@ -189,33 +197,41 @@ class Dispatcher:
         return self._next_retry_ms is not None and now_ms() >= self._next_retry_ms
 
     def _step(self) -> bool:
-        """Record, housekeep, fan out, claim. Returns whether more work may be ready now."""
+        """Housekeep, then one pass in one transaction: record the attempts that ended, fan
+        out, claim. Returns whether more work may be ready now."""
         self._watch.remember()
         self._due["look"] = time.monotonic() + FORCED_LOOK
-        self._record()
         self._housekeep()
-        _yield()
-        _read, created, more = self.store.fan_out_events(now_ms(), self.batch)
-        self.stats["deliveries created"] += created
-        _yield()
-        rounds = self._rounds
-        free = self.workers * rounds - len(self._in_flight)
-        if free <= 0:
-            return more
+        self._collect(0)
+        outcomes = [decide(job, result, self.settings) for job, result in self._ready]
+        done = {o.job.delivery_id for o in outcomes}
+        running = Counter(s for d, s in self._in_flight.items() if d not in done)
+        rounds = self._next_rounds(outcomes)
+        free = self.workers * PIPELINE * rounds - sum(running.values())
+        deepest = self.per_subscription * PIPELINE * rounds
+        # A receiver sent one request at a time gets 1/PIPELINE of the depth: what a claim
+        # takes must end within the claim's time (rounds attempts per worker).
+        for sub, target in self._targets.items():
+            if not self._connections.pipelines(target):
+                running[sub] += deepest - self.per_subscription * rounds
         now = now_ms()
-        jobs = self.store.claim_deliveries(
-            now=now,
-            claim_until=claim_until(now, self.settings, rounds),
-            limit=free,
-            per_subscription=self.per_subscription * rounds,
-            busy=self._busy_subscriptions(),
-        )
+        _yield()
+        created, more, jobs = self.store.dispatch_pass(
+            outcomes, now, fan_out=self.batch, claim_until=claim_until(now, self.settings, rounds),
+            limit=max(0, free), per_subscription=deepest, running=dict(running),
+        )  # fmt: skip
+        self._watch.remember_pass()
+        self._ready = []
+        self._rounds = rounds
+        self._settle(outcomes)
+        self.stats["deliveries created"] += created
         assert self._sender is not None
         for job in jobs:
             self._in_flight[job.delivery_id] = job.subscription_id
+            self._targets[job.subscription_id] = job.target
         self._sender.submit(jobs)
         self._next_retry_ms = None  # whatever was due is claimed, or waits for a free worker
-        return more or len(jobs) == free
+        return more or (free > 0 and len(jobs) == free)
 
     def _housekeep(self) -> None:
         """Now and then: release expired claims, prune old delivered deliveries."""
@@ -234,14 +250,23 @@ class Dispatcher:
         self._due[task] = now + every
         return True
 
-    def _attempt(self, job: DeliveryJob) -> None:
-        job = dataclasses.replace(job, started_at=now_ms())  # it may have queued a while
+    def _attempt(self, jobs: list[DeliveryJob]) -> None:
+        started = now_ms()  # they may have queued a while
+        jobs = [dataclasses.replace(job, started_at=started) for job in jobs]
         try:
-            result = channels.deliver(job, self.settings, self._connections)
-        except Exception as error:  # a bug must not leave the delivery claimed forever
-            log.exception("delivery %s failed unexpectedly", job.delivery_id)
-            result = AttemptResult(False, error=f"internal error: {type(error).__name__}")
-        self._done.put((job, result))
+            results = channels.deliver_many(jobs, self.settings, self._connections)
+        except Exception as error:  # a bug must not leave the deliveries claimed forever
+            log.exception("deliveries %s failed unexpectedly", [j.delivery_id for j in jobs])
+            failed = AttemptResult(False, error=f"internal error: {type(error).__name__}")
+            results = [failed] * len(jobs)
+        for job, result in zip(jobs, results, strict=True):
+            self._done.put((job, result))
+
+    def _group(self, job: DeliveryJob) -> int:
+        """How many attempts of one subscription a worker sends together (pipelined)."""
+        if job.kind == "email" or not self._connections.pipelines(job.target):
+            return 1
+        return PIPELINE
 
     def _has_results(self) -> bool:
         return bool(self._ready) or not self._done.empty()
@@ -264,8 +289,16 @@ class Dispatcher:
         outcomes = [decide(job, result, self.settings) for job, result in self._ready]
         self.store.record_attempts(outcomes, now_ms())
         self._ready = []
+        self._settle(outcomes)
+
+    def _next_rounds(self, outcomes: list[Outcome]) -> int:
+        """Claims ahead: doubled after quick answers, back to 1 after any slow or failed."""
+        if not outcomes:
+            return self._rounds
         quick = all(o.result.ok and o.result.latency_ms <= FAST_MS for o in outcomes)
-        self._rounds = min(MAX_ROUNDS, self._rounds * 2) if quick else 1
+        return min(MAX_ROUNDS, self._rounds * 2) if quick else 1
+
+    def _settle(self, outcomes: list[Outcome]) -> None:
         for outcome in outcomes:
             self._in_flight.pop(outcome.job.delivery_id, None)
             self._count(outcome)
@@ -288,22 +321,21 @@ class Dispatcher:
             *(job.attempt, job.delivery_id, what, result.error, dead),
         )
 
-    def _busy_subscriptions(self) -> list[int]:
-        counts = Counter(self._in_flight.values())
-        limit = self.per_subscription * self._rounds
-        return [sub for sub, n in counts.items() if n >= limit]
-
     def _wait_for_results(self) -> None:
-        """Wait for attempts to finish, gathering those that end close together into one
-        write. Attempts that take longer than HOLD_WAIT wait without the registry file
-        (other processes may use it meanwhile)."""
+        """Wait for attempts to end, gathering them into one write: until half of those under
+        way have ended, new events may wait (the registry file changed since the pass), or
+        FLUSH s passed. Attempts that take longer than HOLD_WAIT wait without the registry
+        file (other processes may use it meanwhile)."""
         if not self._collect(0) and not self._collect(HOLD_WAIT):
             self._release()
             if not self._collect(self.settings.poll_interval):
                 return
-        window = time.monotonic() + GATHER
+        window = time.monotonic() + FLUSH
         while len(self._ready) * 2 < len(self._in_flight) and time.monotonic() < window:
-            self._collect(max(0.001, window - time.monotonic()))
+            if self._collect(min(GATHER, max(0.001, window - time.monotonic()))):
+                continue
+            if self._watch.moved_since_pass():
+                return
 
     def _idle(self, wait: float) -> None:
         """Wait ``wait`` s, letting go of the file unless the registry changes within
@@ -339,38 +371,6 @@ def _yield() -> None:
     """Let a writer of this process (a promotion) that waits for the registry's write lock
     have it before the dispatcher's next transaction: Python's locks are not fair."""
     time.sleep(0.001)
-
-
-class _FileWatch:
-    """The size and modification time of the registry file and its write-ahead log (every
-    commit changes one, reading neither), or a store's ``change_marker()`` (PostgreSQL: it
-    moves with every commit that may bring work); with neither, every poll looks."""
-
-    def __init__(self, store):
-        path: Path | None = getattr(store, "database_path", None)
-        self._paths = () if path is None else (path, path.with_name(path.name + ".wal"))
-        self._marker: Callable[[], object] | None = getattr(store, "change_marker", None)
-        self._seen: object = None
-
-    def _now(self) -> object:
-        if self._marker is not None:
-            return self._marker()
-        found = []
-        for path in self._paths:
-            try:
-                info = path.stat()
-                found.append((info.st_size, info.st_mtime_ns))
-            except FileNotFoundError:
-                found.append(None)
-        return tuple(found)
-
-    def remember(self) -> None:
-        self._seen = self._now()
-
-    def changed(self) -> bool:
-        if not self._paths and self._marker is None:
-            return True
-        return self._seen is None or self._now() != self._seen
 
 
 _background: dict[Path, Dispatcher] = {}

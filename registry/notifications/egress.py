@@ -14,7 +14,6 @@ followed; the response is read up to a cap.
 
 from __future__ import annotations
 
-import http.client
 import ipaddress
 import socket
 import ssl
@@ -25,10 +24,11 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from registry.errors import InvalidArgumentError
+from registry.notifications import wire
 from registry.notifications.settings import Network
 
 MAX_URL = 2048
-MAX_RESPONSE_READ = 64 * 1024
+MAX_RESPONSE_READ = wire.MAX_RESPONSE_READ
 MAX_EXCERPT = 500
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 _METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
@@ -56,6 +56,7 @@ class Response:
     status: int
     excerpt: str
     location: str | None = None
+    at: float = 0.0  # time.perf_counter() when it arrived
 
 
 def check_url(url: object) -> Target:
@@ -164,79 +165,94 @@ def post(
     allow: Sequence[Network],
     connections: Connections | None = None,
 ) -> Response:
-    """POST ``body`` to ``url`` within ``timeout`` seconds, following no redirect. With
-    ``connections``, a kept-alive connection to the same checked address is reused (and one
-    the receiver closed meanwhile is replaced once), and this one is kept for the next post.
+    """POST ``body`` to ``url`` within ``timeout`` seconds, following no redirect (one
+    request of ``post_many``). Raises InvalidArgumentError when the URL or its address is
+    refused, DeliveryError when no HTTP response arrived in time."""
+    [answer] = post_many(url, [(body, headers)], timeout=timeout, allow=allow,
+                         connections=connections)  # fmt: skip
+    if isinstance(answer, DeliveryError):
+        raise answer
+    return answer
 
-    Raises InvalidArgumentError when the URL or its address is refused, DeliveryError when no
-    HTTP response arrived in time."""
+
+def post_many(
+    url: str,
+    requests: list[tuple[bytes, dict[str, str]]],
+    *,
+    timeout: float,
+    allow: Sequence[Network],
+    connections: Connections | None = None,
+) -> list[Response | DeliveryError]:
+    """POST each (body, headers) to ``url``, pipelined on one connection to the checked
+    address, each answer within ``timeout`` s of the start; one Response or DeliveryError
+    per request, in order. With ``connections`` a kept-alive connection is reused and kept.
+    Raises InvalidArgumentError when the URL or its address is refused."""
     target = check_url(url)
     address = resolve(target.host, target.port, allow)
     key = (target.scheme, target.host, target.port, address)
     deadline = time.monotonic() + timeout
-    connection = connections.take(key) if connections is not None else None
-    if connection is not None:
-        try:
-            return _exchange(connection, target, body, headers, deadline, timeout, connections)
-        except _Stale:
-            pass  # the receiver closed the idle connection: send once more on a fresh one
-    connection = _connection(target, address, timeout)
-    return _exchange(connection, target, body, headers, deadline, timeout, connections, fresh=True)
-
-
-_CLOSED_BY_RECEIVER = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
-
-
-class _Stale(Exception):
-    """A reused connection turned out closed by the receiver before it answered."""
-
-
-def _exchange(connection, target, body, headers, deadline, timeout, connections, fresh=False):
-    """One request and its (capped) response. The connection is kept in ``connections`` when
-    it may be reused, else closed. Raises DeliveryError, or _Stale (a reused connection)."""
-    keep = False
     try:
-        _set_remaining(connection, deadline)
-        connection.request("POST", target.path, body=body, headers=headers)
-        _set_remaining(connection, deadline)
-        response = connection.getresponse()
-        data, complete = _read_capped(response, deadline, connection)
-        keep = connections is not None and complete and not response.will_close
-        response.close()  # read to its end: the connection may carry the next request
-        excerpt = data[:MAX_EXCERPT].decode("utf-8", errors="replace")
-        return Response(response.status, excerpt, response.getheader("Location"))
-    except (TimeoutError, ssl.SSLError, http.client.HTTPException, OSError) as error:
-        if not fresh and isinstance(error, _CLOSED_BY_RECEIVER):
-            raise _Stale from None
-        raise _delivery_error(error, timeout) from None
-    finally:
-        if keep:
-            connections.give(connection)
-        else:
+        data = [wire.request(target.host, target.port, target.scheme, target.path, body, head)
+                for body, head in requests]  # fmt: skip
+    except wire.WireError as error:
+        return [DeliveryError(str(error))] * len(requests)
+    results: list[Response | DeliveryError] = []
+    connection = connections.take(key) if connections is not None else None
+    depth = len(data)
+    while len(results) < len(data):
+        fresh = connection is None
+        if connection is None:
+            try:
+                connection = wire.connect(key, timeout)
+            except (OSError, ssl.SSLError) as error:
+                failure = _delivery_error(wire._as_wire_error(error), timeout)
+                return results + [failure] * (len(data) - len(results))
+        batch = data[len(results) : len(results) + depth]
+        answers, keep, error = wire.exchange(connection, batch, deadline)
+        results += [_response(answer) for answer in answers]
+        if not keep or (len(results) == len(data) and connections is None):
             connection.close()
+        elif len(results) == len(data):
+            connections.give(connection)
+        connection = connection if keep else None
+        unanswered = len(answers) < len(batch)
+        if unanswered and (error is None or (isinstance(error, wire.Closed) and
+                                             (answers or not fresh))):  # fmt: skip
+            depth = depth if not answers else 1  # it closes after answering: one at a time
+            if connections is not None and answers:
+                connections.mark_serial(url)
+            continue
+        if error is not None:
+            return results + [_delivery_error(error, timeout)] * (len(data) - len(results))
+    return results
 
 
-def _delivery_error(error: BaseException, timeout: float) -> DeliveryError:
-    if isinstance(error, TimeoutError):
+def _response(answer: wire.Answer) -> Response:
+    excerpt = answer.body[:MAX_EXCERPT].decode("utf-8", errors="replace")
+    return Response(answer.status, excerpt, answer.location, answer.at)
+
+
+def _delivery_error(error: wire.WireError, timeout: float) -> DeliveryError:
+    if str(error) == "timed out":
         return DeliveryError(f"timed out after {timeout:g} s")
-    if isinstance(error, ssl.SSLError):
-        return DeliveryError(f"TLS error: {error.reason or error}")
-    if isinstance(error, http.client.HTTPException):
-        return DeliveryError(f"bad HTTP response: {type(error).__name__} {error}")
-    return DeliveryError(f"{type(error).__name__}: {getattr(error, 'strerror', None) or error}")
+    return DeliveryError(str(error))
 
 
 class Connections:
     """Idle kept-alive connections by (scheme, host, port, checked address), shared by the
-    threads of one dispatcher; a connection idle for ``idle_timeout`` s is closed."""
+    threads of one dispatcher; a connection idle for ``idle_timeout`` s is closed. A URL
+    whose receiver closed a connection after answering is sent one request at a time for
+    ``serial_for`` s (``pipelines`` says whether it may be sent several)."""
 
-    def __init__(self, idle_timeout: float = 30.0, per_key: int = 32):
+    def __init__(self, idle_timeout: float = 30.0, per_key: int = 32, serial_for: float = 60.0):
         self.idle_timeout = idle_timeout
         self.per_key = per_key
-        self._idle: dict[tuple, list[tuple[float, http.client.HTTPConnection]]] = {}
+        self.serial_for = serial_for
+        self._idle: dict[tuple, list[tuple[float, wire.Wire]]] = {}
+        self._serial: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def take(self, key: tuple) -> http.client.HTTPConnection | None:
+    def take(self, key: tuple) -> wire.Wire | None:
         with self._lock:
             idle = self._idle.get(key)
             while idle:
@@ -246,7 +262,7 @@ class Connections:
                 connection.close()
         return None
 
-    def give(self, connection: http.client.HTTPConnection) -> None:
+    def give(self, connection: wire.Wire) -> None:
         with self._lock:
             idle = self._idle.setdefault(connection.key, [])
             if len(idle) < self.per_key:
@@ -254,62 +270,15 @@ class Connections:
                 return
         connection.close()
 
+    def mark_serial(self, url: str) -> None:
+        self._serial[url] = time.monotonic() + self.serial_for
+
+    def pipelines(self, url: str) -> bool:
+        return self._serial.get(url, 0.0) < time.monotonic()
+
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, {}
         for connections in idle.values():
             for _since, connection in connections:
                 connection.close()
-
-
-def _connection(target: Target, address: str, timeout: float) -> http.client.HTTPConnection:
-    kind = _PinnedHTTPS if target.scheme == "https" else _PinnedHTTP
-    connection = kind(target.host, target.port, address, timeout)
-    connection.key = (target.scheme, target.host, target.port, address)
-    return connection
-
-
-def _set_remaining(connection: http.client.HTTPConnection, deadline: float) -> None:
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise TimeoutError
-    if connection.sock is not None:
-        connection.sock.settimeout(remaining)
-
-
-def _read_capped(response, deadline: float, connection) -> tuple[bytes, bool]:
-    """Up to MAX_RESPONSE_READ bytes of the body, and whether that was all of it."""
-    chunks, size = [], 0
-    while size < MAX_RESPONSE_READ:
-        _set_remaining(connection, deadline)
-        chunk = response.read1(MAX_RESPONSE_READ - size)
-        if not chunk:
-            return b"".join(chunks), True
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks), response.isclosed()
-
-
-class _PinnedHTTP(http.client.HTTPConnection):
-    """An HTTP connection to a checked address, sending the URL's host as Host."""
-
-    def __init__(self, host: str, port: int, address: str, timeout: float):
-        super().__init__(host, port, timeout=timeout)
-        self._address = address
-
-    def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-
-class _PinnedHTTPS(http.client.HTTPSConnection):
-    """An HTTPS connection to a checked address; the certificate must match the URL's host."""
-
-    def __init__(self, host: str, port: int, address: str, timeout: float):
-        self._tls = ssl.create_default_context()
-        super().__init__(host, port, timeout=timeout, context=self._tls)
-        self._address = address
-
-    def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)

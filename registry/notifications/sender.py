@@ -1,6 +1,7 @@
-"""The dispatcher's worker threads: claimed attempts run in claim order, a bounded number at
-once, and at most ``per_subscription`` of one subscription at a time, so a receiver that hangs
-holds up only its own deliveries while the others' queue past it.
+"""The dispatcher's worker threads: claimed attempts run in claim order, each worker taking
+up to ``group(job)`` queued attempts of one subscription together (the dispatcher pipelines
+them on one connection), and at most ``per_subscription`` workers on one subscription at a
+time, so a receiver that hangs holds up only its own deliveries while the others' queue past.
 """
 
 from __future__ import annotations
@@ -13,12 +14,19 @@ from registry.notifications.subscriptions import DeliveryJob
 
 
 class Sender:
-    """``workers`` threads running ``attempt(job)`` for the jobs submitted."""
+    """``workers`` threads running ``attempt(jobs)`` for the jobs submitted, a few of one
+    subscription at a time (``group(job)``: 1 unless said otherwise)."""
 
     def __init__(
-        self, attempt: Callable[[DeliveryJob], None], *, workers: int, per_subscription: int
+        self,
+        attempt: Callable[[list[DeliveryJob]], None],
+        *,
+        workers: int,
+        per_subscription: int,
+        group: Callable[[DeliveryJob], int] = lambda job: 1,
     ):
         self._attempt = attempt
+        self._group = group
         self._per_subscription = per_subscription
         self._queues: dict[int, deque[DeliveryJob]] = {}
         self._running: Counter[int] = Counter()
@@ -45,31 +53,32 @@ class Sender:
         for thread in self._threads:
             thread.join()
 
-    def _next(self) -> DeliveryJob | None:
-        """The oldest queued job of the first subscription (in turn) below its limit."""
+    def _next(self) -> list[DeliveryJob]:
+        """The oldest queued jobs of the first subscription (in turn) below its limit."""
         for subscription, queue in self._queues.items():
             if self._running[subscription] < self._per_subscription:
-                job = queue.popleft()
+                take = max(1, min(len(queue), self._group(queue[0])))
+                jobs = [queue.popleft() for _ in range(take)]
                 del self._queues[subscription]  # the next pick starts with another one
                 if queue:
                     self._queues[subscription] = queue
                 self._running[subscription] += 1
-                return job
-        return None
+                return jobs
+        return []
 
     def _work(self) -> None:
         while True:
             with self._changed:
-                job = self._next()
-                while job is None:
+                jobs = self._next()
+                while not jobs:
                     if self._closing and not self._queues:
                         self._changed.notify_all()  # the others may stop too
                         return
                     self._changed.wait()
-                    job = self._next()
+                    jobs = self._next()
             try:
-                self._attempt(job)
+                self._attempt(jobs)
             finally:
                 with self._changed:
-                    self._running[job.subscription_id] -= 1
+                    self._running[jobs[0].subscription_id] -= 1
                     self._changed.notify()  # a job of that subscription may start now

@@ -7,7 +7,7 @@
 | REGISTRY_NOTIFY_TIMEOUT | 10 | seconds one delivery attempt may take |
 | REGISTRY_NOTIFY_ATTEMPTS | 5 | attempts before a delivery is dead-lettered |
 | REGISTRY_NOTIFY_BACKOFF | 30 | seconds before the first retry; doubles each time |
-| REGISTRY_NOTIFY_POLL | 0.05 | seconds between looks when idle (a look is a stat of the file) |
+| REGISTRY_NOTIFY_POLL | 0.01 | seconds between looks when idle (a look is a stat of the file) |
 | REGISTRY_NOTIFY_CLAIM_MARGIN | 5 | seconds past the time limit until a dead claim expires |
 | REGISTRY_NOTIFY_RETENTION_DAYS | 30 | delivered deliveries (and their log) kept this long |
 | REGISTRY_SMTP_HOST / _PORT | (none) / 587 | the mail server for email subscriptions |
@@ -48,7 +48,7 @@ class NotificationSettings:
     max_attempts: int = 5
     backoff_base: float = 30.0
     backoff_max: float = 3600.0
-    poll_interval: float = 0.05
+    poll_interval: float = 0.01
     claim_margin: float = 5.0
     retention_days: float = 30.0
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
@@ -64,7 +64,7 @@ class NotificationSettings:
             timeout=_number(env, "REGISTRY_NOTIFY_TIMEOUT", 10.0, 0.01, 300),
             max_attempts=int(_number(env, "REGISTRY_NOTIFY_ATTEMPTS", 5, 1, 100)),
             backoff_base=_number(env, "REGISTRY_NOTIFY_BACKOFF", 30.0, 0, 86_400),
-            poll_interval=_number(env, "REGISTRY_NOTIFY_POLL", 0.05, 0.01, 3600),
+            poll_interval=_number(env, "REGISTRY_NOTIFY_POLL", 0.01, 0.01, 3600),
             claim_margin=_number(env, "REGISTRY_NOTIFY_CLAIM_MARGIN", 5.0, 0, 3600),
             retention_days=_number(env, "REGISTRY_NOTIFY_RETENTION_DAYS", 30.0, 0, 36_500),
             smtp=SmtpSettings(

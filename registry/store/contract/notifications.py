@@ -95,6 +95,24 @@ class OutboxStore(NotificationStore, Protocol):
         most ``per_subscription`` of each and none of the ``busy`` subscriptions."""
         ...
 
+    def dispatch_pass(
+        self,
+        outcomes: list[Outcome],
+        now: int,
+        *,
+        fan_out: int,
+        claim_until: int,
+        limit: int,
+        per_subscription: int,
+        running: dict[int, int],
+    ) -> tuple[int, bool, list[DeliveryJob]]:
+        """One dispatcher pass: ``record_attempts(outcomes, now)``, ``fan_out_events(now,
+        fan_out)``, then claim like ``claim_deliveries`` (none when ``limit`` is 0), each
+        subscription at most ``per_subscription`` less its ``running`` attempts, in as few
+        transactions as the backend allows (DuckDB: one). Returns (deliveries created,
+        whether more events wait, the jobs claimed)."""
+        ...
+
     def expire_claims(self, now: int, max_attempts: int) -> int:
         """Release claims whose time ran out, logging the attempt as interrupted (and
         dead-lettering a delivery that had no attempts left). Returns how many expired."""

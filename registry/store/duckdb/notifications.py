@@ -6,8 +6,10 @@ transaction, creates one delivery per matching subscription and moves the cursor
 before the commit leaves both as they were, so no event is skipped and none is fanned out
 twice. An attempt is claimed (the delivery's state becomes ``sending`` until a deadline past
 the attempt's time limit) before it is sent, and logged after; a claim whose dispatcher died
-expires, is logged as interrupted, and the delivery is attempted again. Policy (retry or
-dead-letter, when) is the dispatcher's: these methods only apply it.
+expires, is logged as interrupted, and the delivery is attempted again. ``dispatch_pass``
+does a dispatcher's whole pass (log the attempts that ended, fan out, claim) in one
+transaction: one commit, and the log of one batch lands together with the next claim.
+Policy (retry or dead-letter, when) is the dispatcher's: these methods only apply it.
 """
 
 from __future__ import annotations
@@ -50,25 +52,40 @@ class NotificationQueries(SubscriptionQueries):
         """Create deliveries for up to ``limit`` events after the cursor and move it.
         Returns (events read, deliveries created, whether more events wait)."""
         with self._lease.transaction() as cur:
-            cursor, first, latest = cur.execute(
-                "SELECT coalesce((SELECT last_change_id FROM outbox_cursors WHERE name = ?), 0),"
-                " (SELECT min(start_after_change) FROM subscriptions WHERE enabled),"
-                " (SELECT coalesce(max(id), 0) FROM changes)",
-                [CURSOR],
-            ).fetchone()
-            if latest <= cursor:
-                return 0, 0, False
-            start = cursor if first is None else max(cursor, first)
-            upto = latest if first is None else _batch_end(cur, start, limit)
-            created = 0 if first is None or upto <= start else _insert_deliveries(
-                cur, start, upto, now
-            )  # fmt: skip
-            cur.execute(
-                "INSERT INTO outbox_cursors VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE "
-                "SET last_change_id = excluded.last_change_id, updated_at = excluded.updated_at",
-                [CURSOR, upto, now],
-            )
-        return upto - cursor, created, upto < latest
+            return _fan_out(cur, now, limit)
+
+    def dispatch_pass(
+        self,
+        outcomes: list[Outcome],
+        now: int,
+        *,
+        fan_out: int,
+        claim_until: int,
+        limit: int,
+        per_subscription: int,
+        running: dict[int, int],
+    ) -> tuple[int, bool, list[DeliveryJob]]:
+        """A dispatcher's pass in one transaction (one commit): ``record_attempts(outcomes)``,
+        ``fan_out_events(now, fan_out)``, then claim up to ``limit`` due deliveries (as
+        ``claim_deliveries``), a subscription with ``running[id]`` attempts under way getting
+        at most ``per_subscription`` minus those. Returns (deliveries created, whether more
+        events wait, the jobs claimed)."""
+        table = _results_table(outcomes) if outcomes else None
+        claim = (now, claim_until, limit, per_subscription, running)
+        try:
+            return self._pass(table, _LOG_ATTEMPTS, now, fan_out, claim)
+        except duckdb.ConstraintException:
+            # An attempt already logged as interrupted (its claim expired) ended after all:
+            # its real result replaces that row. Rare, so the cheaper INSERT goes first.
+            return self._pass(table, _LOG_ATTEMPTS + _REPLACE_LOGGED, now, fan_out, claim)
+
+    def _pass(self, table, log_sql: str, now: int, fan_out: int, claim: tuple):
+        with self._lease.transaction() as cur:  # its cursor (and the table) end with it
+            if table is not None:
+                _log(cur, table, now, log_sql)
+            _read, created, more = _fan_out(cur, now, fan_out)
+            jobs = _claim(cur, *claim) if claim[2] > 0 else []
+        return created, more, jobs
 
     def outbox_status(self) -> dict[str, int | None]:
         """cursor, latest_change, enabled_subscriptions, waiting_events (not yet fanned out
@@ -97,24 +114,10 @@ class NotificationQueries(SubscriptionQueries):
         self, *, now: int, claim_until: int, limit: int, per_subscription: int, busy: list[int]
     ) -> list[DeliveryJob]:
         """Claim up to ``limit`` due deliveries of enabled subscriptions, oldest first, at
-        most ``per_subscription`` of each and none of the ``busy`` subscriptions. Candidates
-        are read outside the write lock; the claim itself is one guarded UPDATE."""
-        with self._lease.cursor() as cur:
-            rows = cur.execute(
-                "SELECT d.id, d.attempts + 1, d.subscription_id, s.kind, s.target, s.secret, "
-                "coalesce(d.requested_by, s.created_by), d.attempts + 1 - d.round_start, "
-                f"{_CHANGE_COLUMNS} FROM deliveries d "
-                "JOIN subscriptions s ON s.id = d.subscription_id AND s.enabled "
-                "LEFT JOIN changes c ON c.id = d.change_id WHERE d.state = 'pending' "
-                "AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?",
-                [now, limit * 4],
-            ).fetchall()
-        picked = _fair_share(rows, limit, per_subscription, busy)
-        if not picked:
-            return []
+        most ``per_subscription`` of each and none of the ``busy`` subscriptions."""
+        running = dict.fromkeys(busy, per_subscription)
         with self._lease.transaction() as cur:
-            claimed = _mark_claimed(cur, [row[0] for row in picked], claim_until, now)
-        return [_to_job(row, now) for row in picked if row[0] in claimed]
+            return _claim(cur, now, claim_until, limit, per_subscription, running)
 
     def create_test_delivery(
         self, subscription_id: int, actor: str, now: int, claim_until: int
@@ -144,17 +147,12 @@ class NotificationQueries(SubscriptionQueries):
         table = _results_table(outcomes)
         try:
             self._log_attempts(table, now, _LOG_ATTEMPTS)
-        except duckdb.ConstraintException:
-            # An attempt already logged as interrupted (its claim expired) ended after all:
-            # its real result replaces that row. Rare, so the cheaper INSERT goes first.
+        except duckdb.ConstraintException:  # as in dispatch_pass
             self._log_attempts(table, now, _LOG_ATTEMPTS + _REPLACE_LOGGED)
 
     def _log_attempts(self, table, now: int, log_sql: str) -> None:
-        with self._lease.transaction() as cur:  # its cursor (and the table) end with it
-            cur.register("attempt_results", table)
-            cur.execute(log_sql, [now])
-            cur.execute(_SETTLE_DELIVERIES, [now])
-            cur.unregister("attempt_results")
+        with self._lease.transaction() as cur:
+            _log(cur, table, now, log_sql)
 
     def expire_claims(self, now: int, max_attempts: int) -> int:
         """Release claims whose time ran out (their dispatcher died or stalled): log the
@@ -288,6 +286,65 @@ def _results_table(outcomes: list[Outcome]):
     )
 
 
+def _log(cur, table, now: int, log_sql: str) -> None:
+    """Log the attempts of ``table`` (see _results_table) and settle their deliveries."""
+    cur.register("attempt_results", table)
+    cur.execute(log_sql, [now])
+    cur.execute(_SETTLE_DELIVERIES, [now])
+    cur.unregister("attempt_results")
+
+
+def _fan_out(cur, now: int, limit: int) -> tuple[int, int, bool]:
+    cursor, first, latest = cur.execute(
+        "SELECT coalesce((SELECT last_change_id FROM outbox_cursors WHERE name = ?), 0),"
+        " (SELECT min(start_after_change) FROM subscriptions WHERE enabled),"
+        " (SELECT coalesce(max(id), 0) FROM changes)",
+        [CURSOR],
+    ).fetchone()
+    if latest <= cursor:
+        return 0, 0, False
+    start = cursor if first is None else max(cursor, first)
+    upto = latest if first is None else _batch_end(cur, start, limit)
+    created = 0 if first is None or upto <= start else _insert_deliveries(cur, start, upto, now)
+    cur.execute(
+        "INSERT INTO outbox_cursors VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE "
+        "SET last_change_id = excluded.last_change_id, updated_at = excluded.updated_at",
+        [CURSOR, upto, now],
+    )
+    return upto - cursor, created, upto < latest
+
+
+def _claim(cur, now, claim_until, limit, per_subscription, running) -> list[DeliveryJob]:
+    """Read and claim (one statement each) the due deliveries: oldest first, at most
+    ``per_subscription`` of each subscription less its ``running`` attempts."""
+    rows = cur.execute(
+        "SELECT d.id, d.attempts + 1, d.subscription_id, s.kind, s.target, s.secret, "
+        "coalesce(d.requested_by, s.created_by), d.attempts + 1 - d.round_start, "
+        f"{_CHANGE_COLUMNS} FROM (SELECT *, row_number() OVER (PARTITION BY subscription_id "
+        "ORDER BY next_attempt_at, id) AS turn FROM deliveries WHERE state = 'pending' "
+        "AND next_attempt_at <= $now) d "
+        "JOIN subscriptions s ON s.id = d.subscription_id AND s.enabled "
+        "LEFT JOIN changes c ON c.id = d.change_id WHERE d.turn <= $per - "
+        "coalesce($counts[list_position($subs, d.subscription_id)], 0) "
+        "ORDER BY d.next_attempt_at, d.id LIMIT $limit",
+        {
+            "now": now,
+            "per": per_subscription,
+            "limit": limit,
+            "subs": list(running),
+            "counts": list(running.values()),
+        },
+    ).fetchall()
+    if not rows:
+        return []
+    cur.execute(
+        "UPDATE deliveries SET attempts = attempts + 1, state = 'sending', next_attempt_at = ?, "
+        "updated_at = ? WHERE id IN (SELECT unnest(?::BIGINT[])) AND state = 'pending'",
+        [claim_until, now, [row[0] for row in rows]],
+    )
+    return [_to_job(row, now) for row in rows]
+
+
 def _batch_end(cur, start: int, limit: int) -> int:
     row = cur.execute(
         "SELECT coalesce(max(id), ?) FROM "
@@ -310,31 +367,6 @@ def _insert_deliveries(cur, start: int, upto: int, now: int) -> int:
         {"now": now, "start": start, "upto": upto},
     ).fetchone()
     return row[0] if row else 0
-
-
-def _fair_share(rows: list[tuple], limit: int, per_subscription: int, busy: list[int]) -> list:
-    """The first ``limit`` rows, at most ``per_subscription`` per subscription (column 2)."""
-    taken: dict[int, int] = {}
-    picked = []
-    for row in rows:
-        subscription = row[2]
-        if subscription in busy or taken.get(subscription, 0) >= per_subscription:
-            continue
-        taken[subscription] = taken.get(subscription, 0) + 1
-        picked.append(row)
-        if len(picked) == limit:
-            break
-    return picked
-
-
-def _mark_claimed(cur, ids: list[int], claim_until: int, now: int) -> set[int]:
-    """Claim those of ``ids`` still pending; returns the ids claimed."""
-    rows = cur.execute(
-        "UPDATE deliveries SET attempts = attempts + 1, state = 'sending', next_attempt_at = ?, "
-        "updated_at = ? WHERE list_contains(?, id) AND state = 'pending' RETURNING id",
-        [claim_until, now, ids],
-    ).fetchall()
-    return {row[0] for row in rows}
 
 
 def _to_job(row: tuple, started_at: int) -> DeliveryJob:

@@ -27,7 +27,6 @@ from registry.store.duckdb.notifications import (
     _CHANGE_COLUMNS,
     CURSOR,
     INTERRUPTED,
-    _fair_share,
     _to_job,
 )
 from registry.store.duckdb.notifications import NotificationQueries as SharedNotifications
@@ -39,6 +38,48 @@ _CURSOR = "SELECT last_change_id, last_xid::text FROM outbox_cursors WHERE name 
 def _matches(event: str, model: str | None, patterns: list[str], model_pattern: str) -> bool:
     """DuckDB's GLOB (the embedded store's matching), in Python."""
     return fnmatchcase(model or "", model_pattern) and any(fnmatchcase(event, p) for p in patterns)
+
+
+def _fair_share(rows: list[tuple], limit: int, per_subscription: int, running: dict) -> list:
+    """The first ``limit`` rows, at most ``per_subscription`` per subscription (column 2)
+    less its ``running`` attempts."""
+    taken: dict[int, int] = dict(running)
+    picked = []
+    for row in rows:
+        subscription = row[2]
+        if taken.get(subscription, 0) >= per_subscription:
+            continue
+        taken[subscription] = taken.get(subscription, 0) + 1
+        picked.append(row)
+        if len(picked) == limit:
+            break
+    return picked
+
+
+def _claim(cur, now, claim_until, limit, per_subscription, running) -> list[DeliveryJob]:
+    """Claim due deliveries FOR UPDATE SKIP LOCKED: oldest first, at most
+    ``per_subscription`` of each subscription less its ``running`` attempts."""
+    rows = cur.execute(
+        "SELECT d.id, d.attempts + 1, d.subscription_id, s.kind, s.target, s.secret, "
+        "coalesce(d.requested_by, s.created_by), d.attempts + 1 - d.round_start, "
+        f"{_CHANGE_COLUMNS} FROM deliveries d "
+        "JOIN subscriptions s ON s.id = d.subscription_id AND s.enabled "
+        "LEFT JOIN changes c ON c.id = d.change_id WHERE d.state = 'pending' "
+        "AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ? "
+        "FOR UPDATE OF d SKIP LOCKED",
+        [now, limit * 4],
+    ).fetchall()
+    picked = _fair_share(rows, limit, per_subscription, running)
+    if not picked:
+        return []
+    claimed = cur.execute(
+        "UPDATE deliveries SET attempts = attempts + 1, state = 'sending', "
+        "next_attempt_at = ?, updated_at = ? WHERE id = ANY(?) AND state = 'pending' "
+        "RETURNING id",
+        [claim_until, now, [row[0] for row in picked]],
+    ).fetchall()
+    ids = {row[0] for row in claimed}
+    return [_to_job(row, now) for row in picked if row[0] in ids]
 
 
 def _new_deliveries(cur, events: list[tuple], now: int) -> int:
@@ -127,31 +168,34 @@ class NotificationQueries(SharedNotifications):
         keys = ("latest_change", "enabled_subscriptions", "waiting_events", "pending", "dead")
         return {"cursor": last_id, **dict(zip((*keys, "next_due"), row, strict=True))}
 
+    def dispatch_pass(
+        self,
+        outcomes: list[Outcome],
+        now: int,
+        *,
+        fan_out: int,
+        claim_until: int,
+        limit: int,
+        per_subscription: int,
+        running: dict[int, int],
+    ) -> tuple[int, bool, list[DeliveryJob]]:
+        """The three steps in transactions of their own, as before: the fan-out's advisory
+        lock is then held only for the fan-out, and a claim never waits for another
+        dispatcher's log write."""
+        self.record_attempts(outcomes, now)
+        _read, created, more = self.fan_out_events(now, fan_out)
+        if limit <= 0:
+            return created, more, []
+        with self._lease.transaction() as cur:
+            jobs = _claim(cur, now, claim_until, limit, per_subscription, running)
+        return created, more, jobs
+
     def claim_deliveries(
         self, *, now: int, claim_until: int, limit: int, per_subscription: int, busy: list[int]
     ) -> list[DeliveryJob]:
+        running = dict.fromkeys(busy, per_subscription)
         with self._lease.transaction() as cur:
-            rows = cur.execute(
-                "SELECT d.id, d.attempts + 1, d.subscription_id, s.kind, s.target, s.secret, "
-                "coalesce(d.requested_by, s.created_by), d.attempts + 1 - d.round_start, "
-                f"{_CHANGE_COLUMNS} FROM deliveries d "
-                "JOIN subscriptions s ON s.id = d.subscription_id AND s.enabled "
-                "LEFT JOIN changes c ON c.id = d.change_id WHERE d.state = 'pending' "
-                "AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ? "
-                "FOR UPDATE OF d SKIP LOCKED",
-                [now, limit * 4],
-            ).fetchall()
-            picked = _fair_share(rows, limit, per_subscription, busy)
-            if not picked:
-                return []
-            claimed = cur.execute(
-                "UPDATE deliveries SET attempts = attempts + 1, state = 'sending', "
-                "next_attempt_at = ?, updated_at = ? WHERE id = ANY(?) AND state = 'pending' "
-                "RETURNING id",
-                [claim_until, now, [row[0] for row in picked]],
-            ).fetchall()
-        ids = {row[0] for row in claimed}
-        return [_to_job(row, now) for row in picked if row[0] in ids]
+            return _claim(cur, now, claim_until, limit, per_subscription, running)
 
     def record_attempts(self, outcomes: list[Outcome], now: int) -> None:
         if not outcomes:
