@@ -16,5 +16,5 @@ with session.script_run() as client:
     current = st.navigation(links.sections(pages))
     links.navigation_ready()
     links.follow_deep_link(pages, current)
-    sidebar.render(client)
-    current.run()
+    with sidebar.after_page(client):  # the page's heading goes out before the sidebar's reads
+        current.run()

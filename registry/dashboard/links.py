@@ -245,12 +245,12 @@ def table_of_links(
     **options,
 ):
     """``st.dataframe`` where clicking a cell opens ``target_of(row, column)`` (when it is not
-    None); the ``names`` columns are drawn as links, and ``rows`` keeps the row checkboxes
-    as well. Returns the selection event."""
+    None); the ``names`` columns are marked as links in their headers, and ``rows`` keeps the
+    row checkboxes as well. Returns the selection event."""
     modes = ["single-cell", "single-row"] if rows else "single-cell"
     options = {"hide_index": True, "width": "stretch", **options}
-    data = frame.style.set_properties(subset=list(names), color=LINK_COLOR) if names else frame
-    event = st.dataframe(data, key=key, on_select="rerun", selection_mode=modes, **options)
+    options["column_config"] = _marked(options.get("column_config") or {}, names)
+    event = st.dataframe(frame, key=key, on_select="rerun", selection_mode=modes, **options)
     for row, column in event.selection.cells:
         target = target_of(row, column) if row < len(frame) else None
         if target is not None:
@@ -258,4 +258,21 @@ def table_of_links(
     return event
 
 
+def _marked(config: dict, names: tuple[str, ...]) -> dict:
+    """``config`` with each of the ``names`` columns' headers saying that a click opens it.
+
+    A header, not the cells' colour: a pandas Styler colouring the cells cost about 36 ms of
+    server CPU per table (Streamlit formats every cell through it), 15 times the table
+    itself, and a new tab of the Models list draws two such tables (docs/performance.md)."""
+    marked = dict(config)
+    for name in names:
+        column = marked.get(name)
+        column = {"label": column} if isinstance(column, str) else dict(column or {})
+        column["label"] = f"{column.get('label') or name} {LINK_MARK}"
+        column["help"] = column.get("help") or f"Click a {name.lower()} to open it"
+        marked[name] = column
+    return marked
+
+
+LINK_MARK = "→"  # after a column's name: its cells open what they name
 LINK_COLOR = "#2563eb"  # the theme's primary colour (.streamlit/config.toml)

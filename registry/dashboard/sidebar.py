@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
 from registry import RegistryClient, RegistryError
 from registry.dashboard import keys, links, session
@@ -14,6 +18,19 @@ ROLE_MEANS = {
     "reviewer": "what editors do, plus promoting to Production, archiving and deciding on requests",
     "admin": "everything, including deleting, roles and validation policies",
 }
+
+
+@contextlib.contextmanager
+def after_page(client: RegistryClient) -> Iterator[None]:
+    """Draw the sidebar once the page in the block has run, or stopped with ``st.stop``: a
+    new tab then shows the page's heading before the sidebar reads the registry. A page
+    that reruns or switches (``st.rerun``, ``st.switch_page``) gets its sidebar in that run."""
+    try:
+        yield
+    except StopException:
+        render(client)
+        raise
+    render(client)
 
 
 def render(client: RegistryClient) -> None:
