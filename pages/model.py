@@ -373,13 +373,8 @@ def show_model(model) -> None:
 name = links.requested_model()
 with feedback.page_guard():
     feedback.stop_if_empty(client)
-    if name is None:
-        st.title("Model")
-        st.info("Open a model from the Models page, or pick one here.")
-        picked_name = widgets.model_picker(client, keys.MODEL_PICK_MODEL)
-        if picked_name:
-            links.open_model(picked_name)
-        st.stop()
+    if name is None:  # the most recently changed model, not an empty picker
+        name = widgets.recent_model(client)
     model = client.find_registered_model(name)
     if model is None:
         st.title("Model")

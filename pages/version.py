@@ -31,15 +31,18 @@ links.through_app(__file__)
 client = session.client()
 
 
-def choose() -> None:
-    """No version in the link: let the user pick one."""
-    st.title("Version")
-    name = widgets.model_picker(client, keys.VERSION_MODEL)
-    if name:
-        number = widgets.version_picker(client, name, keys.VERSION_NUMBER)
-        if number:
-            links.mark_page("version", model=name, version=number)
-            st.rerun()
+def another_version() -> None:
+    """Pickers for any other version; a new pick opens it (a pick kept from before, when a
+    link has opened something else since, does not)."""
+    with st.expander("Open another version", icon=":material/swap_horiz:"):
+        name = widgets.model_picker(client, keys.VERSION_MODEL)
+        number = widgets.version_picker(client, name, keys.VERSION_NUMBER) if name else None
+    pick, seen = (name, number), f"{keys.VERSION_NUMBER}_seen"
+    if number and st.session_state.get(seen) != pick:
+        st.session_state[seen] = pick
+        links.mark_page("version", model=name, version=number)
+        st.rerun()
+    st.session_state[seen] = pick
 
 
 def header(version) -> None:
@@ -189,6 +192,7 @@ def comments_section(version) -> None:
 
 def show_version(version) -> None:
     header(version)
+    another_version()
     feedback.show_flash(keys.VERSION_FLASH)
     run = find_run(client, version.run_id)
     st.subheader("Lineage")
@@ -216,9 +220,13 @@ def show_version(version) -> None:
 name, number = links.requested_model(), links.requested_version()
 with feedback.page_guard():
     feedback.stop_if_empty(client)
-    if name is None or number is None:
-        choose()
-        st.stop()
+    if name is None or number is None:  # the most recently changed, not empty pickers
+        recent = widgets.recent_version(client)
+        if recent is None:
+            st.title("Version")
+            st.info("No version is registered yet.", icon=":material/inventory_2:")
+            st.stop()
+        name, number = recent
     version = client.find_model_version(name, number)
     if version is None:
         st.title("Version")

@@ -114,6 +114,15 @@ def populated_template(tmp_path_factory):
 
 
 @pytest.fixture
+def fresh_cache():
+    """The dashboard's cached clients dropped before and after the test (AppTest sessions
+    in one process share st.cache_resource)."""
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()
+
+
+@pytest.fixture
 def populated(populated_template, home):
     """A client on a fresh copy of the populated registry at ``home``; the dashboard's
     cached clients are dropped before and after."""
@@ -142,4 +151,10 @@ def clean(at: AppTest) -> AppTest:
 
 
 def texts(elements) -> str:
+    """The elements' values as one text (for a part of a message)."""
     return "\n".join(str(e.value) for e in elements)
+
+
+def values(elements) -> list[str]:
+    """The elements' values, one string each (for whole messages)."""
+    return [str(e.value) for e in elements]

@@ -42,7 +42,7 @@ def test_a_request_shows_its_metric_changes_from_production(requested):
 def test_a_request_shows_the_versions_comment_thread(requested):
     at = open_app(page="inbox")
     assert "Comments on v3 (1)" in [e.label for e in at.expander]
-    assert "checked the Q3 drift" in texts(at.text)
+    assert "checked the Q3 drift" in texts(at.markdown)
 
 
 def test_a_request_for_another_stage_shows_the_validation_status(populated, home):  # noqa: F811

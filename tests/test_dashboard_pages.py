@@ -4,13 +4,19 @@ errors shown as messages, and a second process writing while the dashboard is op
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
-import streamlit as st
-from dashboard_support import APP, populate
+from dashboard_support import (  # noqa: F401  (fixtures)
+    APP,
+    clean,
+    fresh_cache,
+    open_app,
+    populated,
+    populated_template,
+    values,
+)
 from streamlit.testing.v1 import AppTest
 
 from registry import RegistryBusyError, RegistryClient
@@ -20,60 +26,25 @@ from registry.dashboard.feedback import UNEXPECTED
 PAGES = ("models", "model", "version", "compare", "history")
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    st.cache_resource.clear()
-    yield
-    st.cache_resource.clear()
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    """The populated registry, built once; each test works on a copy."""
-    path = tmp_path_factory.mktemp("template")
-    client = RegistryClient(home=path, user="tester")
-    populate(client)
-    client.release()
-    return path
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 @pytest.fixture
-def client(template, home):
-    shutil.copytree(template, home)
-    client = RegistryClient(home=home)
-    yield client
-    client.release()
-
-
-def open_app(**params: str) -> AppTest:
-    """A new session on the page ``params`` link to, checked for tracebacks and bugs."""
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params.update(params)
-    at.run()
-    assert_clean(at)
-    return at
-
-
-def texts(elements) -> list[str]:
-    return [str(e.value) for e in elements]
-
-
-def assert_clean(at: AppTest) -> None:
-    """No traceback, and no bug caught by the pages' last-resort guard."""
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [e for e in texts(at.error) if UNEXPECTED in e]
+def client(populated):  # noqa: F811  (the fixture imported above)
+    """A client on a fresh copy of the populated registry."""
+    return populated
 
 
 def confirm(at: AppTest, comment: str | None = None) -> AppTest:
     if comment is not None:
         at.text_input(key=keys.MODEL_COMMENT).input(comment).run()
     at.button(key=keys.MODEL_CONFIRM_OK).click().run()
-    assert_clean(at)
+    clean(at)
     return at
 
 
 def dialog_lines(at: AppTest) -> str:
-    return "\n".join(m for m in texts(at.markdown) if m.startswith("- "))
+    return "\n".join(m for m in values(at.markdown) if m.startswith("- "))
 
 
 @pytest.mark.parametrize(
@@ -88,14 +59,14 @@ def dialog_lines(at: AppTest) -> str:
 )
 def test_each_page_renders_a_populated_registry(client, params, expected):
     at = open_app(**params)
-    assert_clean(at)
-    assert expected in texts(at.subheader)
+    clean(at)
+    assert expected in values(at.subheader)
     assert not at.error
 
 
 def test_models_page_shows_where_each_model_stands(client):
     at = open_app()
-    assert dict(zip(texts(at.metric), [m.label for m in at.metric], strict=True)) == {
+    assert dict(zip(values(at.metric), [m.label for m in at.metric], strict=True)) == {
         "3": "Models",
         "7": "Versions",
         "2": "In Production",
@@ -114,8 +85,8 @@ def test_models_page_shows_where_each_model_stands(client):
 @pytest.mark.parametrize("page", PAGES)
 def test_each_page_explains_an_empty_registry(home, page):
     at = open_app(page=page)
-    assert_clean(at)
-    assert any("registry is empty" in text for text in texts(at.info))
+    clean(at)
+    assert any("registry is empty" in text for text in values(at.info))
     assert "create_registered_model" in at.code[0].value
 
 
@@ -123,19 +94,19 @@ def test_search_shows_its_meaning_and_quick_filters_combine(client):
     at = open_app()
     at.text_input(key=keys.MODELS_QUERY).input("name LIKE 'c%' OR name = 'fraud'").run()
     at.selectbox(key=keys.MODELS_TEAM).select("growth").run()
-    assert_clean(at)
+    clean(at)
     assert "churn" in at.dataframe[0].value["Model"].tolist()
     assert "fraud" not in at.dataframe[0].value["Model"].tolist()
-    assert any("tag team = “growth”" in c and "1 found" in c for c in texts(at.caption))
+    assert any("tag team = “growth”" in c and "1 found" in c for c in values(at.caption))
 
 
 def test_a_bad_filter_is_reported_inline(client):
     at = open_app()
     at.text_input(key=keys.MODELS_QUERY).input("nme = 'churn'").run()
-    assert_clean(at)
+    clean(at)
     assert "unknown key 'nme' at position 0" in at.error[0].value
     assert at.code[0].value == "nme = 'churn'\n^"
-    assert "Recent activity" in texts(at.subheader)
+    assert "Recent activity" in values(at.subheader)
 
 
 def test_models_pages_come_from_the_store(client):
@@ -146,9 +117,9 @@ def test_models_pages_come_from_the_store(client):
     assert len(at.dataframe[0].value) == 25
     at.button(key=f"{keys.MODELS_PAGER}_next").click().run()
     assert len(at.dataframe[0].value) == 8
-    assert "Showing 26–33 of 33" in texts(at.caption)
+    assert "Showing 26–33 of 33" in values(at.caption)
     at.button(key=f"{keys.MODELS_PAGER}_prev").click().run()
-    assert "Showing 1–25 of 33" in texts(at.caption)
+    assert "Showing 1–25 of 33" in values(at.caption)
 
 
 def test_the_history_feed_pages_by_offset(client):
@@ -158,7 +129,7 @@ def test_the_history_feed_pages_by_offset(client):
     at = open_app(page="history")
     assert len(at.dataframe[0].value) == 50
     at.button(key=f"{keys.HISTORY_OFFSET}_next").click().run()
-    assert f"Showing 51–{total}" in texts(at.caption)
+    assert f"Showing 51–{total}" in values(at.caption)
     assert at.button(key=f"{keys.HISTORY_OFFSET}_next").disabled
 
 
@@ -169,32 +140,32 @@ def test_a_click_on_a_name_or_the_selectbox_opens_the_model(client):
         "selection": {"rows": [], "columns": [], "cells": [(row, "Model")]}
     }
     at.run()
-    assert texts(at.title) == ["fraud"]
+    assert values(at.title) == ["fraud"]
     assert at.query_params["model"] == "fraud"
     at = open_app()
     at.selectbox(key=keys.MODELS_OPEN).select("ltv").run()
-    assert texts(at.title) == ["ltv"]
+    assert values(at.title) == ["ltv"]
 
 
 def test_picking_a_version_updates_the_link(client):
     at = open_app()
     at.selectbox(key=keys.MODELS_OPEN).select("churn").run()
     assert "version" not in at.query_params  # the newest, shown by a link without a version
-    assert texts(at.subheader)[-1] == "v4"
+    assert values(at.subheader)[-1] == "v4"
     at.selectbox(key=keys.MODEL_VERSION_PICK).select(2).run()
-    assert (at.query_params["version"], texts(at.subheader)[-1]) == ("2", "v2")
+    assert (at.query_params["version"], values(at.subheader)[-1]) == ("2", "v2")
     at.session_state[keys.MODEL_VERSIONS_TABLE] = {
         "selection": {"rows": [1], "columns": [], "cells": []}  # the row of v3
     }
     at.run()
-    assert (at.query_params["version"], texts(at.subheader)[-1]) == ("3", "v3")
+    assert (at.query_params["version"], values(at.subheader)[-1]) == ("3", "v3")
     at.selectbox(key=keys.MODEL_VERSION_PICK).select(4).run()
     assert at.query_params["version"] == "4"  # once a link names a version, it keeps one
 
 
 def test_a_link_to_a_missing_model_says_so(client):
     at = open_app(page="model", model="ghost")
-    assert_clean(at)
+    clean(at)
     assert "'ghost' does not exist" in at.error[0].value
     at = open_app(page="version", model="churn", version="99")
     assert "no version 99" in at.error[0].value
@@ -202,7 +173,7 @@ def test_a_link_to_a_missing_model_says_so(client):
 
 def test_model_page_lists_versions_with_run_metrics(client):
     at = open_app(page="model", model="churn", version="3")
-    assert_clean(at)
+    clean(at)
     versions = at.dataframe[0].value
     assert versions["Version"].tolist() == [4, 3, 2, 1]
     assert versions["Stage"].tolist() == [["No stage"], ["Staging"], ["Production"], ["Archived"]]
@@ -220,8 +191,8 @@ def test_promote_to_production_archiving_the_current_one(client):
     assert "**v2**: :green-badge[Production] → :gray-badge[Archived]" in lines
     assert at.checkbox(key=f"{keys.MODEL_MOVE_ALIAS}_champion").value  # @champion follows
     confirm(at, comment="better f1 on the holdout")
-    assert_clean(at)
-    assert texts(at.success) == ["churn v4 is now in Production. @champion points at it."]
+    clean(at)
+    assert values(at.success) == ["churn v4 is now in Production. @champion points at it."]
     stages = {v.version: v.current_stage for v in client.search_model_versions("name = 'churn'")}
     assert stages == {4: "Production", 3: "Staging", 2: "Archived", 1: "Archived"}
     (promotion,) = client.get_history("churn", 4, events=["model_version.stage_transitioned"])
@@ -247,8 +218,8 @@ def test_a_change_that_fails_is_reported_in_the_dialog(client):
     at.button(key=f"{keys.MODEL_TO_STAGE}_production").click().run()
     client.delete_model_version("churn", 4)  # another reviewer was quicker
     at.button(key=keys.MODEL_CONFIRM_OK).click().run()
-    assert_clean(at)
-    assert any("Model Version (name=churn, version=4) not found" in e for e in texts(at.error))
+    clean(at)
+    assert any("Model Version (name=churn, version=4) not found" in e for e in values(at.error))
     assert client.get_model_version("churn", 2).current_stage == "Production"
 
 
@@ -274,15 +245,15 @@ def test_a_malformed_alias_cannot_be_confirmed(client):
     at = open_app(page="model", model="churn", version="3")
     at.text_input(key=keys.MODEL_ALIAS).input("v12")
     at.button(key=f"FormSubmitter:{keys.MODEL_ALIAS_FORM}-Review alias").click().run()
-    assert_clean(at)
+    clean(at)
     assert at.button(key=keys.MODEL_CONFIRM_OK).disabled
-    assert any("reserved" in w or "v12" in w for w in texts(at.warning))
+    assert any("reserved" in w or "v12" in w for w in values(at.warning))
 
 
 def test_rollback(client):
     at = open_app(page="model", model="churn")
     at.button(key=keys.MODEL_ROLLBACK).click().run()
-    assert "**Roll back Production of churn to v1**" in texts(at.markdown)
+    assert "**Roll back Production of churn to v1**" in values(at.markdown)
     lines = dialog_lines(at)
     assert "**v2**: :green-badge[Production] → :gray-badge[Archived]" in lines
     assert "**v1**: :gray-badge[Archived] → :green-badge[Production]" in lines
@@ -320,7 +291,7 @@ def test_model_description_and_tags(client):
     at.selectbox(key=keys.MODEL_TAG_REMOVE).select("owner")
     at.button(key=f"{keys.MODEL_TAG_REMOVE}_button").click().run()
     confirm(at)
-    assert texts(at.success) == ["Removed tag owner from churn."]
+    assert values(at.success) == ["Removed tag owner from churn."]
     assert client.get_registered_model("churn").tags == {"team": "growth"}
 
 
@@ -331,7 +302,7 @@ def test_writes_are_attributed_to_the_signed_in_user(client):
     at.user = {"is_logged_in": True, "email": "reviewer@example.com", "name": "Rae"}
     at.query_params.update(page="model", model="churn", version="3")
     at.run()
-    shown = [c.replace("\u2060", "") for c in texts(at.sidebar.caption)]  # word joiners
+    shown = [c.replace("\u2060", "") for c in values(at.sidebar.caption)]  # word joiners
     assert any("reviewer@example.com" in c for c in shown)
     at.button(key=f"{keys.MODEL_TO_STAGE}_archived").click().run()
     confirm(at)
@@ -344,7 +315,7 @@ def test_a_busy_registry_shows_guidance(client, monkeypatch):
 
     monkeypatch.setattr(RegistryClient, "get_registry_summary", busy)
     at = open_app()
-    assert_clean(at)
+    clean(at)
     assert "Registry busy, retrying" in at.warning[0].value
     assert "PID 42" in at.warning[0].value
     assert at.button(key=keys.FEEDBACK_RETRY)
@@ -362,7 +333,7 @@ def test_a_bug_is_an_apology_not_a_traceback(client, monkeypatch):
 
 def test_compare_marks_the_best_values_and_the_differences(client):
     at = open_app(page="compare", versions="churn:2,churn:3,fraud:1")
-    assert_clean(at)
+    clean(at)
     metrics = at.dataframe[1].value
     assert metrics.loc["f1"].tolist()[:2] == pytest.approx([0.79, 0.83])
     params = at.dataframe[2].value
@@ -381,25 +352,25 @@ def test_compare_adds_versions_from_pickers(client):
     for version in (1, 4):
         at.selectbox(key=keys.COMPARE_VERSION).select(version).run()
         at.button(key=keys.COMPARE_ADD).click().run()
-    assert_clean(at)
+    clean(at)
     assert at.query_params["versions"] == "churn:1,churn:4"
-    assert "Metrics" in texts(at.subheader)
+    assert "Metrics" in values(at.subheader)
 
 
 def test_version_page_lets_you_pick_when_the_link_names_none(client):
     at = open_app(page="version")
     at.selectbox(key=keys.VERSION_MODEL).select("churn").run()
     at.selectbox(key=keys.VERSION_NUMBER).select(2).run()
-    assert_clean(at)
-    assert texts(at.title) == ["churn v2"]
+    clean(at)
+    assert values(at.title) == ["churn v2"]
     assert (at.query_params["model"], at.query_params["version"]) == ("churn", "2")
 
 
 def test_version_page_without_a_model_file(client):
     at = open_app(page="version", model="fraud", version="1")
-    assert_clean(at)
+    clean(at)
     assert "No model file was logged" in at.info[0].value
-    assert texts(at.title) == ["fraud v1"]
+    assert values(at.title) == ["fraud v1"]
 
 
 def test_history_filters_and_time_travel(client):
@@ -411,7 +382,7 @@ def test_history_filters_and_time_travel(client):
     at.text_input(key=keys.HISTORY_MODEL).input("fraud").run()
     assert at.dataframe[0].value["Change"].tolist() == ["No stage → Production"]
     at.selectbox(key=keys.HISTORY_AT_MODEL).select("churn").run()
-    assert texts(at.success)[0].endswith("churn had v2 in Production.")
+    assert values(at.success)[0].endswith("churn had v2 in Production.")
 
 
 def test_a_version_registered_by_another_process_shows_on_the_next_rerun(client, home):

@@ -5,26 +5,20 @@ and the Inbox, and the Version page's validations and comment thread."""
 from __future__ import annotations
 
 import pytest
-import streamlit as st
-from dashboard_support import APP
+from dashboard_support import APP, clean, fresh_cache, texts  # noqa: F401  (a fixture)
 from streamlit.testing.v1 import AppTest
 from validation_support import churn_boosting, churn_model, register, sample_csv
 
 from registry import RegistryClient
 from registry.dashboard import keys, review
 from registry.dashboard import validate as vd
-from registry.dashboard.feedback import UNEXPECTED
 
 OVERRIDDEN = "model_version.validation_overridden"
 POLICY_SUBMIT = f"FormSubmitter:{keys.MODEL_POLICY_FORM}-Review policy"
 COMMENT_SUBMIT = f"FormSubmitter:{keys.VERSION_COMMENT_FORM}-Comment"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    st.cache_resource.clear()
-    yield
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 @pytest.fixture
@@ -49,16 +43,6 @@ def open_model(version: int, page: str = "model") -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params.update(page=page, model="churn", version=str(version))
     return clean(at.run())
-
-
-def clean(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [e for e in at.error if UNEXPECTED in e.value]
-    return at
-
-
-def texts(elements) -> str:
-    return "\n".join(str(e.value) for e in elements)
 
 
 def test_promoting_an_unvalidated_version_needs_an_override_comment(gated):
@@ -172,17 +156,20 @@ def test_a_comment_thread_on_the_version_page(gated, monkeypatch):
     assert "No comments yet." in texts(at.caption)
     at.button(key=COMMENT_SUBMIT).click().run()
     assert "the comment is empty" in texts(at.error)
-    at.text_area(key=keys.VERSION_COMMENT).input("Is the Q3 holdout representative?")
+    typed = "Is the **Q3** holdout representative? ![plot](https://example.com/q3.png)"
+    at.text_area(key=keys.VERSION_COMMENT).input(typed)
     clean(at.button(key=COMMENT_SUBMIT).click().run())
     assert "Comment added to churn v2." in texts(at.success)
     assert at.text_area(key=keys.VERSION_COMMENT).value == ""
-    assert "Is the Q3 holdout representative?" in texts(at.text)
+    # Markdown like a description (one rule), its image a link: nothing loads from elsewhere
+    shown = "Is the **Q3** holdout representative? [plot](https://example.com/q3.png)"
+    assert shown in texts(at.markdown) and not at.text
     (comment,) = gated.get_comments("churn", 2)
-    assert (comment.author, comment.text) == ("ed", "Is the Q3 holdout representative?")
+    assert (comment.author, comment.text) == ("ed", typed)
 
     monkeypatch.setenv("REGISTRY_USER", "vic")  # no role: a viewer
     at = open_model(2, page="version")
-    assert "Is the Q3 holdout representative?" in texts(at.text)
+    assert shown in texts(at.markdown)
     assert "Commenting needs the editor role; you are viewer." in texts(at.caption)
     assert not [b for b in at.button if b.key == COMMENT_SUBMIT]
 

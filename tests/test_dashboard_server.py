@@ -6,45 +6,26 @@ from __future__ import annotations
 import shutil
 
 import pytest
-import streamlit as st
-from dashboard_support import APP, populate
+from dashboard_support import APP, fresh_cache, populated_template, values  # noqa: F401
 from server_support import serve_in_thread
 from streamlit.testing.v1 import AppTest
 
 from registry import RegistryClient
 from registry.dashboard import keys, session
 
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    st.cache_resource.clear()
-    yield
-    st.cache_resource.clear()
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("template")
-    client = RegistryClient(home=path, user="tester")
-    populate(client)
-    client.release()
-    return path
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 @pytest.fixture
-def server(template, tmp_path, monkeypatch):
+def server(populated_template, tmp_path, monkeypatch):  # noqa: F811  (imported fixture)
     """A server on a copy of the populated registry; yields (url, tester's admin token)."""
     home = tmp_path / "served"
-    shutil.copytree(template, home)
+    shutil.copytree(populated_template, home)
     with serve_in_thread(home, user="tester") as (url, token):
         monkeypatch.delenv("REGISTRY_HOME", raising=False)
         monkeypatch.delenv("REGISTRY_TOKEN", raising=False)
         monkeypatch.setenv("REGISTRY_URI", url)
         yield url, token
-
-
-def texts(elements) -> list[str]:
-    return [str(e.value) for e in elements]
 
 
 def signed_in(token: str, **params: str) -> AppTest:
@@ -60,23 +41,23 @@ def signed_in(token: str, **params: str) -> AppTest:
 def test_a_visitor_sees_only_the_sign_in_form(server):
     at = AppTest.from_file(APP, default_timeout=30).run()
     assert not at.exception
-    assert texts(at.title) == ["Sign in to the registry"]
+    assert values(at.title) == ["Sign in to the registry"]
     assert not at.dataframe and not at.metric
 
 
 def test_a_wrong_token_is_refused_with_how_to_get_one(server):
     at = signed_in("rgt_wrong")
-    assert texts(at.title) == ["Sign in to the registry"]
-    assert any("registry token create" in e for e in texts(at.error))
+    assert values(at.title) == ["Sign in to the registry"]
+    assert any("registry token create" in e for e in values(at.error))
 
 
 def test_signed_in_the_pages_read_through_the_server(server):
     url, token = server
     at = signed_in(token)
-    assert "Recent activity" in texts(at.subheader)
+    assert "Recent activity" in values(at.subheader)
     assert set(at.dataframe[0].value["Model"]) >= {"churn"}
-    assert any(url in c for c in texts(at.sidebar.caption))
-    assert any("tester" in c for c in texts(at.sidebar.caption))
+    assert any(url in c for c in values(at.sidebar.caption))
+    assert any("tester" in c for c in values(at.sidebar.caption))
 
 
 def test_a_promotion_from_the_dashboard_is_recorded_as_the_tokens_owner(server):
@@ -85,7 +66,7 @@ def test_a_promotion_from_the_dashboard_is_recorded_as_the_tokens_owner(server):
     at.button(key=f"{keys.MODEL_TO_STAGE}_production").click().run()
     at.text_input(key=keys.MODEL_COMMENT).input("through the server").run()
     at.button(key=keys.MODEL_CONFIRM_OK).click().run()
-    assert texts(at.success) == ["churn v4 is now in Production. @champion points at it."]
+    assert values(at.success) == ["churn v4 is now in Production. @champion points at it."]
     remote = RegistryClient(url, token=token)
     (promotion,) = remote.get_history("churn", 4, events=["model_version.stage_transitioned"])
     assert remote.get_registered_model("churn").aliases["champion"] == 4  # moved along

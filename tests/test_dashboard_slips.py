@@ -5,39 +5,24 @@ checked in Chromium: test_browser.py.)"""
 
 from __future__ import annotations
 
+import json
+
 import pytest
-import streamlit as st
-from dashboard_support import APP
-from streamlit.testing.v1 import AppTest
+from dashboard_support import (  # noqa: F401  (fixtures, registered by importing)
+    clean,
+    fresh_cache,
+    open_app,
+    populated,
+    populated_template,
+    texts,
+)
 
 from registry import RegistryClient
 from registry.arguments import MAX_DESCRIPTION, MAX_TAG_VALUE
 from registry.dashboard import keys, review
 from registry.dashboard import notifications as notify
-from registry.dashboard.feedback import UNEXPECTED
 
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    st.cache_resource.clear()
-    yield
-    st.cache_resource.clear()
-
-
-def open_app(**params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params.update(params)
-    return clean(at.run())
-
-
-def clean(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [e for e in at.error if UNEXPECTED in e.value]
-    return at
-
-
-def texts(elements) -> str:
-    return "\n".join(str(e.value) for e in elements)
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 def test_a_description_over_the_limit_is_refused_before_confirm(client, model):
@@ -140,3 +125,17 @@ def test_the_feed_shows_a_validation_as_one_row_and_names_a_rollback(home):
     assert "Version tag set" not in feed["Action"].tolist()  # the status tag is the same row
     history = open_app(page="version", model="churn", version="1").dataframe[-1].value
     assert history["Action"].tolist() == v1["Action"].tolist()
+
+
+@pytest.mark.parametrize(
+    ("versions", "upright"), [("churn:2,churn:3", False), ("churn:1,churn:2,churn:3,churn:4", True)]
+)
+def test_compare_bar_labels_stand_upright_from_three_versions(populated, versions, upright):  # noqa: F811
+    at = open_app(page="compare", versions=versions)
+    at.toggle(key=keys.COMPARE_ALL_METRICS).set_value(True).run()
+    (chart,) = at.get("plotly_chart")
+    figure = json.loads(chart.proto.spec)
+    angles = {bar.get("textangle", 0) for bar in figure["data"]}
+    assert angles == ({-90} if upright else {0})
+    if upright:  # room above the tallest bar (auc 0.88) for its label
+        assert figure["layout"]["yaxis"]["range"][1] > 0.88 * 1.2

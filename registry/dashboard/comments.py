@@ -7,20 +7,21 @@ import streamlit as st
 from registry import RegistryError
 from registry.dashboard.feedback import flash
 from registry.dashboard.keys import VERSION_COMMENT, VERSION_COMMENT_ERROR, VERSION_FLASH
-from registry.dashboard.markup import plain
+from registry.dashboard.markup import description, plain
 from registry.dashboard.session import acting
 from registry.dashboard.style import format_time
 
 
 def show_thread(comments: list) -> None:
-    """Oldest first, like a conversation."""
+    """Oldest first, like a conversation; each comment is Markdown without images, by the
+    rule for descriptions."""
     if not comments:
         st.caption("No comments yet.")
         return
     for comment in sorted(comments, key=lambda c: c.id):
         with st.container(border=True):
             st.caption(f"**{plain(comment.author)}** · {format_time(comment.created_at)}")
-            st.text(comment.text)  # plain text, never Markdown
+            st.markdown(description(comment.text))  # Markdown, as descriptions are
 
 
 def post(name: str, version: int) -> None:

@@ -96,8 +96,14 @@ def metric_histories(histories: dict[str, list[Metric]]) -> go.Figure:
     return styled(fig)
 
 
+CROWDED_BARS = 3  # versions per group from which value labels stand upright
+
+
 def compare_bars(metrics: pd.DataFrame, colors: dict[str, str] | None = None) -> go.Figure:
-    """Grouped bars: one group per metric (rows), one bar per version (columns)."""
+    """Grouped bars: one group per metric (rows), one bar per version (columns). From three
+    versions on, a bar is narrower than its value written across: the labels then stand
+    upright above their bars, with room for them under the top of the plot."""
+    crowded = len(metrics.columns) >= CROWDED_BARS
     fig = go.Figure()
     for label in metrics.columns:
         values = metrics[label]
@@ -109,10 +115,17 @@ def compare_bars(metrics: pd.DataFrame, colors: dict[str, str] | None = None) ->
                 marker_color=(colors or {}).get(label),
                 text=[format_metric(v) if pd.notna(v) else "" for v in values],
                 textposition="outside",
+                textangle=-90 if crowded else 0,
+                textfont={"size": 11 if crowded else 13},
                 cliponaxis=False,
                 hovertemplate=f"{label}<br>%{{x}}: %{{y:.4g}}<extra></extra>",
             )
         )
     fig.update_layout(barmode="group", bargap=0.25)
     fig.update_yaxes(title="Value")
+    found = metrics.stack().dropna()
+    if crowded and len(found):
+        low, high = min(0.0, float(found.min())), max(0.0, float(found.max()))
+        pad = (high - low) * 0.25 or 1.0  # room for the upright labels
+        fig.update_yaxes(range=[low - pad if low < 0 else 0.0, high + pad])
     return styled(fig, height=360)

@@ -40,7 +40,6 @@ MODEL_PENDING = "model_pending_action"
 MODEL_COMMENT = "model_confirm_comment"
 MODEL_MOVE_ALIAS = "model_confirm_move_alias"  # the alias to move with the promotion
 MODEL_FLASH = "model_flash"
-MODEL_PICK_MODEL = "model_pick_model"
 MODEL_DESCRIPTION_FORM = "model_description_form"
 MODEL_ALIAS_FORM = "model_alias_form"
 MODEL_VERSION_DESCRIPTION_FORM = "model_version_description_form"

@@ -5,8 +5,8 @@ Streamlit renders titles, captions, badges and ``st.markdown`` as Markdown with 
 its own (``:red[...]``, ``:red-badge[...]``, ``:material/icon:``, ``:smile:``); Plotly renders
 a subset of HTML in text and hover labels (``<a href>``, ``<b>``, ``<br>``, ``<span style>``).
 Model and run names, tag values, user names and dataset names are plain text: ``plain``,
-``code`` and ``plain_html`` show them exactly. Descriptions are Markdown (``description``),
-without images. Comments are shown with ``st.text``, never as Markdown.
+``code`` and ``plain_html`` show them exactly. Descriptions and comments are Markdown
+(``description``), without images.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def code(text: object) -> str:
 
 
 def description(text: str) -> str:
-    """A description as Markdown without images: ``![alt](url)`` becomes the link
+    """A description or comment as Markdown without images: ``![alt](url)`` becomes the link
     ``[alt](url)`` (and an image reference a link reference), so showing it fetches nothing
     from another host. Streamlit already shows raw HTML as text."""
     return _IMAGE.sub(r"\1[", text)

@@ -81,6 +81,20 @@ def model_picker(
     return chosen
 
 
+def recent_model(client: RegistryClient) -> str | None:
+    """The most recently changed model: what the Model page opens on without a model in its
+    link, rather than an empty picker."""
+    found = client.search_registered_models(max_results=1, order_by=["last_updated_timestamp DESC"])
+    return found[0].name if found else None
+
+
+def recent_version(client: RegistryClient) -> tuple[str, int] | None:
+    """(model, version) of the most recently changed version: what the Version page opens
+    on without one in its link."""
+    found = client.search_model_versions(max_results=1, order_by=["last_updated_timestamp DESC"])
+    return (found[0].name, found[0].version) if found else None
+
+
 def version_picker(
     client: RegistryClient, name: str | None, key: str, *, label: str = "Version"
 ) -> int | None:
