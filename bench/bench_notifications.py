@@ -3,6 +3,7 @@ promotion.
 
     .venv/bin/python bench/bench_notifications.py [--events 2000] [--rate 50 --seconds 10]
         [--transitions 60] [--pace 0.05] [--protocol HTTP/1.1] [--only throughput stream]
+        [--baseline /tmp/old-checkout --rounds 3]
 
 The receiver is an http.server in its own process on 127.0.0.1 answering 204 at once; it
 notes each request's arrival time minus the event's timestamp (event to receiver).
@@ -14,6 +15,11 @@ notes each request's arrival time minus the event's timestamp (event to receiver
    with 10 and no dispatcher (the outbox row is the same); with 10 while the background
    dispatcher delivers them in this process; and while ``registry dispatch`` delivers them
    from another process (the two processes then take turns with the registry file).
+
+With ``--baseline DIR`` (a checkout of older code, e.g. ``git worktree add /tmp/old REV``),
+throughput and stream run ``--rounds`` times alternately with DIR's ``registry`` package and
+this one, each in a fresh process, and the medians are printed side by side with the ratio.
+CPU per delivery is the dispatcher process's CPU time (all its threads) over the drain.
 """
 
 from __future__ import annotations
@@ -30,7 +36,6 @@ import urllib.request
 from pathlib import Path
 
 os.environ.setdefault("REGISTRY_WEBHOOK_ALLOW", "127.0.0.1")
-os.environ.setdefault("REGISTRY_NOTIFY_POLL", "0.05")
 
 from registry import RegistryClient
 from registry.notifications.dispatcher import (
@@ -94,21 +99,21 @@ def fresh_client() -> RegistryClient:
     return RegistryClient(Path(tempfile.mkdtemp()) / "home", user="bench")
 
 
-def throughput(url: str, events: int, subscriptions: int) -> tuple[float, float, int]:
-    """(deliveries per second, seconds, deliveries) for ``events`` events already in the
-    outbox, delivered by one Dispatcher.drain() from a cold start."""
+def throughput(url: str, events: int, subscriptions: int) -> tuple[float, float, int, float]:
+    """(deliveries per second, seconds, deliveries, CPU ms per delivery) for ``events`` events
+    already in the outbox, delivered by one Dispatcher.drain() from a cold start."""
     client = fresh_client()
     for _ in range(subscriptions):
         client.create_subscription("webhook", url, ["model_version.created"])
     client.create_registered_model("bench")
     client.create_model_versions("bench", [{"source": f"runs:/r{i}/m"} for i in range(events)])
     client.release()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     stats = Dispatcher(client._store).drain()
-    took = time.perf_counter() - started
+    took, cpu = time.perf_counter() - started, time.process_time() - cpu
     delivered = stats["delivered"]
     assert delivered == events * subscriptions, stats
-    return delivered / took, took, delivered
+    return delivered / took, took, delivered, cpu * 1000 / delivered
 
 
 def promotion_times(
@@ -199,7 +204,16 @@ def main() -> None:
         "--only", nargs="+", choices=("throughput", "stream", "promotion"),
         default=["throughput", "stream", "promotion"],
     )  # fmt: skip
+    parser.add_argument("--baseline", help="a checkout of older code to alternate with")
+    parser.add_argument("--rounds", type=int, default=3, help="alternations with --baseline")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.baseline:
+        compare(args)
+        return
+    if args.json:
+        print(json.dumps(measure(args)))
+        return
     receiver, url = start_receiver(args.protocol)
     print(f"load average at start: {os.getloadavg()[0]:.2f}, receiver {args.protocol}\n")
     try:
@@ -223,15 +237,16 @@ def main() -> None:
 
 def print_throughput(url: str, events: int) -> None:
     print("| subscriptions | events | deliveries | seconds | deliveries/s | "
-          "event to receiver p50 ms | p99 ms |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|")
+          "event to receiver p50 ms | p99 ms | CPU ms per delivery |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|")
     for subs in (1, 10):
         count = events if subs == 1 else events // 10
         receiver_lags(url)
-        rate, took, delivered = throughput(url, count, subs)
+        rate, took, delivered, cpu = throughput(url, count, subs)
         lags = receiver_lags(url)
         print(f"| {subs} | {count:,} | {delivered:,} | {took:.2f} | {rate:,.0f} | "
-              f"{percentile(lags, 0.5):.0f} | {percentile(lags, 0.99):.0f} |")  # fmt: skip
+              f"{percentile(lags, 0.5):.0f} | {percentile(lags, 0.99):.0f} | "
+              f"{cpu:.2f} |")  # fmt: skip
 
 
 def print_promotions(url: str, args: argparse.Namespace) -> None:
@@ -245,6 +260,47 @@ def print_promotions(url: str, args: argparse.Namespace) -> None:
     ):
         median, p95 = promotion_times(url, subs, dispatcher, args)
         print(f"| {label} | {median:.2f} | {p95:.2f} |")
+
+
+def measure(args: argparse.Namespace) -> dict[str, float]:
+    """Throughput and stream figures of the ``registry`` importable here, by name."""
+    receiver, url = start_receiver(args.protocol)
+    found: dict[str, float] = {}
+    try:
+        for subs in (1, 10):
+            if "throughput" in args.only:
+                count = args.events if subs == 1 else args.events // 10
+                rate, _took, _n, cpu = throughput(url, count, subs)
+                found |= {f"deliveries/s, {subs} sub": rate, f"CPU ms/delivery, {subs} sub": cpu}
+            if "stream" in args.only:
+                lags = stream_lags(url, subs, args.rate, args.seconds)
+                found[f"stream p50 ms, {subs} sub"] = percentile(lags, 0.5)
+                found[f"stream p99 ms, {subs} sub"] = percentile(lags, 0.99)
+    finally:
+        receiver.terminate()
+        receiver.wait()
+    return found
+
+
+def compare(args: argparse.Namespace) -> None:
+    """Alternate the baseline checkout and this code, each round in fresh processes."""
+    here = Path(__file__).resolve().parents[1]
+    command = [sys.executable, __file__, "--json", "--only", *args.only, "--events",
+               str(args.events), "--rate", str(args.rate), "--seconds", str(args.seconds),
+               "--protocol", args.protocol]  # fmt: skip
+    runs: dict[str, list[dict[str, float]]] = {"before": [], "now": []}
+    print(f"load average at start: {os.getloadavg()[0]:.2f}")
+    for _ in range(args.rounds):
+        for name, root in (("before", args.baseline), ("now", str(here))):
+            env = {**os.environ, "PYTHONPATH": root}
+            out = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+            runs[name].append(json.loads(out.stdout.splitlines()[-1]))
+    print(f"\n| median of {args.rounds} | before | now | now / before |\n|---|---|---|---|")
+    for key in runs["now"][0]:
+        old = statistics.median(r[key] for r in runs["before"])
+        new = statistics.median(r[key] for r in runs["now"])
+        print(f"| {key} | {old:,.2f} | {new:,.2f} | {new / old:.2f}x |")
+    print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

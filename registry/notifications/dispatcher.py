@@ -94,7 +94,7 @@ class Dispatcher:
         self.batch = batch
         self.stats: Counter[str] = Counter()
         self._sender: Sender | None = None
-        self._rounds = 1
+        self._rounds = 0
         self._connections = egress.Connections()
         self._done: queue.SimpleQueue[tuple[DeliveryJob, AttemptResult]] = queue.SimpleQueue()
         self._ready: list[tuple[DeliveryJob, AttemptResult]] = []
@@ -123,7 +123,7 @@ class Dispatcher:
             per_subscription=self.per_subscription,
             group=self._group,
         )
-        self._rounds = 1
+        self._rounds = 0
         self._due = dict.fromkeys(self._due, 0.0)
         self._in_flight.clear()  # unrecorded attempts of a failed run: their claims expire
         try:
@@ -207,18 +207,18 @@ class Dispatcher:
         done = {o.job.delivery_id for o in outcomes}
         running = Counter(s for d, s in self._in_flight.items() if d not in done)
         rounds = self._next_rounds(outcomes)
-        free = self.workers * PIPELINE * rounds - sum(running.values())
-        deepest = self.per_subscription * PIPELINE * rounds
-        # A receiver sent one request at a time gets 1/PIPELINE of the depth: what a claim
-        # takes must end within the claim's time (rounds attempts per worker).
-        for sub, target in self._targets.items():
+        depth = PIPELINE * rounds or 1  # round 0: one attempt per thread, as it can start
+        free = self.workers * depth - sum(running.values())
+        deepest = self.per_subscription * depth
+        for sub, target in self._targets.items():  # sent one at a time: 1/PIPELINE as deep
             if not self._connections.pipelines(target):
-                running[sub] += deepest - self.per_subscription * rounds
+                running[sub] += deepest - self.per_subscription * max(1, rounds)
         now = now_ms()
         _yield()
+        until = claim_until(now, self.settings, max(1, rounds))
         created, more, jobs = self.store.dispatch_pass(
-            outcomes, now, fan_out=self.batch, claim_until=claim_until(now, self.settings, rounds),
-            limit=max(0, free), per_subscription=deepest, running=dict(running),
+            outcomes, now, fan_out=self.batch, claim_until=until, limit=max(0, free),
+            per_subscription=deepest, running=dict(running),
         )  # fmt: skip
         self._watch.remember_pass()
         self._ready = []
@@ -263,8 +263,8 @@ class Dispatcher:
             self._done.put((job, result))
 
     def _group(self, job: DeliveryJob) -> int:
-        """How many attempts of one subscription a worker sends together (pipelined)."""
-        if job.kind == "email" or not self._connections.pipelines(job.target):
+        """Attempts of one subscription a worker sends together: one until answers are quick."""
+        if not self._rounds or job.kind == "email" or not self._connections.pipelines(job.target):
             return 1
         return PIPELINE
 
@@ -292,11 +292,11 @@ class Dispatcher:
         self._settle(outcomes)
 
     def _next_rounds(self, outcomes: list[Outcome]) -> int:
-        """Claims ahead: doubled after quick answers, back to 1 after any slow or failed."""
+        """Claims ahead: 0, 1, 2, 4 after quick answers, back to 0 after a slow or failed."""
         if not outcomes:
             return self._rounds
         quick = all(o.result.ok and o.result.latency_ms <= FAST_MS for o in outcomes)
-        return min(MAX_ROUNDS, self._rounds * 2) if quick else 1
+        return min(MAX_ROUNDS, self._rounds * 2 or 1) if quick else 0
 
     def _settle(self, outcomes: list[Outcome]) -> None:
         for outcome in outcomes:
