@@ -18,14 +18,18 @@ def decode_token(token: str | None) -> int:
     """The offset a token stands for (0 for no token)."""
     if not token:
         return 0
+    # MLflow's wording first (its tests match it), then what to do.
+    hint = f"(Invalid page_token {token[:40]!r}: pass the token of a previous result page.)"
     try:
-        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
-    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeError):
+        decoded = base64.urlsafe_b64decode(token.encode())
+    except (binascii.Error, ValueError, UnicodeError):
+        raise InvalidArgumentError(f"Invalid page token, could not base64-decode. {hint}") from None
+    try:
+        offset = json.loads(decoded)["offset"]
+    except (ValueError, TypeError, KeyError, UnicodeError):
         offset = None
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        raise InvalidArgumentError(
-            f"Invalid page_token {token[:40]!r}: pass the token of a previous result page"
-        )
+        raise InvalidArgumentError(f"Invalid page token, decoded value={decoded[:40]!r}. {hint}")
     return offset
 
 
