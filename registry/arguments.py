@@ -35,11 +35,24 @@ def _text(value: object, what: str, limit: int) -> str:
     return value
 
 
-def model_name(name: object) -> str:
-    """A registered model name: 1-256 characters, no '/', ':' or control characters."""
+def _missing(parameter: str, ours: str) -> InvalidArgumentError:
+    # MLflow's wording first (code matches it), then the project's sentence.
+    return InvalidArgumentError(f"Missing value for required parameter '{parameter}'. ({ours})")
+
+
+def _too_long(parameter: str, ours: str) -> InvalidArgumentError:
+    limit = {"key": MAX_TAG_KEY, "value": MAX_TAG_VALUE}[parameter]
+    return InvalidArgumentError(
+        f"'{parameter}' exceeds the maximum length of {limit} characters. ({ours})"
+    )
+
+
+def model_name(name: object, parameter: str = "name") -> str:
+    """A registered model name: 1-256 characters, no '/', ':' or control characters.
+    ``parameter`` is the argument's name in MLflow's API (``new_name`` for a rename)."""
+    if name is None or (isinstance(name, str) and not name.strip()):
+        raise _missing(parameter, "Model name must not be empty.")
     text = _text(name, "Model name", MAX_NAME)
-    if not text.strip():
-        raise InvalidArgumentError("Model name must not be empty")
     if text != text.strip():
         raise InvalidArgumentError(
             f"Model name {text!r} starts or ends with white space; remove it"
@@ -84,7 +97,8 @@ def stage(value: object) -> str:
     if isinstance(text, str) and text.strip().lower() in _STAGE_BY_LOWER:
         return _STAGE_BY_LOWER[text.strip().lower()]
     raise InvalidArgumentError(
-        f"Invalid stage {value!r}; expected one of {', '.join(STAGES)} (any case)"
+        f"Invalid Model Version stage: {value}. Value must be one of {', '.join(STAGES)}. "
+        f"(Invalid stage {value!r}; any case is accepted.)"
     )
 
 
@@ -103,9 +117,13 @@ def alias(value: object) -> str:
 
 
 def tag_key(key: object) -> str:
+    if key is None or (isinstance(key, str) and not key.strip()):
+        raise _missing("key", "Tag key must not be empty.")
+    if isinstance(key, str) and len(key) > MAX_TAG_KEY:
+        raise _too_long(
+            "key", f"Tag key is {len(key)} characters long; the limit is {MAX_TAG_KEY}."
+        )
     text = _text(key, "Tag key", MAX_TAG_KEY)
-    if not text.strip():
-        raise InvalidArgumentError("Tag key must not be empty")
     if _CONTROL.search(text):
         raise InvalidArgumentError(f"Tag key {text!r} contains control characters; remove them")
     if text.startswith(RESERVED_TAG_PREFIX):
@@ -132,8 +150,9 @@ def tag_value(key: str, value: object) -> str:
         raise InvalidArgumentError(f"Tag {key!r} has no value; pass a string (it may be empty)")
     text = value if isinstance(value, str) else str(value)
     if len(text) > MAX_TAG_VALUE:
-        raise InvalidArgumentError(
-            f"Value of tag {key!r} is {len(text)} characters long; the limit is {MAX_TAG_VALUE}"
+        raise _too_long(
+            "value",
+            f"Value of tag {key!r} is {len(text)} characters long; the limit is {MAX_TAG_VALUE}.",
         )
     return text
 
@@ -173,16 +192,27 @@ def actor(value: object) -> str:
     return text
 
 
-def check_max_results(max_results: object, limit: int, what: str) -> int:
-    """``max_results`` of a search or listing, a whole number from 1 to ``limit``."""
-    if isinstance(max_results, bool) or not isinstance(max_results, int) or max_results < 1:
+def check_max_results(
+    max_results: object, limit: int, what: str, *, limit_first: bool = False
+) -> int:
+    """``max_results`` of a search or listing, a whole number from 1 to ``limit``. Worded as
+    MLflow's stores word it; ``limit_first`` checks the limit before the type, as MLflow's
+    model search does."""
+    number = isinstance(max_results, (int, float)) and not isinstance(max_results, bool)
+    hint = f"({what} takes a whole number from 1 to {limit}.)"
+    too_big = InvalidArgumentError(
+        "Invalid value for request parameter max_results. It must be at most "
+        f"{limit}, but got value {max_results!r}. {hint}"
+    )
+    if limit_first and number and max_results > limit:  # type: ignore[operator]
+        raise too_big
+    if not number or not isinstance(max_results, int) or max_results < 1:
         raise InvalidArgumentError(
-            f"Invalid max_results {max_results!r} for {what}: it must be a whole number >= 1"
+            "Invalid value for max_results. It must be a positive integer, "
+            f"but got {max_results!r}. {hint}"
         )
     if max_results > limit:
-        raise InvalidArgumentError(
-            f"Invalid max_results {max_results} for {what}: it must be at most {limit}"
-        )
+        raise too_big
     return max_results
 
 

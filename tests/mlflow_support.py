@@ -5,17 +5,25 @@
 at it through the environment alone (MLFLOW_TRACKING_URI, MLFLOW_TRACKING_TOKEN) and returns
 an ``MlflowClient``; MLflow reads the token on every request, so the last call wins.
 ``as_registry_user(name)`` does the same for registry's own fluent API and client.
+
+``client`` (for the ported MLflow tests) is a fresh registry behind registry's own embedded
+client or behind MLflow's client and a registry server, with the helpers those tests share.
 """
 
 from __future__ import annotations
 
+import contextlib
+import time
+from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
 from server_support import serve_store_in_thread
 
 import registry
+import registry.clock
 from registry import RegistryClient
+from registry.exceptions import MlflowException as RegistryMlflowException
 
 # MLflow's client warns on every stage call (stages are deprecated in MLflow, first-class
 # here), and mlflow.pyfunc warns about its own type hints when it is first imported.
@@ -74,3 +82,66 @@ def log_and_register(model, X, name: str) -> int:
             model, "model", registered_model_name=name, input_example=X.head()
         )
     return info.registered_model_version
+
+
+# -- the ported MLflow tests -------------------------------------------------------------------
+
+
+@pytest.fixture(params=["registry", "mlflow"])
+def client(request, tmp_path, monkeypatch):
+    """A fresh registry behind registry's client or MLflow's; ``client.error`` is the
+    exception class MLflow code catches through it."""
+    if request.param == "registry":
+        ours = RegistryClient(tmp_path / "home", user="ada")
+        ours.error = RegistryMlflowException
+        yield ours
+        ours.release()
+        return
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    with serve_store_in_thread(tmp_path / "home") as (url, store):
+        _, token = RegistryClient(store=store, user="ada").create_token("ada", "admin")
+        monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", token)
+        monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+        theirs = MlflowClient(url)
+        theirs.error = MlflowException
+        yield theirs
+
+
+def now() -> int:
+    return int(time.time() * 1000)
+
+
+@contextlib.contextmanager
+def clock_at(ms: int) -> Iterator[None]:
+    """Every registry write in the block (the server's thread included) is stamped ``ms``."""
+    real = registry.clock.time
+    registry.clock.time = SimpleNamespace(time=lambda: ms / 1000)
+    try:
+        yield
+    finally:
+        registry.clock.time = real
+
+
+def text(version) -> str:
+    """D1: compare version numbers as MLflow's strings."""
+    return str(version)
+
+
+def described(value) -> str:
+    """D2: an unset description as MLflow's REST client shows it."""
+    return value or ""
+
+
+def between(start: int, end: int, stamp: int) -> None:
+    assert start <= stamp <= end
+
+
+def every_page(search) -> list:
+    found, page = [], search(None)
+    found += page
+    while page.token:
+        page = search(page.token)
+        found += page
+    return found

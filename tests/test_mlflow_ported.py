@@ -3,73 +3,22 @@ the client against a tracking server), ported: our own test code, the same scena
 expectations. Each runs twice: on registry's client (``import registry as mlflow``,
 embedded) and on MLflow's own client against a registry server.
 
-Where MLflow's expectation cannot hold here, the assertion is written for what holds and the
-divergence is named next to it (``DIVERGES``) and listed in docs/mlflow-compatibility.md:
-D1 a version number is an int here, a string in MLflow ("1"), and so are alias targets;
-D2 an unset description is None here, "" through MLflow's REST client.
+MLflow's REST client reads version numbers and alias targets as strings ("1", D1) and an
+unset description as "" (D2); registry's embedded client returns 1 and None, as MLflow's
+local sqlite store does (docs/mlflow-compatibility.md). ``text`` and ``described`` compare
+them as MLflow's REST client shows them.
 """
 
 from __future__ import annotations
 
 import time
 
+import mlflow_support
 import pytest
-from mlflow_support import MLFLOW_WARNINGS
-from server_support import serve_store_in_thread
-
-from registry import RegistryClient
-from registry.exceptions import MlflowException as RegistryMlflowException
+from mlflow_support import MLFLOW_WARNINGS, between, described, every_page, now, text
 
 pytestmark = MLFLOW_WARNINGS
-
-
-def now() -> int:
-    return int(time.time() * 1000)
-
-
-def text(version) -> str:
-    """D1: compare version numbers as MLflow's strings."""
-    return str(version)
-
-
-def described(value) -> str:
-    """D2: an unset description as MLflow's REST client shows it."""
-    return value or ""
-
-
-@pytest.fixture(params=["registry", "mlflow"])
-def client(request, tmp_path, monkeypatch):
-    """A fresh registry behind registry's client or MLflow's; ``client.error`` is the
-    exception class MLflow code catches through it."""
-    if request.param == "registry":
-        ours = RegistryClient(tmp_path / "home", user="ada")
-        ours.error = RegistryMlflowException
-        yield ours
-        ours.release()
-        return
-    from mlflow import MlflowClient
-    from mlflow.exceptions import MlflowException
-
-    with serve_store_in_thread(tmp_path / "home") as (url, store):
-        _, token = RegistryClient(store=store, user="ada").create_token("ada", "admin")
-        monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", token)
-        monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
-        theirs = MlflowClient(url)
-        theirs.error = MlflowException
-        yield theirs
-
-
-def between(start: int, end: int, stamp: int) -> None:
-    assert start <= stamp <= end
-
-
-def every_page(search) -> list:
-    found, page = [], search(None)
-    found += page
-    while page.token:
-        page = search(page.token)
-        found += page
-    return found
+client = mlflow_support.client
 
 
 # -- registered models ----------------------------------------------------------------------

@@ -1,15 +1,15 @@
 """Five typical MLflow registry scripts (tests/mlflow_scripts/), each run as a user would:
 with only its imports changed to ``import registry as mlflow`` on an embedded registry, and
-unchanged through MLflow's own client (mlflow-skinny 3.17.2) against a registry server. Both
-must print what MLflow 3.17.2 with its own server and sqlite store printed (recorded in
-tests/mlflow_scripts/expected/, without the "View run" links MLflow prints when a run ends),
-except for one documented divergence: D1, version numbers are ints here, so a printed list
-shows 3 where MLflow shows '3' (docs/mlflow-compatibility.md)."""
+unchanged through MLflow's own client (mlflow-skinny 3.17.2) against a registry server. Each
+must print exactly what MLflow 3.17.2 printed in the same setting: embedded against MLflow
+with its local sqlite store (tests/mlflow_scripts/expected/local/), through the client
+against MLflow's own server (tests/mlflow_scripts/expected/, without the "View run" links
+MLflow prints when a run ends). MLflow's local store returns version numbers as ints, its
+REST client as strings ('3'), and so does each side here."""
 
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -57,21 +57,14 @@ def through_registry(name: str, tmp_path: Path) -> str:
     return run(code, {**env, "REGISTRY_DISPATCHER": "off"}, tmp_path)
 
 
-def recorded(name: str) -> str:
-    path = SCRIPTS / "expected" / f"{name}.txt"
-    if not path.exists():
-        pytest.skip(f"no recording of {name} with MLflow's own server yet")
-    return path.read_text()
-
-
-def with_int_versions(text: str) -> str:
-    """D1: MLflow's '3' as this registry prints 3."""
-    return re.sub(r"'(\d+)'", r"\1", text)
+def recorded(name: str, where: str = "") -> str:
+    """MLflow 3.17.2's output: with its server (``where=""``) or its local store ("local")."""
+    return (SCRIPTS / "expected" / where / f"{name}.txt").read_text()
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_the_script_prints_what_it_printed_with_mlflow(name, tmp_path):
-    assert through_registry(name, tmp_path) == with_int_versions(recorded(name))
+def test_the_script_prints_what_it_printed_with_mlflows_local_store(name, tmp_path):
+    assert through_registry(name, tmp_path) == recorded(name, "local")
 
 
 @pytest.mark.parametrize("name", [n for n in NAMES if n != "log_and_register"])

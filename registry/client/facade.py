@@ -26,7 +26,7 @@ from registry.client.runs import RunClient
 from registry.client.tokens import TokenClient
 from registry.client.validation import ValidationClient
 from registry.entities import ModelVersion, PagedList, RegisteredModel, reserved_version_tags
-from registry.errors import InvalidArgumentError, NotFoundError
+from registry.errors import InvalidArgumentError, InvalidStageTransitionError, NotFoundError
 from registry.store.contract import RegistryStore
 
 MAX_MODEL_RESULTS = 1000
@@ -146,7 +146,7 @@ class RegistryClient(
     def rename_registered_model(self, name: str, new_name: str) -> RegisteredModel:
         return self._store.rename_registered_model(
             check.model_name(name),
-            check.model_name(new_name),
+            check.model_name(new_name, "new_name"),
             self._require("editor", "renaming a model"),
         )
 
@@ -172,7 +172,9 @@ class RegistryClient(
         page_token: str | None = None,
     ) -> PagedList[RegisteredModel]:
         """A page of models matching ``filter_string`` (see registry.search for the grammar)."""
-        limit = check_max_results(max_results, MAX_MODEL_RESULTS, "search_registered_models")
+        limit = check_max_results(
+            max_results, MAX_MODEL_RESULTS, "search_registered_models", limit_first=True
+        )
         return self._store.search_registered_models(filter_string, limit, order_by, page_token)
 
     def set_registered_model_tag(self, name: str, key: str, value: Any) -> None:
@@ -324,12 +326,20 @@ class RegistryClient(
         name, stage = check.model_name(name), check.stage(stage)
         actor = self._require(STAGE_ROLE[stage], f"moving a version to {stage}")
         comment = check.comment(comment)
+        number = check.version_number(version, name)
+        if archive_existing and stage not in ("Staging", "Production"):
+            raise InvalidStageTransitionError(
+                "Model version transition cannot archive existing model versions because "
+                f"{stage!r} is not an Active stage. (Moving version {number} of {name!r} to "
+                f"{stage}: only a move to Staging or Production archives the versions in it; "
+                "pass archive_existing_versions=False.)"
+            )
         if override_validation and stage != "Production":
             raise InvalidArgumentError(
                 f"override_validation applies to Production only; {stage} needs no validation"
             )
         return self._store.transition_model_version_stage(
-            name, check.version_number(version, name), stage, bool(archive_existing), comment,
+            name, number, stage, bool(archive_existing), comment,
             actor, override=self._override_reason(override_validation, comment),
         )  # fmt: skip
 

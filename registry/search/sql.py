@@ -201,21 +201,27 @@ _DEFAULT_ORDER = {"model": (), "version": ("last_updated_timestamp DESC",)}
 
 
 def _order_error(message: str, item: str, pos: int) -> FilterSyntaxError:
-    return FilterSyntaxError(f"Invalid order_by {item!r}: {message}", position=pos, token=item)
+    # "Invalid order_by clause" and the sentences below are MLflow's words (its tests match them)
+    text = f"Invalid order_by clause {item!r}: {message}"
+    return FilterSyntaxError(text, position=pos, token=item)
 
 
 def _order_term(item: str, target: str) -> tuple[str, str]:
     """Return (column, direction) for one order_by item; position is relative to the item."""
     if not isinstance(item, str):
         raise FilterSyntaxError(f"Invalid order_by: items must be strings, got {type(item)}")
-    words = [(m.group(), m.start()) for m in re.finditer(r"[^ \t]+", item)]
+    words = [(m.group(), m.start()) for m in re.finditer(r"\S+", item)]
     if not words:
         raise _order_error("empty item; expected '<key> [ASC|DESC]'", item, 0)
     (key, pos), rest = words[0], words[1:]
     field = FIELDS.get(KEY_ALIASES.get(key.lower(), key.lower()))
     valid = [k for k in _ORDER_KEYS if target in FIELDS[k].targets]
     if field is None or field.key not in _ORDER_KEYS:
-        message = f"unknown key {key!r} at position {pos}; valid keys: {', '.join(valid)}"
+        mlflow = "Invalid attribute key" if target == "version" else "Invalid order by key"
+        message = (
+            f"{mlflow} {key!r} specified (unknown key {key!r} at position {pos}; "
+            f"valid keys: {', '.join(valid)})"
+        )
         raise _order_error(message, item, pos)
     if field.key not in valid:
         message = f"key {key!r} at position {pos} only orders model versions"
@@ -244,7 +250,10 @@ def compile_order_by(order_by: list[str] | None, target: str) -> str:
     for item in items:
         column, direction = _order_term(item, target)
         if column in seen:
-            raise _order_error(f"key {item.split()[0]!r} is ordered twice", item, 0)
+            twice = (
+                f"`order_by` contains duplicate fields: key {item.split()[0]!r} is ordered twice"
+            )
+            raise _order_error(twice, item, 0)
         seen.add(column)
         terms.append(f"{row}.{column} {direction}")
     terms += [f"{row}.{col} {way}" for col, way in _TIE_BREAKERS[target] if col not in seen]

@@ -113,7 +113,8 @@ class Fields:
             value = value[0] if value else None
         if value is None and required:
             raise InvalidArgumentError(
-                f"{self.endpoint} needs the parameter {field!r}; the request has none"
+                f"Missing value for required parameter '{field}'. "
+                f"({self.endpoint} needs it; the request has none.)"
             )
         return value
 
