@@ -36,12 +36,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         help="archive the versions that were in the target stage",
     )
     promote.add_argument("--comment", help="why (kept in the history and sent in events)")
-    promote.add_argument(
-        "--override-validation",
-        action="store_true",
-        help="promote although the model's validation requirement is not met "
-        "(reviewer role and --comment needed; recorded)",
-    )
+    _override_flag(promote, "promote")
     promote.set_defaults(run=_promote)
 
     archive = commands.add_parser("archive", help="move a model version to Archived")
@@ -55,12 +50,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     alias.add_argument("alias")
     alias.add_argument("version")
     alias.add_argument("--comment", help="why (kept in the history)")
-    alias.add_argument(
-        "--override-validation",
-        action="store_true",
-        help="move a protected alias although the validation requirement is not met "
-        "(reviewer role and --comment needed; recorded)",
-    )
+    _override_flag(alias, "move a protected alias")
     alias.set_defaults(run=_alias)
 
     wait = commands.add_parser(
@@ -75,6 +65,15 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     wait.add_argument("--timeout", type=float, default=600.0, help="seconds (default 600)")
     wait.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
     wait.set_defaults(run=_wait)
+
+
+def _override_flag(command: argparse.ArgumentParser, doing: str) -> None:
+    command.add_argument(
+        "--override-validation",
+        action="store_true",
+        help=f"{doing} although the model's validation requirement is not met "
+        "(reviewer role and --comment needed; recorded)",
+    )
 
 
 @contextlib.contextmanager
