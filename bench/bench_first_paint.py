@@ -1,13 +1,17 @@
 """A new tab's first content, in headless Chromium: the dashboard against Streamlit's own
 hello world, served the same way on the same machine, alternated in one run.
 
-    .venv/bin/python bench/bench_first_paint.py [--repeats 10] [--home DIR]
+    .venv/bin/python bench/bench_first_paint.py [--repeats 10] [--home DIR] [--old CHECKOUT]
 
 Each sample is a new browser context (no cache, a new Streamlit session) opening one address
 and timing, with the page's own clock from the start of navigation, until the page's first
 real content is drawn: the hello world's text, the dashboard's page heading. The links are
 the Models list, a shared deep link to one version's Model page, and the Inbox. --home
-serves an existing registry; by default the demo is seeded into a temporary folder.
+serves an existing registry; by default the demo is seeded into a temporary folder. --old
+serves an older checkout's dashboard as well (``git worktree add /tmp/old COMMIT``), so old
+and new are measured in the same run. The server CPU column is the serving process's user
+and system time during the tab: the script run, the static files and websocket, and its
+background threads.
 Target (issue 16): the dashboard within 0.5 s of the hello world.
 """
 
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -25,7 +30,7 @@ import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from browser_support import CHROMIUM, CHROMIUM_ARGS, dashboard, free_port, wait_healthy
+from browser_support import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy
 
 from registry.cli.main import APP, dashboard_command
 
@@ -34,19 +39,36 @@ HELLO = 'import streamlit as st\n\nst.title("Hello, world")\n'
 FIRST_CONTENT = "[data-testid='stMain'] h1, [data-testid='stMain'] h2"
 
 
+def serve(script: Path, folder: Path, env: dict[str, str] | None = None):
+    """``script`` served as ``registry ui`` serves app.py (same options, the same host check);
+    returns (URL, process)."""
+    port = free_port()
+    command = dashboard_command(port, headless=True, watch=False)
+    command[command.index(str(APP))] = str(script)
+    log = folder / f"{script.stem}-{port}.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            command, env={**os.environ, **(env or {})}, stdout=output, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    wait_healthy(url, process, log)
+    return url, process
+
+
 def hello_server(folder: Path):
     """Streamlit's hello world, started with the dashboard's own server options."""
     script = folder / "hello.py"
     script.write_text(HELLO)
-    port = free_port()
-    command = dashboard_command(port, headless=True, watch=False)
-    command[command.index(str(APP))] = str(script)
-    log = folder / "hello.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    wait_healthy(url, process, log)
-    return url, process
+    return serve(script, folder)
+
+
+def dashboard_server(home: Path, folder: Path, checkout: Path | None = None):
+    """The dashboard on ``home`` (acting as a reviewer, no notification dispatcher), from this
+    checkout or from ``checkout`` (an older commit's worktree, to compare in one run)."""
+    env = {"REGISTRY_HOME": str(home), "REGISTRY_USER": "reviewer", "REGISTRY_DISPATCHER": "off"}
+    if checkout is not None:
+        env["PYTHONPATH"] = str(checkout)
+    return serve((checkout or APP.parent) / "app.py", folder, env)
 
 
 def first_content(browser, url: str) -> float:
@@ -56,7 +78,7 @@ def first_content(browser, url: str) -> float:
     context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
     page = context.new_page()
     page.goto(url, wait_until="commit")
-    page.wait_for_selector(FIRST_CONTENT, timeout=30_000)
+    page.wait_for_selector(FIRST_CONTENT, timeout=120_000)  # at load 30 a tab took over 30 s
     elapsed = page.evaluate("performance.now()") / 1000
     context.close()
     return elapsed
@@ -80,42 +102,82 @@ def seed_demo(home: Path) -> None:
     )
 
 
+def dashboard_links(base: str, model: str) -> dict[str, str]:
+    """The links a new tab opens: the Models list, a shared deep link, the Inbox."""
+    return {
+        "Models": base,
+        "Model page, shared link": f"{base}/model?model={model}&version=1",
+        "Inbox": f"{base}/inbox",
+    }
+
+
+def first_paint(
+    home: Path, repeats: int, model: str, old: Path | None = None
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Seconds to first content and server CPU seconds per tab for each link: the hello
+    world, the dashboard on ``home`` and, with ``old``, the dashboard of that checkout too;
+    all alternated in one run."""
+    from playwright.sync_api import sync_playwright
+
+    servers = []
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
+        folder = Path(tmp)
+        try:
+            hello = _started(servers, hello_server(folder))
+            links = {
+                "hello world": hello,
+                **dashboard_links(_started(servers, dashboard_server(home, folder)), model),
+            }
+            if old is not None:
+                base = _started(servers, dashboard_server(copy_of(home, folder), folder, old))
+                links.update(
+                    {f"{name} (old)": url for name, url in dashboard_links(base, model).items()}
+                )
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for url in links.values():  # warm-up: imports, first script runs
+                first_content(browser, url)
+            samples: dict[str, list[float]] = {name: [] for name in links}
+            cpu: dict[str, list[float]] = {name: [] for name in links}
+            for _ in range(repeats):  # alternated, so load drifts hit every link
+                for name, url in links.items():
+                    before = server_cpu(url)
+                    samples[name].append(first_content(browser, url))
+                    cpu[name].append(server_cpu(url) - before)
+            browser.close()
+        finally:
+            for process in servers:
+                process.terminate()
+                process.wait(timeout=10)
+    return samples, cpu
+
+
+def copy_of(home: Path, folder: Path) -> Path:
+    """A copy of the registry ``home`` in ``folder``, for a second server: two servers on one
+    file would hand it to each other between calls, and both would pay for that."""
+    ignore = shutil.ignore_patterns("*.queue", "*.wal")
+    return Path(shutil.copytree(home, folder / f"copy-of-{home.name}", ignore=ignore))
+
+
+def _started(servers: list, started) -> str:
+    url, process = started
+    servers.append(process)
+    return url
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--home", type=Path, help="serve this registry instead of the demo")
     parser.add_argument("--model", default="churn-classifier", help="the deep link's model")
+    parser.add_argument(
+        "--old", type=Path, help="also serve the dashboard of this checkout (git worktree)"
+    )
     args = parser.parse_args()
-    from playwright.sync_api import sync_playwright
-
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        home = args.home or folder / "home"
-        fill = (lambda h: None) if args.home else seed_demo
-        hello, hello_process = hello_server(folder)
-        try:
-            with dashboard(home, fill) as base, sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                model = args.model
-                links = {
-                    "hello world": hello,
-                    "Models": base,
-                    "Model page, shared link": f"{base}/model?model={model}&version=1",
-                    "Inbox": f"{base}/inbox",
-                }
-                for url in links.values():  # warm-up: imports, first script runs
-                    first_content(browser, url)
-                samples: dict[str, list[float]] = {name: [] for name in links}
-                cpu: dict[str, list[float]] = {name: [] for name in links}
-                for _ in range(args.repeats):  # alternated, so load drifts hit every link
-                    for name, url in links.items():
-                        before = server_cpu(url)
-                        samples[name].append(first_content(browser, url))
-                        cpu[name].append(server_cpu(url) - before)
-                browser.close()
-        finally:
-            hello_process.terminate()
-            hello_process.wait(timeout=10)
+        home = args.home or Path(tmp) / "home"
+        if args.home is None:
+            seed_demo(home)
+        samples, cpu = first_paint(home, args.repeats, args.model, args.old)
     report(samples, cpu, args.repeats)
 
 
