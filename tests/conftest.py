@@ -5,12 +5,25 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from browser_support import browser, page  # noqa: F401  (fixtures, registered by importing)
 from demo_support import demo_template  # noqa: F401  (a fixture, as above)
 from postgres_support import postgres_dsn, postgres_server  # noqa: F401  (fixtures, as above)
 
 from registry import RegistryClient
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto`` (pyproject.toml): one worker per core the run may use, none (this process
+    only) when it names a single file, which --dist loadfile would hand to one worker anyway."""
+    if "PYTEST_XDIST_AUTO_NUM_WORKERS" in os.environ:
+        return int(os.environ["PYTEST_XDIST_AUTO_NUM_WORKERS"])
+    named = {arg.split("::")[0] for arg in config.args}
+    if len(named) == 1 and os.path.isfile(next(iter(named))):
+        return 0
+    return len(os.sched_getaffinity(0))
 
 
 @pytest.fixture(scope="session", autouse=True)
