@@ -93,8 +93,8 @@ def change_summary(change: Change) -> str:
 
 def readable(client: RegistryClient, changes: list[Change]) -> list[Change]:
     """``changes`` as a reviewer reads them: a validation is one row (the status tag written
-    with it is left out), and a version's return to Production, where it had been before (a
-    rollback, or the same by hand), is labelled a rollback."""
+    with it is left out), and an archived version's return to Production, where it had been
+    before (a rollback, or the same by hand), is labelled a rollback."""
     validated = {(c.model_name, c.version, c.timestamp) for c in changes if c.event == VALIDATED}
     return [
         replace(c, event=ROLLBACK) if _returns_to_production(client, c) else c
@@ -108,9 +108,11 @@ def readable(client: RegistryClient, changes: list[Change]) -> list[Change]:
 
 
 def _returns_to_production(client: RegistryClient, change: Change) -> bool:
-    if change.event != STAGED or change.new_value != "Production" or change.version is None:
+    """An archived version put back into Production (what a rollback does): one read of its
+    stage history, only for such rows, which are rare."""
+    if change.event != STAGED or change.version is None:
         return False
-    if change.old_value == "Production":
+    if (change.old_value, change.new_value) != ("Archived", "Production"):
         return False
     earlier = client.get_history(
         change.model_name, change.version, events=[STAGED], until=change.timestamp,
