@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_support import choose, click_cell, dashboard, expect, settle, shot
+from browser_support import ARTIFACTS, choose, click_cell, dashboard, expect, settle, shot
 from dashboard_support import populate
 
 from registry import RegistryClient
@@ -188,6 +188,46 @@ def test_tick_versions_on_the_model_page_and_compare_them(page, server):
     expect(baseline).to_have_value(re.compile(r"churn v[24]"))  # Production (v4 once promoted)
     expect(page.get_by_text("green is better, red worse", exact=False)).to_be_visible()
     shot(page, "10-compare-ticked")
+    chart = page.get_by_test_id("stPlotlyChart").first
+    chart.scroll_into_view_if_needed()
+    expect(chart).to_be_visible()
+    chart.screenshot(path=str(ARTIFACTS / "10b-compare-bars-three-versions.png"))  # labels upright
+
+
+def test_decide_a_request_from_the_inbox(page, server):
+    """ed asked for fraud v2 to go to Staging (ann commented on it in Markdown); the
+    reviewer opens the Inbox, reads the evidence, approves with a comment after reviewing
+    the confirmation, and the Inbox is empty again."""
+    base, home = server
+    commenter = RegistryClient(home=home, user="ann")
+    commenter.add_comment("fraud", 2, "Checked on **March** data")
+    commenter.release()
+    asker = RegistryClient(home=home, user="ed")
+    asker.request_transition("fraud", 2, "Staging", comment="ready for staging")
+    asker.release()
+    page.goto(f"{base}/?page=inbox")
+    settle(page)
+    expect(page.get_by_role("heading", name="Inbox")).to_be_visible()
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("1 request waiting for a decision")
+    expect(page.locator("strong", has_text="March")).to_be_visible()  # the thread, as Markdown
+    page.get_by_label("Comment (required to reject or override)").fill("fine for staging")
+    page.get_by_role("button", name="Approve", exact=True).click()
+    settle(page)
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text(re.compile(r"Approve request #\d+:\W*fraud v2 → Staging"))
+    expect(dialog).to_contain_text("fine for staging")
+    shot(page, "12-inbox-confirm-decision")
+    dialog.get_by_role("button", name="Confirm").click()
+    settle(page)
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("fraud v2 is in Staging.")
+    expect(page.get_by_text("No transition request is waiting for a decision.")).to_be_visible()
+    shot(page, "13-inbox-decided")
+    client = RegistryClient(home=home)
+    (request,) = client.get_transition_requests("fraud", status="approved")
+    stage = client.get_model_version("fraud", 2).current_stage
+    client.release()
+    assert (request.decided_by, stage) == ("reviewer", "Staging")
 
 
 def test_dark_mode_follows_the_browser(page, server):
