@@ -132,7 +132,7 @@ class Dispatcher:
                     if self._in_flight:
                         self._wait_for_results()
                     else:
-                        self._stop.wait(self.settings.poll_interval)
+                        self._stop.wait(self._watch.pause(self.settings.poll_interval))
                     continue
                 more = self._step()
                 if self._in_flight:

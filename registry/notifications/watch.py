@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+MARKER_POLL = 0.05
+
 
 class FileWatch:
     """The size and modification time of the registry file and its write-ahead log (every
@@ -32,6 +34,11 @@ class FileWatch:
             except FileNotFoundError:
                 found.append(None)
         return tuple(found)
+
+    def pause(self, poll: float) -> float:
+        """Seconds between idle looks: ``poll`` for files (a stat), at least MARKER_POLL for
+        a marker (a query)."""
+        return poll if self._paths else max(poll, MARKER_POLL)
 
     def remember(self) -> None:
         self._seen = self._now()
