@@ -204,6 +204,13 @@ def search_model_versions(
     return _all_pages(search, _PAGE_SIZES[1], max_results, filter_string, order_by)
 
 
+def set_model_version_tag(
+    name: str, version: int | str | None = None, key: str | None = None, value: Any = None
+) -> None:
+    """Set tag ``key`` to ``value`` on version ``version`` of model ``name``."""
+    client().set_model_version_tag(name, version, key, value)
+
+
 _PAGE_SIZES = (1000, 10_000)  # the largest pages of models and of versions
 
 
