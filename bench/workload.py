@@ -6,6 +6,11 @@ the import differs. ``--uri`` is a server's address, a registry folder, or MLflo
     python bench/workload.py --flavor registry --uri http://127.0.0.1:8080 seed
     python bench/workload.py --flavor mlflow --uri ... calls --calls 30
     python bench/workload.py --flavor registry --uri ... create --model m --count 50
+    python bench/workload.py --flavor mlflow --uri ... pad --count 19000
+
+``pad`` adds filler models of 10 versions each (tagged as the seeded ones) in bulk: the
+registry through ``import_models``, MLflow by copying model-0's rows in its sqlite file (MLflow
+has no bulk call, and one call per version would take most of an hour at 20,000).
 
 It uses only the standard library and the client under test, so it runs in either venv.
 """
@@ -50,8 +55,59 @@ def seed(client) -> dict[str, list[float]]:
     return {"create_model_version": created}
 
 
-def calls(client, count: int) -> dict[str, list[float]]:
-    """Each read and write of bench_registry.py, ``count`` times after 3 warm-ups."""
+def pad(flavor: str, uri: str, first: int, count: int) -> dict[str, list[float]]:
+    """``count`` more versions as models ``filler-<first>``, ``filler-<first + 1>``, ... of
+    10 versions each, tagged as the seeded ones (so tag searches find more rows)."""
+    names = range(first, first + count // VERSIONS_PER_MODEL)
+    started = time.perf_counter()
+    if flavor == "mlflow":
+        _pad_sqlite(uri.removeprefix("sqlite:///"), [f"filler-{k}" for k in names])
+    else:
+        client = client_for(flavor, uri)
+        models = [
+            {
+                "name": f"filler-{k}",
+                "tags": {"team": f"team-{k % 10}"},
+                "versions": [
+                    {"source": f"s3://bucket/filler-{k}/{v}", "tags": {"team": f"team-{k % 10}"}}
+                    for v in range(VERSIONS_PER_MODEL)
+                ],
+            }
+            for k in names
+        ]
+        for chunk in range(0, len(models), 1000):
+            client.import_models(models[chunk : chunk + 1000])
+    return {"pad": [(time.perf_counter() - started) * 1000]}
+
+
+def _pad_sqlite(path: str, names: list[str]) -> None:
+    """Copy model-0's rows (the model, its versions, tags and aliases) under each of
+    ``names`` in MLflow's sqlite file: the same rows MLflow's own calls would write."""
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    tables = [
+        row[0]
+        for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        if row[0].startswith(("registered_model", "model_version"))
+    ]
+    with db:
+        for table in tables:
+            columns = [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
+            if "name" not in columns:
+                continue
+            picked = ", ".join("?" if c == "name" else c for c in columns)
+            sql = (
+                f"INSERT INTO {table} ({', '.join(columns)}) "
+                f"SELECT {picked} FROM {table} WHERE name = 'model-0'"
+            )
+            db.executemany(sql, [(name,) for name in names])
+    db.close()
+
+
+def calls(client, count: int, rows: dict[str, int] | None = None) -> dict[str, list[float]]:
+    """Each read and write of bench_registry.py, ``count`` times after 3 warm-ups; ``rows``
+    gets how many rows each call returned."""
     cases = {
         "get_registered_model": lambda i: client.get_registered_model(f"model-{i % MODELS}"),
         "get_model_version": lambda i: client.get_model_version(f"model-{i % MODELS}", 3),
@@ -79,6 +135,9 @@ def calls(client, count: int) -> dict[str, list[float]]:
         "transition (archive existing)": lambda i: client.transition_model_version_stage(
             f"model-{i % MODELS}", 6 + i % 2, "Staging", archive_existing_versions=True
         ),
+        "create_model_version": lambda i: client.create_model_version(
+            f"model-{i % MODELS}", source=f"s3://bucket/model-{i % MODELS}/c{i}"
+        ),
     }
     timings = {}
     for label, call in cases.items():
@@ -87,9 +146,11 @@ def calls(client, count: int) -> dict[str, list[float]]:
         samples = []
         for i in range(count):
             started = time.perf_counter()
-            call(i)
+            result = call(i)
             samples.append((time.perf_counter() - started) * 1000)
         timings[label] = samples
+        if rows is not None:  # what the last call returned: a list's length, else 1 or 0
+            rows[label] = len(result) if isinstance(result, list) else int(result is not None)
     return timings
 
 
@@ -144,7 +205,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--flavor", choices=["registry", "mlflow"], required=True)
     parser.add_argument("--uri", required=True)
-    parser.add_argument("phase", choices=["seed", "calls", "create", "bulk", "models"])
+    parser.add_argument("phase", choices=["seed", "calls", "create", "bulk", "models", "pad"])
+    parser.add_argument("--first", type=int, default=0, help="pad: the first filler's number")
+    parser.add_argument("--rows", action="store_true", help="calls: add '_rows' per call")
     parser.add_argument("--calls", type=int, default=30)
     parser.add_argument("--model", default="model-0")
     parser.add_argument("--count", type=int, default=50)
@@ -153,11 +216,17 @@ def main() -> None:
         os.environ["MLFLOW_TRACKING_URI" if args.flavor == "mlflow" else "REGISTRY_URI"] = args.uri
         json.dump(models(args.flavor, args.count), sys.stdout)
         return
+    if args.phase == "pad":
+        json.dump(pad(args.flavor, args.uri, args.first, args.count), sys.stdout)
+        return
     client = client_for(args.flavor, args.uri)
     if args.phase == "seed":
         result = seed(client)
     elif args.phase == "calls":
-        result = calls(client, args.calls)
+        rows: dict[str, int] = {}
+        result = calls(client, args.calls, rows)
+        if args.rows:
+            result["_rows"] = rows  # type: ignore[assignment]
     elif args.phase == "bulk":
         result = bulk(client, args.model, args.count)
     else:
