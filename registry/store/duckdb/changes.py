@@ -13,6 +13,7 @@ import duckdb
 
 from registry.clock import now_ms
 from registry.entities import Change
+from registry.store.duckdb.parsed import run
 
 __all__ = [
     "CHANGE_FIELDS",
@@ -56,7 +57,8 @@ def record(cur: duckdb.DuckDBPyConnection, actor: str, ts: int, changes: list[Ne
         return
     values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(changes))
     params = [value for c in changes for value in change_row(c, actor, ts)]
-    cur.execute(
+    run(
+        cur,
         f"INSERT INTO changes ({CHANGE_FIELDS}) VALUES {values}",
         params,
     )
@@ -106,5 +108,5 @@ class ChangeQueries:
         order = "DESC" if newest_first else "ASC"
         sql = f"SELECT {_COLUMNS} FROM changes WHERE {where} ORDER BY id {order} LIMIT ? OFFSET ?"
         with self._lease.cursor() as cur:  # type: ignore[attr-defined]
-            rows = cur.execute(sql, [*params, limit, offset]).fetchall()
+            rows = run(cur, sql, [*params, limit, offset]).fetchall()
         return [to_change(row) for row in rows]

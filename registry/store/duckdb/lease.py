@@ -41,6 +41,7 @@ import duckdb
 
 from registry.errors import RegistryBusyError, RegistryError
 from registry.store.duckdb.migrations import MIGRATIONS, current_version
+from registry.store.duckdb.parsed import run
 from registry.store.duckdb.queue import Queue
 
 IDLE_RELEASE = 0.25
@@ -150,13 +151,13 @@ class Lease:
         with self._write, self.cursor() as cur:
             if self.read_only:
                 raise RegistryError(_read_only_message(self.path, self.read_only))
-            cur.execute("BEGIN TRANSACTION")
+            run(cur, "BEGIN TRANSACTION")
             try:
                 yield cur
             except BaseException:
-                cur.execute("ROLLBACK")
+                run(cur, "ROLLBACK")
                 raise
-            cur.execute("COMMIT")
+            run(cur, "COMMIT")
 
     @contextlib.contextmanager
     def hold(self) -> Iterator[None]:

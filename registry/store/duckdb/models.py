@@ -9,11 +9,13 @@ from registry.errors import AlreadyExistsError, alias_not_found, model_exists, m
 from registry.store.duckdb.changes import NewChange, now_ms, record
 from registry.store.duckdb.gates import MAY_REQUIRE, guard_production, protected_aliases
 from registry.store.duckdb.paging import search_page
+from registry.store.duckdb.parsed import run
 from registry.store.duckdb.versions import TAGS_PARAM, VERSION_COLUMNS, fetch_version, to_version
 
 _MODEL_COLUMNS = (
     "m.name, m.creation_timestamp, m.last_updated_timestamp, m.description, m.tags, m.aliases"
 )
+_GET_MODEL = f"SELECT {_MODEL_COLUMNS}, m.next_version FROM registered_models m WHERE m.name = ?"
 # Tables whose rows belong to one model, by their model-name column: a rename moves them.
 # A delete removes the versions, the workflow rows and the policy; validation records stay
 # (they are immutable, and keyed by the model's creation time too, so a model created again
@@ -38,8 +40,9 @@ def _clear_leftovers(cur, new_name: str, created: int) -> None:
     """Before a rename onto ``new_name``: drop a deleted namesake's policy (registries from
     before deletes removed it) and refuse when its records would pass for this model's
     (both models created in the same millisecond, as one import_models call does)."""
-    cur.execute("DELETE FROM validation_policies WHERE model_name = ?", [new_name])
-    clash = cur.execute(
+    run(cur, "DELETE FROM validation_policies WHERE model_name = ?", [new_name])
+    clash = run(
+        cur,
         "SELECT 1 FROM validation_records WHERE model_name = ? AND model_created = ? LIMIT 1",
         [new_name, created],
     ).fetchone()
@@ -55,7 +58,8 @@ def _latest_by_stage(cur, names: list[str]) -> dict[str, list[ModelVersion]]:
     """The newest version in each stage, for every model in ``names``."""
     if not names:
         return {}
-    rows = cur.execute(
+    rows = run(
+        cur,
         f"SELECT {VERSION_COLUMNS} FROM model_versions v "
         f"WHERE v.name IN ({', '.join('?' * len(names))}) AND NOT v.deleted QUALIFY "
         "row_number() OVER (PARTITION BY v.name, v.current_stage ORDER BY v.version DESC) = 1 "
@@ -68,6 +72,38 @@ def _latest_by_stage(cur, names: list[str]) -> dict[str, list[ModelVersion]]:
     return latest
 
 
+# Up to this many versions ever created, a model's newest per stage is picked from a plain
+# read of its versions: DuckDB plans and runs a window or a GROUP BY for a few rows at about
+# twice the cost of reading them (2.7 against 6.7 CPU ms for 10 versions, load 15).
+_PLAIN_LATEST_UP_TO = 64
+
+
+def _latest(cur, created: dict[str, int]) -> dict[str, list[ModelVersion]]:
+    """The newest version in each stage of each model, given how many versions each has
+    created (its next_version - 1, tombstones included): small models from one plain read,
+    the others by a window."""
+    small = [name for name, count in created.items() if count <= _PLAIN_LATEST_UP_TO]
+    latest = _latest_by_stage(
+        cur, [n for n, count in created.items() if count > _PLAIN_LATEST_UP_TO]
+    )
+    if not small:
+        return latest
+    newest: dict[tuple[str, str], tuple] = {}
+    names = "= ?" if len(small) == 1 else f"IN ({', '.join('?' * len(small))})"
+    rows = run(
+        cur,
+        f"SELECT {VERSION_COLUMNS} FROM model_versions v WHERE v.name {names} AND NOT v.deleted",
+        small,
+    ).fetchall()
+    for row in rows:
+        held = newest.get((row[0], row[4]))
+        if held is None or row[1] > held[1]:
+            newest[row[0], row[4]] = row
+    for row in sorted(newest.values(), key=lambda row: row[1]):
+        latest.setdefault(row[0], []).append(to_version(row))
+    return latest
+
+
 def _to_model(row: tuple, latest: list[ModelVersion]) -> RegisteredModel:
     return RegisteredModel(
         *row[:4], tags=row[4] or {}, aliases=row[5] or {}, latest_versions=latest
@@ -75,11 +111,10 @@ def _to_model(row: tuple, latest: list[ModelVersion]) -> RegisteredModel:
 
 
 def fetch_model(cur, name: str, with_latest: bool = True) -> RegisteredModel:
-    row = cur.execute(f"SELECT {_MODEL_COLUMNS} FROM registered_models m WHERE m.name = ?", [name])
-    found = row.fetchone()
+    found = run(cur, _GET_MODEL, [name]).fetchone()
     if found is None:
         raise model_not_found(name)
-    latest = _latest_by_stage(cur, [name]).get(name, []) if with_latest else []
+    latest = _latest(cur, {name: found[6] - 1}).get(name, []) if with_latest else []
     return _to_model(found, latest)
 
 
@@ -104,7 +139,8 @@ class ModelQueries:
     ) -> RegisteredModel:
         ts = now_ms()
         with self._lease.transaction() as cur:
-            inserted = cur.execute(
+            inserted = run(
+                cur,
                 "INSERT INTO registered_models (name, description, creation_timestamp, "
                 f"last_updated_timestamp, tags) VALUES (?, ?, ?, ?, {TAGS_PARAM}) "
                 "ON CONFLICT DO NOTHING RETURNING name",
@@ -123,15 +159,16 @@ class ModelQueries:
         ts = now_ms()
         with self._lease.transaction() as cur:
             model = fetch_model(cur, name, with_latest=False)
-            if cur.execute("SELECT 1 FROM registered_models WHERE name = ?", [new_name]).fetchone():
+            if run(cur, "SELECT 1 FROM registered_models WHERE name = ?", [new_name]).fetchone():
                 raise model_exists(new_name, f" Cannot rename {name!r} onto it.")
             _clear_leftovers(cur, new_name, model.creation_timestamp)
-            cur.execute(
+            run(
+                cur,
                 "UPDATE registered_models SET name = ?, last_updated_timestamp = ? WHERE name = ?",
                 [new_name, ts, name],
             )
             for table, column in MODEL_KEYED:
-                cur.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", [new_name, name])
+                run(cur, f"UPDATE {table} SET {column} = ? WHERE {column} = ?", [new_name, name])
             change = NewChange("registered_model.renamed", new_name, old=name, new=new_name)
             record(cur, actor, ts, [change])
             return fetch_model(cur, new_name)
@@ -144,7 +181,8 @@ class ModelQueries:
             old = fetch_model(cur, name, with_latest=False)
             if old.description == description:  # the same value: nothing changes, no history row
                 return fetch_model(cur, name)
-            cur.execute(
+            run(
+                cur,
                 "UPDATE registered_models SET description = ?, last_updated_timestamp = ? "
                 "WHERE name = ?",
                 [description, ts, name],
@@ -161,8 +199,8 @@ class ModelQueries:
             fetch_model(cur, name, with_latest=False)
             for table, column in MODEL_KEYED:
                 if table in DELETED_WITH_MODEL:
-                    cur.execute(f"DELETE FROM {table} WHERE {column} = ?", [name])
-            cur.execute("DELETE FROM registered_models WHERE name = ?", [name])
+                    run(cur, f"DELETE FROM {table} WHERE {column} = ?", [name])
+            run(cur, "DELETE FROM registered_models WHERE name = ?", [name])
             record(cur, actor, ts, [NewChange("registered_model.deleted", name)])
 
     def set_registered_model_tag(self, name: str, key: str, value: str, actor: str) -> None:
@@ -171,7 +209,8 @@ class ModelQueries:
             old = fetch_model(cur, name, with_latest=False).tags.get(key)
             if old == value:  # the same value: nothing changes, no history row
                 return
-            cur.execute(
+            run(
+                cur,
                 "UPDATE registered_models SET tags = map_concat(tags, map([?], [?])) "
                 "WHERE name = ?",
                 [key, value, name],
@@ -185,7 +224,8 @@ class ModelQueries:
             old = fetch_model(cur, name, with_latest=False).tags.get(key)
             if old is None:
                 return
-            cur.execute(
+            run(
+                cur,
                 f"UPDATE registered_models SET tags = {_REMOVE_KEY.format(column='tags')} "
                 "WHERE name = ?",
                 [key, name],
@@ -207,7 +247,7 @@ class ModelQueries:
         A protected alias passes the Production gate first (or records the override)."""
         ts = now_ms()
         with self._lease.transaction() as cur:
-            found = cur.execute(_ALIAS_STATE, [name, alias, version]).fetchone()
+            found = run(cur, _ALIAS_STATE, [name, alias, version]).fetchone()
             if found is None:
                 raise model_not_found(name)
             old, version_exists, protected, may_require = found
@@ -220,12 +260,14 @@ class ModelQueries:
                 overridden = guard_production(
                     cur, name, version, override, ts, f"@{alias}", may_require=may_require
                 )
-            cur.execute(
+            run(
+                cur,
                 "UPDATE registered_models SET aliases = map_concat(aliases, map([?], [?])) "
                 "WHERE name = ?",
                 [alias, version, name],
             )
-            cur.execute(
+            run(
+                cur,
                 "UPDATE model_versions SET aliases = CASE WHEN version = $3 "
                 "THEN list_sort(list_distinct(list_append(aliases, $2))) "
                 "ELSE [a FOR a IN aliases IF a != $2] END "
@@ -245,12 +287,14 @@ class ModelQueries:
             old = fetch_model(cur, name, with_latest=False).aliases.get(alias)
             if old is None:
                 return
-            cur.execute(
+            run(
+                cur,
                 f"UPDATE registered_models SET aliases = {_REMOVE_KEY.format(column='aliases')} "
                 "WHERE name = ?",
                 [alias, name],
             )
-            cur.execute(
+            run(
+                cur,
                 "UPDATE model_versions SET aliases = [a FOR a IN aliases IF a != $1] "
                 "WHERE name = $2 AND version = $3",
                 [alias, name, old],
@@ -260,7 +304,8 @@ class ModelQueries:
 
     def get_model_version_by_alias(self, name: str, alias: str) -> ModelVersion:
         with self._lease.cursor() as cur:
-            row = cur.execute(
+            row = run(
+                cur,
                 f"SELECT {VERSION_COLUMNS} FROM model_versions v WHERE v.name = ? "
                 "AND list_contains(v.aliases, ?) AND NOT v.deleted",
                 [name, alias],
@@ -277,10 +322,10 @@ class ModelQueries:
         order_by: list[str] | None,
         page_token: str | None,
     ) -> PagedList[RegisteredModel]:
-        select = f"SELECT {_MODEL_COLUMNS} FROM registered_models m"
+        select = f"SELECT {_MODEL_COLUMNS}, m.next_version FROM registered_models m"
         with self._lease.cursor() as cur:
             page, token = search_page(
                 cur, select, "model", filter_string, order_by, max_results, page_token
             )
-            latest = _latest_by_stage(cur, [row[0] for row in page])
+            latest = _latest(cur, {row[0]: row[6] - 1 for row in page}) if page else {}
         return PagedList([_to_model(row, latest.get(row[0], [])) for row in page], token)

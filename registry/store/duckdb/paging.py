@@ -8,6 +8,7 @@ import json
 
 from registry.errors import InvalidArgumentError
 from registry.search import compile_filter, compile_order_by
+from registry.store.duckdb.parsed import run
 
 
 def encode_token(offset: int) -> str:
@@ -51,6 +52,6 @@ def search_page(
     order = compile_order_by(order_by, target)
     offset = decode_token(page_token)
     sql = f"{select_from} WHERE {always} AND ({where.sql}) ORDER BY {order} LIMIT ? OFFSET ?"
-    rows = cur.execute(sql, [*where.params, max_results + 1, offset]).fetchall()
+    rows = run(cur, sql, [*where.params, max_results + 1, offset]).fetchall()
     token = encode_token(offset + max_results) if len(rows) > max_results else None
     return rows[:max_results], token

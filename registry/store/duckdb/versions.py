@@ -12,6 +12,7 @@ from registry.errors import InvalidStageTransitionError, model_not_found, versio
 from registry.store.duckdb.changes import NewChange, now_ms, record
 from registry.store.duckdb.gates import MAY_REQUIRE, guard_production
 from registry.store.duckdb.paging import search_page
+from registry.store.duckdb.parsed import run
 
 VERSION_COLUMNS = (
     "v.name, v.version, v.creation_timestamp, v.last_updated_timestamp, v.current_stage, "
@@ -41,7 +42,7 @@ def to_version(row: tuple) -> ModelVersion:
 
 
 def fetch_version(cur: duckdb.DuckDBPyConnection, name: str, version: int) -> ModelVersion:
-    row = cur.execute(_GET_VERSION, [name, version]).fetchone()
+    row = run(cur, _GET_VERSION, [name, version]).fetchone()
     if row is None:
         raise version_not_found(name, version)
     return to_version(row)
@@ -66,7 +67,8 @@ class VersionQueries:
         ts = now_ms()
         with self._lease.transaction() as cur:
             version = _allocate_version(cur, self._lease.path, name, ts)
-            cur.execute(
+            run(
+                cur,
                 "INSERT INTO model_versions (name, version, creation_timestamp, "
                 "last_updated_timestamp, description, user_id, source, run_id, run_link, tags) "
                 f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, {TAGS_PARAM})",
@@ -93,7 +95,8 @@ class VersionQueries:
             old = fetch_version(cur, name, version)
             if old.description == description:  # the same value: nothing changes, no history row
                 return old
-            cur.execute(
+            run(
+                cur,
                 "UPDATE model_versions SET description = ?, last_updated_timestamp = ? "
                 "WHERE name = ? AND version = ?",
                 [description, ts, name, version],
@@ -109,12 +112,14 @@ class VersionQueries:
         ts = now_ms()
         with self._lease.transaction() as cur:
             old = fetch_version(cur, name, version)
-            cur.execute(
+            run(
+                cur,
                 "UPDATE model_versions SET deleted = true, aliases = [], "
                 "last_updated_timestamp = ? WHERE name = ? AND version = ?",
                 [ts, name, version],
             )
-            cur.execute(
+            run(
+                cur,
                 "UPDATE registered_models SET last_updated_timestamp = ?, aliases = "
                 "map_from_entries([e FOR e IN map_entries(aliases) IF e.value != ?]) "
                 "WHERE name = ?",
@@ -146,14 +151,19 @@ class VersionQueries:
         if stages:
             stage_filter = f"AND v.current_stage IN ({', '.join('?' * len(stages))})"
             params += stages
+        if stages and len(stages) == 1:  # a top-1 costs DuckDB about half a window
+            newest = "ORDER BY v.version DESC LIMIT 1"
+        else:
+            newest = (
+                "QUALIFY row_number() OVER (PARTITION BY v.current_stage ORDER BY v.version DESC)"
+                " = 1 ORDER BY v.version"
+            )
         sql = (
             f"SELECT {VERSION_COLUMNS} FROM model_versions v "
-            f"WHERE v.name = ? AND NOT v.deleted {stage_filter} "
-            "QUALIFY row_number() OVER (PARTITION BY v.current_stage ORDER BY v.version DESC) = 1 "
-            "ORDER BY v.version"
+            f"WHERE v.name = ? AND NOT v.deleted {stage_filter} {newest}"
         )
         with self._lease.cursor() as cur:
-            rows = cur.execute(sql, params).fetchall()
+            rows = run(cur, sql, params).fetchall()
             if not rows and not _model_exists(cur, name):
                 raise model_not_found(name)
         return [to_version(row) for row in rows]
@@ -163,11 +173,12 @@ class VersionQueries:
         with self._lease.transaction() as cur:
             # The history row first, reading the old value in the same statement; none when
             # the value is the same (nothing changes) or the version is missing (raised).
-            (logged,) = cur.execute(_LOG_TAG_SET, [ts, actor, name, version, key, value]).fetchone()
+            (logged,) = run(cur, _LOG_TAG_SET, [ts, actor, name, version, key, value]).fetchone()
             if not logged:
                 _tag_value(cur, name, version, key)
                 return
-            cur.execute(
+            run(
+                cur,
                 "UPDATE model_versions SET tags = map_concat(tags, map([?], [?])) "
                 "WHERE name = ? AND version = ?",
                 [key, value, name, version],
@@ -179,7 +190,8 @@ class VersionQueries:
             old = _tag_value(cur, name, version, key)
             if old is None:
                 return
-            cur.execute(
+            run(
+                cur,
                 "UPDATE model_versions SET tags = map_from_entries("
                 "[e FOR e IN map_entries(tags) IF e.key != ?]) WHERE name = ? AND version = ?",
                 [key, name, version],
@@ -227,13 +239,14 @@ def apply_transition(
         )
     ts = now_ms()
     gate = gated and stage == "Production"
-    row = cur.execute(_GET_VERSION_GATE if gate else _GET_VERSION, [name, version]).fetchone()
+    row = run(cur, _GET_VERSION_GATE if gate else _GET_VERSION, [name, version]).fetchone()
     if row is None:
         raise version_not_found(name, version)
     old = to_version(row)
     archived = sorted(
         r[0]
-        for r in cur.execute(
+        for r in run(
+            cur,
             "UPDATE model_versions SET current_stage = CASE WHEN version = $2 THEN $3 "
             "ELSE 'Archived' END, last_updated_timestamp = $4 "
             "WHERE name = $1 AND NOT deleted AND (version = $2 OR "
@@ -242,9 +255,7 @@ def apply_transition(
         ).fetchall()
         if r[0] != version
     )
-    cur.execute(
-        "UPDATE registered_models SET last_updated_timestamp = ? WHERE name = ?", [ts, name]
-    )
+    run(cur, "UPDATE registered_models SET last_updated_timestamp = ? WHERE name = ?", [ts, name])
     record(cur, actor, ts, _transition_changes(old, stage, archived, comment))
     if gate:
         overridden = guard_production(cur, name, version, override, ts, may_require=row[-1])
@@ -269,7 +280,8 @@ def _allocate_version(cur, path, name: str, ts: int) -> int:
     key = (path, name)
     guess = _next_numbers.get(key)
     if guess is not None:
-        (taken,) = cur.execute(
+        (taken,) = run(
+            cur,
             "UPDATE registered_models SET next_version = ? + 1, last_updated_timestamp = ? "
             "WHERE name = ? AND next_version = ?",
             [guess, ts, name, guess],
@@ -277,7 +289,8 @@ def _allocate_version(cur, path, name: str, ts: int) -> int:
         if taken:
             _next_numbers[key] = guess + 1
             return guess
-    row = cur.execute(
+    row = run(
+        cur,
         "UPDATE registered_models SET next_version = next_version + 1, "
         "last_updated_timestamp = ? WHERE name = ? RETURNING next_version - 1",
         [ts, name],
@@ -291,7 +304,8 @@ def _allocate_version(cur, path, name: str, ts: int) -> int:
 
 def _tag_value(cur, name: str, version: int, key: str) -> str | None:
     """The tag's current value (None if unset); raises NotFoundError for a missing version."""
-    row = cur.execute(
+    row = run(
+        cur,
         "SELECT tags[?] FROM model_versions WHERE name = ? AND version = ? AND NOT deleted",
         [key, name, version],
     ).fetchone()
@@ -324,6 +338,4 @@ def _transition_changes(
 
 
 def _model_exists(cur, name: str) -> bool:
-    return (
-        cur.execute("SELECT 1 FROM registered_models WHERE name = ?", [name]).fetchone() is not None
-    )
+    return run(cur, "SELECT 1 FROM registered_models WHERE name = ?", [name]).fetchone() is not None
