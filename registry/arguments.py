@@ -51,7 +51,7 @@ def model_name(name: object, parameter: str = "name") -> str:
     """A registered model name: 1-256 characters, no '/', ':' or control characters.
     ``parameter`` is the argument's name in MLflow's API (``new_name`` for a rename)."""
     if name is None or (isinstance(name, str) and not name.strip()):
-        raise _missing(parameter, "Model name must not be empty.")
+        raise _missing(parameter, "The name must not be an empty string.")
     text = _text(name, "Model name", MAX_NAME)
     if text != text.strip():
         raise InvalidArgumentError(
@@ -91,11 +91,23 @@ def version_number(version: object, name: str | None = None) -> int:
     return number
 
 
+def version_or_stage(version: object, stage: object) -> None:
+    """Exactly one of a version and a stage (tag calls may name a stage's newest version)."""
+    if (version is None) == (stage is None):  # MLflow's words first
+        said = "or stage must be set" if stage is None else "and stage cannot be set together"
+        raise InvalidArgumentError(f"version {said}; pass exactly one of version or stage")
+
+
 def stage(value: object) -> str:
     """A stage in any case ('production') as its canonical name ('Production')."""
     text = "None" if value is None else value
     if isinstance(text, str) and text.strip().lower() in _STAGE_BY_LOWER:
         return _STAGE_BY_LOWER[text.strip().lower()]
+    if isinstance(text, str) and not text.strip():  # MLflow's client's words
+        raise InvalidArgumentError(
+            f"The stage must not be an empty string. (Give one of {', '.join(STAGES)}; "
+            "any case is accepted.)"
+        )
     raise InvalidArgumentError(
         f"Invalid Model Version stage: {value}. Value must be one of {', '.join(STAGES)}. "
         f"(Invalid stage {value!r}; any case is accepted.)"

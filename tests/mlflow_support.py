@@ -109,6 +109,14 @@ def client(request, tmp_path, monkeypatch):
         yield theirs
 
 
+@contextlib.contextmanager
+def refused(client, code: str, match: str):
+    """pytest.raises for an MLflow error with ``code``; the message matches ``match``."""
+    with pytest.raises(client.error, match=match) as caught:
+        yield caught
+    assert caught.value.error_code == code
+
+
 def now() -> int:
     return int(time.time() * 1000)
 

@@ -17,11 +17,9 @@ divergence (DIVERGES, D-number in docs/mlflow-compatibility.md).
 
 from __future__ import annotations
 
-import contextlib
-
 import mlflow_support
 import pytest
-from mlflow_support import MLFLOW_WARNINGS, clock_at, described
+from mlflow_support import MLFLOW_WARNINGS, clock_at, described, refused
 
 from registry import RegistryClient
 
@@ -29,14 +27,6 @@ pytestmark = MLFLOW_WARNINGS
 client = mlflow_support.client
 
 MISSING = "Missing value for required parameter '{}'"
-
-
-@contextlib.contextmanager
-def refused(client, code: str, match: str):
-    """pytest.raises for an MLflow error with ``code``; the message matches ``match``."""
-    with pytest.raises(client.error, match=match) as caught:
-        yield caught
-    assert caught.value.error_code == code
 
 
 def bad_value(client, match):

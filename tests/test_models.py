@@ -11,8 +11,8 @@ from registry import InvalidArgumentError
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("", "must not be empty"),
-        ("   ", "must not be empty"),
+        ("", "must not be an empty string"),
+        ("   ", "must not be an empty string"),
         ("a/b", "'/'"),
         ("a:b", "':'"),
         ("bad\nname", "control characters"),

@@ -20,7 +20,7 @@ def test_stages_are_case_insensitive_and_canonical(client, model, spelling):
 
 
 def test_unknown_stage_is_refused(client, model):
-    with pytest.raises(InvalidArgumentError, match="expected one of None, Staging"):
+    with pytest.raises(InvalidArgumentError, match="must be one of None, Staging"):
         client.transition_model_version_stage(model, 1, "Prod")
 
 

@@ -373,8 +373,7 @@ class RegistryClient(
 
     def _version_or_stage(self, name: str, version: Any, stage: str | None) -> int:
         """MLflow lets tag calls name a stage instead of a version: its newest version."""
-        if (version is None) == (stage is None):
-            raise InvalidArgumentError("Pass exactly one of version or stage")
+        check.version_or_stage(version, stage)
         if version is not None:
             return check.version_number(version, name)
         latest = self.get_latest_versions(name, [stage])  # type: ignore[list-item]
