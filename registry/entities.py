@@ -7,10 +7,12 @@ entity offers the same value as a timezone-aware datetime too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+import pprint
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 STAGES: tuple[str, ...] = ("None", "Staging", "Production", "Archived")
 
@@ -35,6 +37,29 @@ class _Timestamps:
     @property
     def updated_at(self) -> datetime | None:
         return to_datetime(self.last_updated_timestamp)
+
+
+class _MlflowObject:
+    """MLflow's entity protocol: ``dict(entity)`` gives the fields as name-value pairs in
+    name order, ``from_dictionary`` builds one from such a dict (other keys are ignored) and
+    ``str()`` reads ``<ModelVersion: aliases=[], ...>``."""
+
+    @classmethod
+    def _field_names(cls) -> list[str]:
+        return sorted(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        for name in self._field_names():
+            yield name, getattr(self, name)
+
+    @classmethod
+    def from_dictionary(cls, values: dict[str, Any]):
+        names = set(cls._field_names())
+        return cls(**{key: value for key, value in values.items() if key in names})
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{key}={pprint.pformat(value)}" for key, value in self)
+        return f"<{type(self).__name__}: {fields}>"
 
 
 # MLflow 3's version fields with no column of their own travel as reserved version tags,
@@ -87,8 +112,8 @@ def _tag_dict(tags) -> dict[str, str]:
     return {tag.key: tag.value for tag in tags}
 
 
-@dataclass(frozen=True)
-class ModelVersion(_Timestamps):
+@dataclass(frozen=True, repr=False)
+class ModelVersion(_MlflowObject, _Timestamps):
     """A version, its fields in MLflow's order (positionally too)."""
 
     name: str
@@ -138,8 +163,8 @@ def reserved_version_tags(model_id: str | None) -> dict[str, str]:
     return {} if model_id is None else {_MODEL_ID_TAG: model_id}
 
 
-@dataclass(frozen=True)
-class RegisteredModel(_Timestamps):
+@dataclass(frozen=True, repr=False)
+class RegisteredModel(_MlflowObject, _Timestamps):
     """A registered model, its fields in MLflow's order (positionally too); ``tags`` and
     ``aliases`` also take MLflow's lists of tag and alias objects."""
 
