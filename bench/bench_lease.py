@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_lease.py                 # 6 processes, 23 calls/s, 60 s
     .venv/bin/python bench/bench_lease.py --processes 6 --rate 23 --seconds 60
+    .venv/bin/python bench/bench_lease.py --linger          # the cost of keeping the file
 
 Each worker process makes calls at random (exponential) intervals, so that together they
 make ``--rate`` calls a second: a third are writes (a new version, a tag), the rest reads (a
@@ -10,6 +11,10 @@ RegistryBusyError (default busy timeout, 15 s). Prints one JSON object: calls ma
 errors per minute, p50/p99/max in ms, the fewest calls any one process completed (a starved
 process shows there) and the load average before and after. Run an older checkout's code
 with ``PYTHONPATH=/path/to/old/checkout`` to compare.
+
+``--linger`` measures what the dashboard's way of holding the file costs: the CPU seconds per
+second of a process that keeps it open unused (``idle_release=30``), and how long another
+process that asks for it then waits.
 """
 
 from __future__ import annotations
@@ -60,6 +65,35 @@ def _one_call(client, rng: random.Random, seed: int) -> None:
         client.search_model_versions("name = 'bench'", max_results=10)
 
 
+def linger(seconds: float) -> dict:
+    """CPU per second of a lingering holder, then the wait of a process that asks."""
+    from registry import RegistryClient
+    from registry.store.duckdb import DuckDBStore
+
+    home = Path(tempfile.mkdtemp(prefix="bench-linger-")) / "home"
+    holder = RegistryClient(store=DuckDBStore(home, idle_release=30, busy_timeout=15))
+    holder.create_registered_model("bench")
+    time.sleep(0.5)
+    cpu = time.process_time()
+    time.sleep(seconds)
+    cpu_per_s = (time.process_time() - cpu) / seconds
+    asker = (
+        "from registry import RegistryClient; "
+        f"RegistryClient({str(home)!r}).get_registered_model('bench')"
+    )
+    began = time.perf_counter()
+    subprocess.run([sys.executable, "-c", asker], check=True)
+    waited = time.perf_counter() - began
+    began = time.perf_counter()
+    subprocess.run([sys.executable, "-c", asker], check=True)  # the file free: start-up alone
+    alone = time.perf_counter() - began
+    return {
+        "lingering_cpu_s_per_s": round(cpu_per_s, 4),
+        "asker_ms_while_held": round(waited * 1000),
+        "asker_ms_file_free": round(alone * 1000),
+    }
+
+
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
@@ -71,7 +105,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=23.0, help="calls per second, all told")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--linger", action="store_true", help="the cost of keeping the file")
     args = parser.parse_args()
+    if args.linger:
+        load = os.getloadavg()
+        print(json.dumps({**linger(min(args.seconds, 5.0)), "load_before": load}))
+        return
     if args.worker:
         home, rate, seconds, seed = args.worker
         worker(home, float(rate), float(seconds), int(seed))
