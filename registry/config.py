@@ -104,8 +104,9 @@ def _http_uri(value: object) -> str | None:
 
 def home_from_uri(uri: str | None) -> str | None:
     """The folder a ``file:`` URI or a plain path names; raises InvalidArgumentError for
-    any other scheme (a registry is never a folder named after a URI)."""
-    if uri is None:
+    any other scheme (a registry is never a folder named after a URI). An empty URI names
+    none (as in MLflow), not the working directory."""
+    if not uri:
         return None
     if uri.startswith("file://"):
         return uri[len("file://") :]

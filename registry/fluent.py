@@ -37,7 +37,9 @@ def client() -> RegistryClient:
 def set_tracking_uri(uri: str | os.PathLike[str] | None) -> None:
     """Use the registry at ``uri`` for the fluent API: a registry server's
     ``http(s)://`` address or a folder (MLflow's names for it). None goes back to
-    ``REGISTRY_URI``, else ``REGISTRY_HOME`` (or ``./mlregistry``)."""
+    ``REGISTRY_URI``, else ``REGISTRY_HOME`` (or ``./mlregistry``); so does ``""``, as in MLflow."""
+    if uri == "":
+        uri = None
     if uri is None or server_uri(None, None, str(uri)):
         _settings["home"] = None if uri is None else str(uri).rstrip("/")
     else:
