@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import subprocess
+import time
 
+import httpx
 import pytest
-from server_support import serve_in_thread
+from server_support import free_port, registry_command, serve_in_thread
 
+import registry.cli.main as cli_main
 from registry import RegistryClient
 from registry.cli.main import dashboard_command, main
 
@@ -53,13 +58,39 @@ def test_the_dashboard_listens_on_loopback_unless_told():
     assert command[command.index("--server.address") + 1] == "127.0.0.1"
 
 
+def answers(port: int) -> bool:
+    with contextlib.suppress(httpx.TransportError):
+        return httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).status_code == 200
+    return False
+
+
+def test_stopping_registry_ui_stops_its_dashboard(home):
+    """A supervisor's SIGTERM to ``registry ui`` must not leave Streamlit running, orphaned."""
+    port = free_port()
+    env = {**os.environ, "REGISTRY_DISPATCHER": "off"}
+    ui = subprocess.Popen(registry_command(home, "ui", "--headless", "--port", str(port)), env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not answers(port):
+            assert ui.poll() is None and time.monotonic() < deadline, "registry ui did not start"
+            time.sleep(0.1)
+        ui.terminate()
+        ui.wait(15)
+        deadline = time.monotonic() + 15
+        while answers(port) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not answers(port), "the dashboard kept running after registry ui was stopped"
+    finally:
+        ui.kill()
+
+
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10"])
 def test_an_embedded_dashboard_is_not_served_to_the_network_without_sign_in(
     host, home, monkeypatch, capsys
 ):
     monkeypatch.delenv("REGISTRY_URI", raising=False)
     started = []
-    monkeypatch.setattr(subprocess, "call", lambda *a, **k: started.append(a) or 0)
+    monkeypatch.setattr(cli_main, "_become", lambda *a: started.append(a) or 0)
     assert main(["--home", str(home), "ui", "--host", host, "--headless"]) == 2
     assert started == []
     assert "registry server" in capsys.readouterr().err

@@ -66,7 +66,16 @@ def _ui(args: argparse.Namespace) -> int:
     if args.allowed_host:
         env["REGISTRY_ALLOWED_HOSTS"] = ",".join([*configured_hosts(), *args.allowed_host])
     command = dashboard_command(args.port, headless=args.headless, host=args.host)
-    return subprocess.call(command, env=env)
+    return _become(command, env)
+
+
+def _become(command: list[str], env: dict[str, str]) -> int:
+    """Run ``command`` as this very process where the OS allows (POSIX), so a supervisor's
+    SIGTERM or Ctrl-C reaches the dashboard itself instead of orphaning it; else wait for it."""
+    if os.name != "posix":
+        return subprocess.call(command, env=env)
+    os.execve(command[0], command, env)
+    return 0  # not reached: execve replaces the process
 
 
 def _demo(args: argparse.Namespace) -> int:
