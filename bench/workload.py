@@ -82,7 +82,8 @@ def pad(flavor: str, uri: str, first: int, count: int) -> dict[str, list[float]]
 
 def _pad_sqlite(path: str, names: list[str]) -> None:
     """Copy model-0's rows (the model, its versions, tags and aliases) under each of
-    ``names`` in MLflow's sqlite file: the same rows MLflow's own calls would write."""
+    ``names`` in MLflow's sqlite file, each filler's ``team`` tag set as ``pad`` sets it on
+    the embedded side: the same rows MLflow's own calls would write."""
     import sqlite3
 
     db = sqlite3.connect(path)
@@ -102,6 +103,11 @@ def _pad_sqlite(path: str, names: list[str]) -> None:
                 f"SELECT {picked} FROM {table} WHERE name = 'model-0'"
             )
             db.executemany(sql, [(name,) for name in names])
+            if {"key", "value"} <= set(columns):  # each filler's team, as the embedded side's
+                db.execute(
+                    f"UPDATE {table} SET value = 'team-' || (CAST(substr(name, 8) AS INTEGER) % 10)"
+                    " WHERE key = 'team' AND name LIKE 'filler-%'"
+                )
     db.close()
 
 
