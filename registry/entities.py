@@ -39,22 +39,43 @@ class _Timestamps:
         return to_datetime(self.last_updated_timestamp)
 
 
-class _MlflowObject:
-    """MLflow's entity protocol: ``dict(entity)`` gives the fields as name-value pairs in
-    name order, ``from_dictionary`` builds one from such a dict (other keys are ignored) and
-    ``str()`` reads ``<ModelVersion: aliases=[], ...>``."""
+class _Proto:
+    """MLflow's ``to_proto()`` / ``from_proto(message)``: messages MLflow's
+    ``model_registry_pb2`` reads (``registry.entities_proto``, loaded on first use)."""
+
+    def to_proto(self):
+        from registry import entities_proto
+
+        return entities_proto.to_proto(self)
 
     @classmethod
-    def _field_names(cls) -> list[str]:
-        return sorted(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+    def from_proto(cls, proto):
+        from registry import entities_proto
+
+        return entities_proto.from_proto(cls, proto)
+
+
+class _MlflowObject(_Proto):
+    """MLflow's entity protocol: ``dict(entity)`` gives the fields (and MLflow's
+    ``workspace``) as name-value pairs in name order, ``from_dictionary`` builds one from such
+    a dict (other keys are ignored) and ``str()`` reads ``<ModelVersion: aliases=[], ...>``."""
+
+    @property
+    def workspace(self) -> str:
+        """MLflow's workspace: always ``"default"``, the one a registry has."""
+        return "default"
+
+    @classmethod
+    def _fields(cls) -> list[str]:
+        return [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
 
     def __iter__(self) -> Iterator[tuple[str, Any]]:
-        for name in self._field_names():
+        for name in sorted([*self._fields(), "workspace"]):
             yield name, getattr(self, name)
 
     @classmethod
     def from_dictionary(cls, values: dict[str, Any]):
-        names = set(cls._field_names())
+        names = set(cls._fields())
         return cls(**{key: value for key, value in values.items() if key in names})
 
     def __repr__(self) -> str:
@@ -69,19 +90,19 @@ _MODEL_ID_TAG = RESERVED_TAG_PREFIX + "model_id"
 
 
 @dataclass(frozen=True)
-class ModelVersionTag:
+class ModelVersionTag(_Proto):
     key: str
     value: str
 
 
 @dataclass(frozen=True)
-class RegisteredModelTag:
+class RegisteredModelTag(_Proto):
     key: str
     value: str
 
 
 @dataclass(frozen=True)
-class RegisteredModelAlias:
+class RegisteredModelAlias(_Proto):
     alias: str
     version: int | str
 
@@ -184,7 +205,7 @@ class RegisteredModel(_MlflowObject, _Timestamps):
         if not isinstance(self.latest_versions, list):
             object.__setattr__(self, "latest_versions", list(self.latest_versions or []))
         if not isinstance(self.aliases, dict):
-            aliases = {a.alias: int(a.version) for a in self.aliases or []}
+            aliases = {a.alias: a.version for a in self.aliases or []}
             object.__setattr__(self, "aliases", aliases)
 
 
