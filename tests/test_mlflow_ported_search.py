@@ -59,10 +59,21 @@ def test_version_search_filters(client):
     assert found(f"run_id IN ('{RUN_1}', '{RUN_2}')") == {1, 2, 3}
     assert found(f"run_id LIKE '{RUN_2[:30]}%'") == {2, 3}
     assert found(f"run_id ILIKE '{RUN_2[:30].upper()}%'") == {2, 3}
-    # DIVERGES (D3): refused with MLflow's error code, in the project's words (with where).
-    refusals = ["run_id IN (1,2,3)", "run_id IN ()", "run_id IN (", "run_id IN", "name LIKE"]
-    for filter_string in [*refusals, "run_id IN (,)", "run_id IN ('a',,'b')"]:
-        with bad_value(client, r"Invalid filter: .+ at position \d+"):
+    in_list = r"While parsing a list in the query, "
+    not_strings = in_list + r"expected string value, punctuation, or whitespace, "
+    not_strings += r"but got different type in list"
+    non_empty = in_list + r"expected a non-empty list of string values, "
+    clause = r"Invalid clause\(s\) in filter string"
+    for filter_string, message in (
+        ("run_id IN (1,2,3)", not_strings),
+        ("run_id IN ()", non_empty + r"but got empty list"),
+        ("run_id IN (", clause),
+        ("run_id IN", clause),
+        ("name LIKE", clause),
+        ("run_id IN (,)", non_empty + r"but got ill-formed list"),
+        ("run_id IN ('runid1',,'runid2')", non_empty + r"but got ill-formed list"),
+    ):
+        with bad_value(client, message):
             found(filter_string)
     assert found("source_path = 'A/D'") == {3, 4}
     for prefix in ("A", "A/", ""):
@@ -213,11 +224,12 @@ def test_model_search_filters(client):
         ("name ilike '%RM4a%'", made[4:]),
     ):
         assert found(filter_string) == expected, filter_string
-    for filter_string, message in (  # DIVERGES (D3): the project's words
-        ("name!=something", "expected a quoted string after '!=' for key 'name'"),
-        ("run_id='somerunID'", "key 'run_id' at position \\d is only valid when searching"),
-        ("source_path = 'A/D'", "key 'source_path' at position \\d is only valid when searching"),
-        ("evilhax = true", "unknown key 'evilhax' at position \\d"),
+    unquoted = "Parameter value is either not quoted or unidentified quote types used for "
+    for filter_string, message in (
+        ("name!=something", unquoted + "string value something"),
+        ("run_id='somerunID'", r"Invalid attribute key 'run_id' specified."),
+        ("source_path = 'A/D'", r"Invalid attribute key 'source_path' specified."),
+        ("evilhax = true", r"Invalid clause\(s\) in filter string"),
     ):
         with bad_value(client, message):
             found(filter_string)

@@ -294,6 +294,26 @@ def test_filter_errors(target, filter_string, fragment, position):
     assert caught.value.position == position
 
 
+# MLflow's parser's words for the same refusal, after the project's sentence with the position.
+MLFLOW_WORDS = [
+    ("version", "run_id IN (1, 2)", "got '1'. While parsing a list in the query, expected string"),
+    ("version", "run_id IN ()", "got ')'. While parsing a list in the query, expected a non-empty"),
+    ("version", "run_id IN ('a',,'b')", "position 15, got ','. While parsing a list in the query"),
+    ("model", "name != x", "got 'x'. Parameter value is either not quoted or unidentified"),
+    ("model", "run_id = 'x'", "model versions. Invalid attribute key 'run_id' specified."),
+    ("model", "evilhax = true", "tags.<key>. Invalid clause(s) in filter string."),
+    ("model", "name = 'a' OR OR", "position 14; expected a key such as name or tags.x. Invalid"),
+    ("model", "name = 'a'; x", "one expression only. Invalid clause(s) in filter string."),
+]
+
+
+@pytest.mark.parametrize(("target", "filter_string", "fragment"), MLFLOW_WORDS)
+def test_filter_errors_also_say_mlflows_words(target, filter_string, fragment):
+    with pytest.raises(FilterSyntaxError) as caught:
+        compile_filter(filter_string, target)
+    assert fragment in str(caught.value) and str(caught.value).startswith("Invalid filter: ")
+
+
 def test_error_carries_the_offending_token():
     with pytest.raises(FilterSyntaxError) as caught:
         compile_filter("name = 'a' OR OR", "model")

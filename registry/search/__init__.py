@@ -32,8 +32,9 @@ exact complement, so ``NOT tags.k = 'x'`` also selects rows without the tag. Sta
 matched case-insensitively and stored canonical: None, Staging, Production, Archived.
 
 User text never becomes SQL text: values are ``?`` parameters, identifiers come from tables here.
-Errors are FilterSyntaxError("Invalid filter: <what> at position <n>...") with ``position`` and
-``token`` set. Limits: MAX_FILTER_LENGTH characters, MAX_DEPTH nested NOTs and parentheses,
+Errors are FilterSyntaxError("Invalid filter: <what> at position <n>... <MLflow's words>") with
+``position`` and ``token`` set; MLflow's parser's sentence for the same refusal comes last
+("Invalid clause(s) in filter string.", "While parsing a list in the query, ..."). Limits: MAX_FILTER_LENGTH characters, MAX_DEPTH nested NOTs and parentheses,
 MAX_CONDITIONS comparisons (DuckDB plans many EXISTS subqueries slowly).
 
 The package: ``grammar`` tokenizes and parses a filter into a small tree of comparisons

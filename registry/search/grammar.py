@@ -114,9 +114,18 @@ def show(tok: Token) -> str:
     return repr(tok.text if len(tok.text) <= 40 else tok.text[:40] + "…")
 
 
-def fail(tok: Token, what: str, rest: str = "") -> FilterSyntaxError:
-    """The error for ``tok``: "Invalid filter: <what> at position <n><rest>"."""
-    message = f"Invalid filter: {what} at position {tok.pos}{rest}"
+# MLflow's parser's words for the same refusals, which MLflow code and tests match on. Each
+# error says them after the project's own sentence (what is wrong and where).
+CLAUSE = "Invalid clause(s) in filter string."
+_LIST = "While parsing a list in the query, expected "
+EMPTY_LIST = _LIST + "a non-empty list of string values, but got empty list."
+ILL_FORMED_LIST = _LIST + "a non-empty list of string values, but got ill-formed list."
+NOT_STRINGS = _LIST + "string value, punctuation, or whitespace, but got different type in list."
+
+
+def fail(tok: Token, what: str, rest: str = "", mlflow: str = CLAUSE) -> FilterSyntaxError:
+    """The error for ``tok``: "Invalid filter: <what> at position <n><rest>. <mlflow>"."""
+    message = f"Invalid filter: {what} at position {tok.pos}{rest}. {mlflow}"
     return FilterSyntaxError(message, position=tok.pos, token=tok.text)
 
 
@@ -227,7 +236,9 @@ class Parser:
                 tok, f"unknown key {tok.text!r}", f"; valid keys: {_valid_keys(self.target)}"
             )
         if self.target not in field.targets:
-            raise fail(tok, f"key {tok.text!r}", " is only valid when searching model versions")
+            attribute = f"Invalid attribute key {tok.text!r} specified."
+            rest = " is only valid when searching model versions"
+            raise fail(tok, f"key {tok.text!r}", rest, attribute)
         if field.kind != "tag" or rest:
             return field, rest or None, tok
         return field, self.quoted_tag_key(tok), tok
@@ -264,16 +275,17 @@ class Parser:
     def value_list(self, field: _Field, op: str, key_tok: Token) -> tuple:
         if not self.accept("punct", "("):
             raise fail(self.peek(), f"expected '(' after {op!r}, got {show(self.peek())}")
-        values = [self.value(field, op, key_tok)]
+        values = [self.value(field, op, key_tok, listed=1)]
         while self.accept("punct", ","):
-            values.append(self.value(field, op, key_tok))
+            values.append(self.value(field, op, key_tok, listed=len(values) + 1))
         if not self.accept("punct", ")"):
             raise fail(
                 self.peek(), f"expected ',' or ')' in the {op} list, got {show(self.peek())}"
             )
         return tuple(values)
 
-    def value(self, field: _Field, op: str, key_tok: Token) -> str | int:
+    def value(self, field: _Field, op: str, key_tok: Token, listed: int = 0) -> str | int:
+        """The value after ``op``; ``listed`` counts values in an IN list (1 for the first)."""
         tok, expected = self.take(), f"after {op!r} for key {key_tok.text!r}"
         if field.kind == "int":
             if tok.kind != "num" or not re.fullmatch(r"-?[0-9]+", tok.text):
@@ -282,9 +294,24 @@ class Parser:
                 raise fail(tok, f"integer {tok.text} out of range")
             return int(tok.text)
         if tok.kind != "str":
-            raise fail(tok, f"expected a quoted string {expected}", f", got {show(tok)}")
+            mlflow = _unquoted(tok, listed)
+            raise fail(tok, f"expected a quoted string {expected}", f", got {show(tok)}", mlflow)
         if field.kind == "stage" and "LIKE" not in op:
             if tok.value.lower() not in _STAGE_NAMES:
                 raise fail(tok, f"unknown stage {tok.value!r}", f"; valid: {', '.join(STAGES)}")
             return _STAGE_NAMES[tok.value.lower()]
         return tok.value
+
+
+def _unquoted(tok: Token, listed: int) -> str:
+    """MLflow's words for ``tok`` where a quoted string belongs (``listed``: as in value)."""
+    if tok.kind == "end":
+        return CLAUSE
+    if not listed:
+        return (
+            "Parameter value is either not quoted or unidentified quote types used for string "
+            f"value {tok.text}. Use either single or double quotes."
+        )
+    if tok.text == ")":
+        return EMPTY_LIST if listed == 1 else ILL_FORMED_LIST
+    return ILL_FORMED_LIST if tok.text == "," else NOT_STRINGS
