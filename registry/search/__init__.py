@@ -34,8 +34,9 @@ matched case-insensitively and stored canonical: None, Staging, Production, Arch
 User text never becomes SQL text: values are ``?`` parameters, identifiers come from tables here.
 Errors are FilterSyntaxError("Invalid filter: <what> at position <n>... <MLflow's words>") with
 ``position`` and ``token`` set; MLflow's parser's sentence for the same refusal comes last
-("Invalid clause(s) in filter string.", "While parsing a list in the query, ..."). Limits: MAX_FILTER_LENGTH characters, MAX_DEPTH nested NOTs and parentheses,
-MAX_CONDITIONS comparisons (DuckDB plans many EXISTS subqueries slowly).
+("Invalid clause(s) in filter string.", "While parsing a list in the query, ...").
+Limits: MAX_FILTER_LENGTH characters, MAX_DEPTH nested NOTs and parentheses, MAX_CONDITIONS
+comparisons (DuckDB plans many EXISTS subqueries slowly).
 
 The package: ``grammar`` tokenizes and parses a filter into a small tree of comparisons
 and boolean operators (no SQL there); ``sql`` compiles that tree, and ``order_by`` lists,
