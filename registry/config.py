@@ -1,7 +1,9 @@
 """Where the registry lives and who is acting: read lazily, never at import time.
 
 A registry is a folder (``REGISTRY_HOME``, default ``./mlregistry``) or a registry server
-(``REGISTRY_URI``, ``http(s)://host:port``); explicit arguments come first.
+(``REGISTRY_URI``, ``http(s)://host:port``); explicit arguments come first. After the
+project's variables come MLflow's (``MLFLOW_REGISTRY_URI``, then ``MLFLOW_TRACKING_URI``),
+for a registry server's address only: anything else there is MLflow's own store.
 """
 
 from __future__ import annotations
@@ -81,14 +83,46 @@ def acting_as(user: str | None, *, require_roles: bool = False) -> Iterator[None
 _MLFLOW_ONLY = ("databricks", "sqlite:", "postgresql:", "mysql:", "mssql:", "uc:")
 
 
+_MLFLOW_VARIABLES = ("MLFLOW_REGISTRY_URI", "MLFLOW_TRACKING_URI")
+
+
 def server_uri(home: object, registry_uri: str | None, tracking_uri: str | None) -> str | None:
-    """The registry server's URL when the arguments (else ``REGISTRY_URI``) name one."""
+    """The registry server's URL when the arguments (else ``REGISTRY_URI``, else, without
+    ``REGISTRY_HOME``, MLflow's variables) name one."""
     for value in (home, registry_uri, tracking_uri):
         if value is not None:
             return _http_uri(value)
     if os.environ.get("REGISTRY_URI"):
         return _http_uri(os.environ["REGISTRY_URI"])
+    if os.environ.get("REGISTRY_HOME"):
+        return None
+    return _mlflow_server_uri()
+
+
+def _mlflow_server_uri() -> str | None:
+    """A registry server's address in MLflow's variables (it serves MLflow's REST API there
+    too). Any other value names MLflow's own store, which is refused rather than replaced
+    unseen by the default folder."""
+    for name in _MLFLOW_VARIABLES:
+        value = os.environ.get(name)
+        if not value:
+            continue
+        if value.lower().startswith(("http://", "https://")):
+            return value
+        raise InvalidArgumentError(
+            f"{_unavailable(value)} ({name}={value}, MLflow's own store, which this registry "
+            "cannot open). Set REGISTRY_URI to a registry server's address or REGISTRY_HOME to "
+            f"a folder (either comes before {name}), or point {name} at a registry server"
+        )
     return None
+
+
+def _unavailable(uri: str) -> str:
+    # MLflow's words, which MLflow code matches.
+    return (
+        f"Model registry functionality is unavailable; got unsupported URI {uri!r} for model "
+        "registry data storage"
+    )
 
 
 def _http_uri(value: object) -> str | None:
@@ -120,7 +154,7 @@ def home_from_uri(uri: str | None) -> str | None:
         )
     if "://" in uri or uri.lower().startswith(_MLFLOW_ONLY):
         raise InvalidArgumentError(
-            f"Unsupported tracking/registry URI {uri!r}: pass a registry server's address "
-            "(http://host:port or https://...) or a local folder for an embedded registry"
+            f"{_unavailable(uri)}. Pass a registry server's address (http://host:port or "
+            "https://...) or a local folder for an embedded registry"
         )
     return uri

@@ -150,7 +150,11 @@ def _error_of(response: httpx.Response, uri: str) -> RegistryError:
     if response.status_code == 401:
         return AuthenticationError(f"Registry server {uri} refused the request: set a token")
     if response.status_code == 404:
-        return NotFoundError(f"{uri}{response.request.url.path} is not a registry server API")
+        return NotFoundError(
+            f"{uri}{response.request.url.path} is not a registry server API: {uri} answers, "
+            "but not as a registry server (MLflow's own tracking server, for one, is not). "
+            "Point REGISTRY_URI (or MLflow's MLFLOW_TRACKING_URI) at a registry server"
+        )
     return ServerUnavailableError(
         f"Registry server {uri} answered {response.status_code}: {response.text[:200]}"
     )
