@@ -194,3 +194,38 @@ def test_a_pass_logs_fans_out_and_claims_in_one_transaction(client, monkeypatch)
     assert (created, more, len(first), len(second)) == (0, False, 2, 1)  # 8 - 6 running - 1
     assert {a.status_code for a in client.get_delivery_log()} == {204}
     assert [d.state for d in client.list_deliveries()] == ["sending", "delivered", "delivered"]
+
+
+def test_a_delivery_that_exists_before_its_fan_out_is_kept_and_the_pass_goes_on(client):
+    # Never expected (the cursor moves with the fan-out), e.g. rows restored by hand: the
+    # pass's plain INSERT fails, and it is done again skipping the existing delivery.
+    client.create_subscription("webhook", "http://127.0.0.1:9/in", ["model_version.created"])
+    client.create_registered_model("m")
+    client.create_model_version("m", source="s")
+    store = client._store
+    now = now_ms()
+    _, _, (job,) = store.dispatch_pass(
+        [], now, fan_out=100, claim_until=now + 60_000, limit=8, per_subscription=8, running={}
+    )
+    for _ in range(2):
+        client.create_model_version("m", source="s")
+    with store.lease.transaction() as cur:
+        (last,) = cur.execute("SELECT max(id) FROM changes").fetchone()
+        cur.execute(
+            "INSERT INTO deliveries (subscription_id, change_id, event, model_name, version, "
+            "next_attempt_at, created_at, updated_at) VALUES (?, ?, 'model_version.created', "
+            "'m', 3, ?, ?, ?)",
+            [job.subscription_id, last, now, now, now],
+        )
+    done = [Outcome(job, AttemptResult(True, 204, 1.0), "delivered", None)]
+    created, more, claimed = store.dispatch_pass(
+        done, now_ms(), fan_out=100, claim_until=now + 60_000, limit=8, per_subscription=8,
+        running={},
+    )  # fmt: skip
+    assert (created, more) == (1, False)
+    assert sorted(j.change.version for j in claimed) == [2, 3]
+    assert sorted((d.version, d.state) for d in client.list_deliveries()) == [
+        (1, "delivered"), (2, "sending"), (3, "sending"),
+    ]  # fmt: skip
+    assert [(a.version, a.status_code) for a in client.get_delivery_log()] == [(1, 204)]
+    assert store.outbox_status()["waiting_events"] == 0
