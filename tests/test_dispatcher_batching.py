@@ -229,3 +229,52 @@ def test_a_delivery_that_exists_before_its_fan_out_is_kept_and_the_pass_goes_on(
     ]  # fmt: skip
     assert [(a.version, a.status_code) for a in client.get_delivery_log()] == [(1, 204)]
     assert store.outbox_status()["waiting_events"] == 0
+
+
+def test_a_running_dispatcher_logs_a_result_with_the_next_events_pass(client, monkeypatch):
+    # Events one at a time: the answered attempt waits for the next event (FLUSH made long
+    # here), so one pass per event logs the last result, fans out and claims (was two).
+    monkeypatch.setattr("registry.notifications.dispatcher.FLUSH", 60.0)
+    store = client._store
+    passes = []  # (results logged, attempts claimed) of each pass
+    real = store.dispatch_pass
+
+    def counted(outcomes, now, **options):
+        created, more, jobs = real(outcomes, now, **options)
+        passes.append((len(outcomes), len(jobs)))
+        return created, more, jobs
+
+    monkeypatch.setattr(store, "dispatch_pass", counted)
+    with Receiver(Script(keep_alive=True)) as receiver:
+        client.create_subscription("webhook", receiver.url, ["model_version.created"])
+        client.create_registered_model("m")
+        dispatcher = Dispatcher(client._store).start()
+        for n in range(1, 6):
+            client.create_model_version("m", source="s")
+            assert len(receiver.wait_for(n)) == n
+        dispatcher.stop(timeout=30)
+    assert not dispatcher.is_alive()
+    claims = [(logged, claimed) for logged, claimed in passes if claimed]
+    assert claims == [(0, 1), (1, 1), (1, 1), (1, 1), (1, 1)]
+    assert all(claimed for logged, claimed in passes if logged)  # no pass to log alone
+    assert [a.status_code for a in client.get_delivery_log()] == [200] * 5  # the 5th: at stop
+
+
+def test_an_idle_dispatcher_asks_for_the_next_retry_only_now_and_then(client, monkeypatch):
+    # It knows its own retries; the registry is asked at most every DUE_LOOK s (made long
+    # here), not at every idle moment (each cost a query of every delivery).
+    monkeypatch.setattr("registry.notifications.dispatcher.FLUSH", 0.0)
+    monkeypatch.setattr("registry.notifications.dispatcher.DUE_LOOK", 60.0)
+    store = client._store
+    asked = []
+    real = store.outbox_status
+    monkeypatch.setattr(store, "outbox_status", lambda: asked.append(1) or real())
+    with Receiver(Script(keep_alive=True)) as receiver:
+        client.create_subscription("webhook", receiver.url, ["model_version.created"])
+        client.create_registered_model("m")
+        dispatcher = Dispatcher(client._store).start()
+        for n in range(1, 6):
+            client.create_model_version("m", source="s")
+            assert len(receiver.wait_for(n)) == n
+        dispatcher.stop(timeout=30)
+    assert len(asked) == 1

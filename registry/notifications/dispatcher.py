@@ -20,7 +20,6 @@ import dataclasses
 import logging
 import os
 import queue
-import random
 import threading
 import time
 from collections import Counter
@@ -31,6 +30,7 @@ from registry import config
 from registry.clock import now_ms
 from registry.errors import RegistryBusyError
 from registry.notifications import channels, egress
+from registry.notifications.policy import claim_until, count_outcome, decide
 from registry.notifications.sender import Sender
 from registry.notifications.settings import NotificationSettings
 from registry.notifications.subscriptions import AttemptResult, DeliveryJob, Outcome
@@ -44,29 +44,8 @@ FLUSH = 0.25  # s at most that ended attempts wait to be written
 PIPELINE = 8  # attempts of one subscription a worker sends together on one connection
 MAX_ROUNDS = 4  # claims ahead: up to this many groups per worker while answers are quick
 FAST_MS = 200.0  # an answer this quick (ms) lets the dispatcher claim further ahead
+DUE_LOOK = 1.0  # s between asking the registry when the next retry is due
 log = logging.getLogger("registry.notifications.dispatcher")
-
-
-def claim_until(now: int, settings: NotificationSettings, rounds: int = 1) -> int:
-    """When a claim made at ``now`` (ms) expires: the time limit of ``rounds`` attempts one
-    after the other (a claim may wait for those claimed before it) plus a margin."""
-    return now + int((rounds * settings.timeout + settings.claim_margin) * 1000)
-
-
-def backoff_seconds(attempt: int, settings: NotificationSettings) -> float:
-    """Seconds to wait after failed attempt number ``attempt`` (1-based) of a round."""
-    delay = min(settings.backoff_max, settings.backoff_base * 2 ** (attempt - 1))
-    return delay * (1 + random.uniform(0, 0.1))
-
-
-def decide(job: DeliveryJob, result: AttemptResult, settings: NotificationSettings) -> Outcome:
-    """Delivered, retried later, or dead (test events get a single attempt)."""
-    if result.ok:
-        return Outcome(job, result, "delivered", None)
-    if job.change is None or job.attempts_this_round >= settings.max_attempts:
-        return Outcome(job, result, "dead", None)
-    wait_ms = int(backoff_seconds(job.attempts_this_round, settings) * 1000)
-    return Outcome(job, result, "pending", now_ms() + wait_ms)
 
 
 class Dispatcher:
@@ -102,6 +81,9 @@ class Dispatcher:
         self._targets: dict[int, str] = {}  # subscription: target, of the attempts seen
         self._due = {"expire": 0.0, "prune": 0.0, "look": 0.0}
         self._next_retry_ms: int | None = None
+        self._known_due: tuple[float, int | None] = (0.0, None)  # (monotonic until, next due)
+        self._linger = False  # whether ended attempts may wait for the next event's pass
+        self._more = False
         self._watch = FileWatch(store)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -124,7 +106,9 @@ class Dispatcher:
             group=self._group,
         )
         self._rounds = 0
+        self._linger = until is None  # a drain() writes its last results at once
         self._due = dict.fromkeys(self._due, 0.0)
+        self._known_due = (0.0, None)
         self._in_flight.clear()  # unrecorded attempts of a failed run: their claims expire
         try:
             while not self._stop.is_set():
@@ -134,7 +118,7 @@ class Dispatcher:
                     else:
                         self._stop.wait(self._watch.pause(self.settings.poll_interval))
                     continue
-                more = self._step()
+                more = self._more = self._step()
                 if self._in_flight:
                     self._wait_for_results()
                 elif not more:
@@ -198,7 +182,8 @@ class Dispatcher:
 
     def _step(self) -> bool:
         """Housekeep, then one pass in one transaction: record the attempts that ended, fan
-        out, claim. Returns whether more work may be ready now."""
+        out, claim. Returns whether more work may be ready now (or once attempts end: a
+        subscription got all it may have under way)."""
         self._watch.remember()
         self._due["look"] = time.monotonic() + FORCED_LOOK
         self._housekeep()
@@ -231,7 +216,9 @@ class Dispatcher:
             self._targets[job.subscription_id] = job.target
         self._sender.submit(jobs)
         self._next_retry_ms = None  # whatever was due is claimed, or waits for a free worker
-        return more or (free > 0 and len(jobs) == free)
+        claimed = Counter(job.subscription_id for job in jobs)
+        full = any(running[s] + claimed[s] >= deepest for s in running.keys() | claimed.keys())
+        return more or full or (free > 0 and len(jobs) == free)
 
     def _housekeep(self) -> None:
         """Now and then: release expired claims, prune old delivered deliveries."""
@@ -299,27 +286,13 @@ class Dispatcher:
         return min(MAX_ROUNDS, self._rounds * 2 or 1) if quick else 0
 
     def _settle(self, outcomes: list[Outcome]) -> None:
+        fresh_until, due = self._known_due
         for outcome in outcomes:
             self._in_flight.pop(outcome.job.delivery_id, None)
-            self._count(outcome)
-
-    def _count(self, outcome: Outcome) -> None:
-        job, result = outcome.job, outcome.result
-        what = job.change.event if job.change else "registry.test"
-        if result.ok:
-            self.stats["delivered"] += 1
-            log.info(
-                "delivered %s (delivery %s, attempt %s): %s in %.0f ms",
-                *(what, job.delivery_id, job.attempt, result.status_code, result.latency_ms),
-            )
-            return
-        self.stats["failed attempts"] += 1
-        self.stats["dead"] += outcome.state == "dead"
-        dead = " (dead-lettered)" if outcome.state == "dead" else ""
-        log.warning(
-            "attempt %s at delivery %s (%s) failed: %s%s",
-            *(job.attempt, job.delivery_id, what, result.error, dead),
-        )
+            count_outcome(self.stats, outcome)
+            if outcome.next_attempt_at is not None:  # a retry, due then
+                due = min(due or outcome.next_attempt_at, outcome.next_attempt_at)
+        self._known_due = (fresh_until, due)
 
     def _wait_for_results(self) -> None:
         """Wait for attempts to end, gathering them into one write: until half of those under
@@ -331,11 +304,22 @@ class Dispatcher:
             if not self._collect(self.settings.poll_interval):
                 return
         window = time.monotonic() + FLUSH
-        while len(self._ready) * 2 < len(self._in_flight) and time.monotonic() < window:
+        while self._gathering() and time.monotonic() < window:
             if self._collect(min(GATHER, max(0.001, window - time.monotonic()))):
                 continue
             if self._watch.moved_since_pass():
                 return
+
+    def _gathering(self) -> bool:
+        """Whether to wait for more results before a pass: until half of those under way
+        ended; then, when nothing else waits (a stream of single events), for the next event,
+        so its pass also writes these results (one pass per event rather than two)."""
+        if len(self._ready) * 2 < len(self._in_flight):
+            return True
+        return self._linger and not self._more and self._retry_later() and not self._stop.is_set()
+
+    def _retry_later(self) -> bool:
+        return self._next_retry_ms is None or now_ms() < self._next_retry_ms
 
     def _idle(self, wait: float) -> None:
         """Wait ``wait`` s, letting go of the file unless the registry changes within
@@ -349,8 +333,14 @@ class Dispatcher:
         self.store.release()
 
     def _idle_wait(self) -> float:
-        """Until the next poll, or sooner when a retry falls due before it."""
-        next_due = self._next_retry_ms = self.store.outbox_status()["next_due"]
+        """Until the next poll, or sooner when a retry falls due before it. The registry is
+        asked when the next is due at most every DUE_LOOK s: the dispatcher knows its own
+        retries, and other changes (a redelivery, a resumed subscription) move the file."""
+        fresh_until, known = self._known_due
+        if time.monotonic() >= fresh_until or (known is not None and known <= now_ms()):
+            known = self.store.outbox_status()["next_due"]
+            self._known_due = (time.monotonic() + DUE_LOOK, known)
+        next_due = self._next_retry_ms = known
         if next_due is None:
             return self.settings.poll_interval
         return min(self.settings.poll_interval, max(0.005, (next_due - now_ms()) / 1000))
