@@ -278,3 +278,21 @@ def test_an_idle_dispatcher_asks_for_the_next_retry_only_now_and_then(client, mo
             assert len(receiver.wait_for(n)) == n
         dispatcher.stop(timeout=30)
     assert len(asked) == 1
+
+
+def test_expiring_claims_writes_nothing_while_none_expired(client, monkeypatch):
+    client.create_subscription("webhook", "http://127.0.0.1:9/in", ["model_version.created"])
+    _versions(client, 1)
+    store = client._store
+    now = now_ms()
+    store.dispatch_pass(
+        [], now, fan_out=100, claim_until=now + 10, limit=1, per_subscription=1, running={}
+    )
+    transactions = []
+    real = store.lease.transaction
+    monkeypatch.setattr(store.lease, "transaction", lambda: transactions.append(1) or real())
+    assert store.expire_claims(now + 5, max_attempts=5) == 0
+    assert transactions == []  # a look, no transaction (it ran every 2.5 s, for nothing)
+    assert store.expire_claims(now + 20, max_attempts=5) == 1
+    assert transactions == [1]
+    assert client.get_delivery_log()[0].error.startswith("interrupted")

@@ -162,6 +162,9 @@ class NotificationQueries(SubscriptionQueries):
         """Release claims whose time ran out (their dispatcher died or stalled): log the
         attempt as interrupted, and dead-letter the delivery if that was its last attempt.
         Returns how many claims expired."""
+        with self._lease.cursor() as cur:  # usually none: then no transaction, no ON CONFLICT
+            if not run(cur, _ANY_EXPIRED, [now]).fetchone()[0]:
+                return 0
         with self._lease.transaction() as cur:
             expired = cur.execute(
                 "INSERT INTO delivery_attempts (delivery_id, attempt, started_at, finished_at, "
@@ -272,6 +275,9 @@ def _fan_out(cur, now: int, limit: int, careful: bool) -> tuple[int, int, bool]:
     return upto - cursor, created, upto < latest
 
 
+_ANY_EXPIRED = (
+    "SELECT EXISTS (SELECT 1 FROM deliveries WHERE state = 'sending' AND next_attempt_at <= ?)"
+)
 _OUTBOX_STATE = (
     "SELECT coalesce((SELECT last_change_id FROM outbox_cursors WHERE name = ?), 0),"
     " (SELECT min(start_after_change) FROM subscriptions WHERE enabled),"
