@@ -296,3 +296,35 @@ def test_expiring_claims_writes_nothing_while_none_expired(client, monkeypatch):
     assert store.expire_claims(now + 20, max_attempts=5) == 1
     assert transactions == [1]
     assert client.get_delivery_log()[0].error.startswith("interrupted")
+
+
+def test_an_events_body_is_made_once_for_all_its_subscriptions(client, monkeypatch):
+    from registry.notifications import channels
+
+    made = []
+    real = channels.webhook_body
+    monkeypatch.setattr(
+        channels, "webhook_body", lambda event: made.append(event.id) or real(event)
+    )
+    receivers = [Receiver(secret=None) for _ in range(3)]
+    for receiver in receivers:
+        receiver.__enter__()
+    try:
+        secrets = [
+            client.create_subscription("webhook", r.url, ["model_version.created"]).secret
+            for r in receivers
+        ]
+        for receiver, secret in zip(receivers, secrets, strict=True):
+            receiver.secret = secret
+        _versions(client, 2)
+        stats = Dispatcher(client._store).drain()
+    finally:
+        for receiver in receivers:
+            receiver.__exit__(None, None, None)
+    assert stats["delivered"] == 6
+    assert sorted(made) == sorted(set(made)) and len(made) == 2  # was 6: one per delivery
+    bodies = [sorted(r.body for r in receiver.requests) for receiver in receivers]
+    assert bodies[0] == bodies[1] == bodies[2]
+    assert all(r.signature_ok for receiver in receivers for r in receiver.requests)
+    ids = {r.headers["X-Registry-Delivery"] for receiver in receivers for r in receiver.requests}
+    assert len(ids) == 6

@@ -46,14 +46,16 @@ def deliver_many(
     jobs: list[DeliveryJob],
     settings: NotificationSettings,
     connections: egress.Connections | None = None,
+    rendered: dict | None = None,
 ) -> list[AttemptResult]:
     """One attempt at each of ``jobs`` (all of one subscription): webhook and Slack requests
-    pipelined on one connection, emails one by one. Never raises for a receiver's failure."""
+    pipelined on one connection, emails one by one. Never raises for a receiver's failure.
+    ``rendered``: bodies already made, by event (see _request)."""
     started = time.perf_counter()
     if jobs[0].kind == "email":
         return [_email(job, settings) for job in jobs]
     try:
-        requests = [render_http(job, event_of(job, settings)) for job in jobs]
+        requests = [_request(job, settings, rendered) for job in jobs]
         answers = egress.post_many(
             jobs[0].target,
             requests,
@@ -69,6 +71,27 @@ def deliver_many(
         else judge(answer, round((answer.at - started) * 1000, 2))
         for answer in answers
     ]
+
+
+KEEP_RENDERED = 1024  # events whose bodies a dispatcher keeps
+
+
+def _request(
+    job: DeliveryJob, settings: NotificationSettings, rendered: dict | None
+) -> tuple[bytes, dict[str, str]]:
+    """render_http; with ``rendered`` (one registry's, kept by its dispatcher) each event's
+    body is made once for all its subscriptions (a change never changes), only the headers
+    (delivery, attempt, signature) per attempt."""
+    if job.change is None or rendered is None:
+        return render_http(job, event_of(job, settings))
+    key = (job.change.id, job.kind, settings.dashboard_url)
+    found = rendered.get(key)
+    if found is None:
+        if len(rendered) >= KEEP_RENDERED:
+            rendered.clear()
+        event = event_of(job, settings)
+        found = rendered[key] = (event, _body(job.kind, event))
+    return render_http(job, *found)
 
 
 def _email(job: DeliveryJob, settings: NotificationSettings) -> AttemptResult:
@@ -92,10 +115,13 @@ def judge(response: egress.Response, latency_ms: float) -> AttemptResult:
     return AttemptResult(error is None, response.status, latency_ms, error, response.excerpt)
 
 
-def render_http(job: DeliveryJob, event: Event) -> tuple[bytes, dict[str, str]]:
-    """The body and headers of a webhook (signed) or Slack request."""
-    slack = job.kind == "slack"
-    body = json.dumps(slack_message(event)).encode() if slack else webhook_body(event)
+def render_http(
+    job: DeliveryJob, event: Event, body: bytes | None = None
+) -> tuple[bytes, dict[str, str]]:
+    """The body (unless given: ``_body(job.kind, event)``) and headers of a webhook (signed)
+    or Slack request."""
+    if body is None:
+        body = _body(job.kind, event)
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
@@ -109,6 +135,10 @@ def render_http(job: DeliveryJob, event: Event) -> tuple[bytes, dict[str, str]]:
         headers[signing.TIMESTAMP_HEADER] = str(timestamp)
         headers[signing.SIGNATURE_HEADER] = signing.sign(job.secret, timestamp, body)
     return body, headers
+
+
+def _body(kind: str, event: Event) -> bytes:
+    return json.dumps(slack_message(event)).encode() if kind == "slack" else webhook_body(event)
 
 
 def webhook_body(event: Event) -> bytes:

@@ -75,6 +75,7 @@ class Dispatcher:
         self._sender: Sender | None = None
         self._rounds = 0
         self._connections = egress.Connections()
+        self._rendered: dict = {}  # event bodies, by change (channels.deliver_many)
         self._done: queue.SimpleQueue[tuple[DeliveryJob, AttemptResult]] = queue.SimpleQueue()
         self._ready: list[tuple[DeliveryJob, AttemptResult]] = []
         self._in_flight: dict[int, int] = {}
@@ -109,6 +110,7 @@ class Dispatcher:
         self._linger = until is None  # a drain() writes its last results at once
         self._due = dict.fromkeys(self._due, 0.0)
         self._known_due = (0.0, None)
+        self._rendered.clear()
         self._in_flight.clear()  # unrecorded attempts of a failed run: their claims expire
         try:
             while not self._stop.is_set():
@@ -241,7 +243,7 @@ class Dispatcher:
         started = now_ms()  # they may have queued a while
         jobs = [dataclasses.replace(job, started_at=started) for job in jobs]
         try:
-            results = channels.deliver_many(jobs, self.settings, self._connections)
+            results = channels.deliver_many(jobs, self.settings, self._connections, self._rendered)
         except Exception as error:  # a bug must not leave the deliveries claimed forever
             log.exception("deliveries %s failed unexpectedly", [j.delivery_id for j in jobs])
             failed = AttemptResult(False, error=f"internal error: {type(error).__name__}")
