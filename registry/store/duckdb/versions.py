@@ -8,7 +8,12 @@ from typing import Any
 import duckdb
 
 from registry.entities import ModelVersion, PagedList
-from registry.errors import InvalidStageTransitionError, model_not_found, version_not_found
+from registry.errors import (
+    InvalidStageTransitionError,
+    RegistryError,
+    model_not_found,
+    version_not_found,
+)
 from registry.store.duckdb.changes import NewChange, now_ms, record
 from registry.store.duckdb.gates import MAY_REQUIRE, guard_production
 from registry.store.duckdb.paging import search_page
@@ -19,14 +24,40 @@ VERSION_COLUMNS = (
     "v.description, v.user_id, v.source, v.run_id, v.run_link, v.status, v.status_message, "
     "v.tags, v.aliases"
 )
+
+
+def versions_of(param: str = "?") -> str:
+    """One model's ``model_versions`` rows (``name = param``), as a FROM source. OFFSET 0
+    keeps DuckDB from merging the outer conditions into the scan: with only the name to
+    match it reads the name index, otherwise the whole table (a point read cost 2.2 ms at
+    1,000 versions and 4.5 ms at 200,000 that way, against 2.2 and 2.7 ms fenced)."""
+    return f"(SELECT * FROM model_versions WHERE name = {param} OFFSET 0)"
+
+
 _GET_VERSION = (
+    f"SELECT {VERSION_COLUMNS} FROM {versions_of('$1')} v WHERE v.version = $2 AND NOT v.deleted"
+)
+# PostgreSQL's planner picks its (name, version) key itself.
+_GET_VERSION_PLAIN = (
     f"SELECT {VERSION_COLUMNS} FROM model_versions v "
     "WHERE v.name = ? AND v.version = ? AND NOT v.deleted"
 )
 # The version and, last, whether its model may require a validation for Production.
-_GET_VERSION_GATE = (
-    f"SELECT {VERSION_COLUMNS}, {MAY_REQUIRE} FROM model_versions v "
-    "WHERE v.name = $1 AND v.version = $2 AND NOT v.deleted"
+_GET_VERSION_GATE = _GET_VERSION.replace(" FROM", f", {MAY_REQUIRE} FROM", 1)
+# What a transition reads: the version ($2) and, when archiving ($4), the others in its stage.
+_TRANSITION_ROWS = (
+    f"SELECT {VERSION_COLUMNS}, v.row_id FROM "
+    "(SELECT *, rowid AS row_id FROM model_versions WHERE name = $1 OFFSET 0) v "
+    "WHERE NOT v.deleted AND (v.version = $2 OR ($4 AND v.current_stage = $3))"
+)
+_TRANSITION_ROWS_GATE = _TRANSITION_ROWS.replace(" FROM", f", {MAY_REQUIRE} FROM", 1)
+# MLflow's most common search, name = '...': the name's rows first (the name stays a parameter).
+_SEARCH_BY_NAME = ("v.name = ?", f"SELECT {VERSION_COLUMNS} FROM {versions_of()} v")
+# One live version's rowid, for ``UPDATE ... FROM``: the join hands the rowid to the table's
+# scan, which then skips every row group but one (a WHERE on name and version scans them all).
+ROW_OF_VERSION = (
+    "(SELECT row_id FROM (SELECT rowid AS row_id, version, deleted FROM model_versions "
+    "WHERE name = ? OFFSET 0) WHERE version = ? AND NOT deleted)"
 )
 TAGS_PARAM = "?::MAP(VARCHAR, VARCHAR)"
 
@@ -42,7 +73,8 @@ def to_version(row: tuple) -> ModelVersion:
 
 
 def fetch_version(cur: duckdb.DuckDBPyConnection, name: str, version: int) -> ModelVersion:
-    row = run(cur, _GET_VERSION, [name, version]).fetchone()
+    sql = _GET_VERSION if isinstance(cur, duckdb.DuckDBPyConnection) else _GET_VERSION_PLAIN
+    row = run(cur, sql, [name, version]).fetchone()
     if row is None:
         raise version_not_found(name, version)
     return to_version(row)
@@ -159,8 +191,8 @@ class VersionQueries:
                 " = 1 ORDER BY v.version"
             )
         sql = (
-            f"SELECT {VERSION_COLUMNS} FROM model_versions v "
-            f"WHERE v.name = ? AND NOT v.deleted {stage_filter} {newest}"
+            f"SELECT {VERSION_COLUMNS} FROM {versions_of()} v "
+            f"WHERE NOT v.deleted {stage_filter} {newest}"
         )
         with self._lease.cursor() as cur:
             rows = run(cur, sql, params).fetchall()
@@ -180,7 +212,7 @@ class VersionQueries:
             run(
                 cur,
                 "UPDATE model_versions SET tags = map_concat(tags, map([?], [?])) "
-                "WHERE name = ? AND version = ?",
+                f"FROM {ROW_OF_VERSION} one WHERE model_versions.rowid = one.row_id",
                 [key, value, name, version],
             )
 
@@ -210,7 +242,7 @@ class VersionQueries:
         with self._lease.cursor() as cur:
             rows, token = search_page(
                 cur, select, "version", filter_string, order_by, max_results, page_token,
-                always="NOT v.deleted",
+                always="NOT v.deleted", by_name=_SEARCH_BY_NAME,
             )  # fmt: skip
         return PagedList([to_version(row) for row in rows], token)
 
@@ -239,21 +271,23 @@ def apply_transition(
         )
     ts = now_ms()
     gate = gated and stage == "Production"
-    row = run(cur, _GET_VERSION_GATE if gate else _GET_VERSION, [name, version]).fetchone()
+    # The version and, with archive_existing_versions, those now in ``stage``: one read, then
+    # UPDATEs without RETURNING (which costs DuckDB more than the read).
+    rows = run(
+        cur, _TRANSITION_ROWS_GATE if gate else _TRANSITION_ROWS,
+        [name, version, stage, archive_existing_versions],
+    ).fetchall()  # fmt: skip
+    row = next((r for r in rows if r[1] == version), None)
     if row is None:
         raise version_not_found(name, version)
     old = to_version(row)
-    archived = sorted(
-        r[0]
-        for r in run(
-            cur,
-            "UPDATE model_versions SET current_stage = CASE WHEN version = $2 THEN $3 "
-            "ELSE 'Archived' END, last_updated_timestamp = $4 "
-            "WHERE name = $1 AND NOT deleted AND (version = $2 OR "
-            "($5 AND current_stage = $3)) RETURNING version",
-            [name, version, stage, ts, archive_existing_versions],
-        ).fetchall()
-        if r[0] != version
+    archived = sorted(r[1] for r in rows if r[1] != version)
+    row_ids = ", ".join("?" * len(rows))  # rows by rowid: DuckDB's cheapest UPDATE
+    run(
+        cur,
+        "UPDATE model_versions SET current_stage = CASE WHEN version = ? THEN ? "
+        f"ELSE 'Archived' END, last_updated_timestamp = ? WHERE rowid IN ({row_ids})",
+        [version, stage, ts, *(r[14] for r in rows)],
     )
     run(cur, "UPDATE registered_models SET last_updated_timestamp = ? WHERE name = ?", [ts, name])
     record(cur, actor, ts, _transition_changes(old, stage, archived, comment))
@@ -266,7 +300,7 @@ def apply_transition(
 _LOG_TAG_SET = (
     "INSERT INTO changes (ts, actor, event, model_name, version, key, old_value, new_value) "
     "SELECT $1, $2, 'model_version.tag_set', name, version, $5, tags[$5], $6 "
-    "FROM model_versions WHERE name = $3 AND version = $4 AND NOT deleted "
+    f"FROM {versions_of('$3')} WHERE version = $4 AND NOT deleted "
     "AND tags[$5] IS DISTINCT FROM $6"
 )
 
@@ -274,39 +308,35 @@ _LOG_TAG_SET = (
 # guarded UPDATE checks it, which costs less than reading the number back (RETURNING).
 _next_numbers: dict[tuple[Any, str], int] = {}
 
+_TAKE_NUMBER = (
+    "UPDATE registered_models SET next_version = ? + 1, last_updated_timestamp = ? "
+    "WHERE name = ? AND next_version = ?"
+)
+
 
 def _allocate_version(cur, path, name: str, ts: int) -> int:
     """Take the model's next version number (raises NotFoundError for an unknown model)."""
     key = (path, name)
     guess = _next_numbers.get(key)
-    if guess is not None:
-        (taken,) = run(
-            cur,
-            "UPDATE registered_models SET next_version = ? + 1, last_updated_timestamp = ? "
-            "WHERE name = ? AND next_version = ?",
-            [guess, ts, name, guess],
-        ).fetchone()
-        if taken:
-            _next_numbers[key] = guess + 1
-            return guess
-    row = run(
-        cur,
-        "UPDATE registered_models SET next_version = next_version + 1, "
-        "last_updated_timestamp = ? WHERE name = ? RETURNING next_version - 1",
-        [ts, name],
-    ).fetchone()
-    if row is None:
-        _next_numbers.pop(key, None)
-        raise model_not_found(name)
-    _next_numbers[key] = row[0] + 1
-    return row[0]
+    if guess is None or not run(cur, _TAKE_NUMBER, [guess, ts, name, guess]).fetchone()[0]:
+        # Read, then the guarded UPDATE: in DuckDB cheaper than one UPDATE ... RETURNING.
+        row = run(cur, "SELECT next_version FROM registered_models WHERE name = ?", [name])
+        found = row.fetchone()
+        if found is None:
+            _next_numbers.pop(key, None)
+            raise model_not_found(name)
+        guess = found[0]
+        if not run(cur, _TAKE_NUMBER, [guess, ts, name, guess]).fetchone()[0]:
+            raise RegistryError(f"Version numbers of {name!r} changed meanwhile: try again.")
+    _next_numbers[key] = guess + 1
+    return guess
 
 
 def _tag_value(cur, name: str, version: int, key: str) -> str | None:
     """The tag's current value (None if unset); raises NotFoundError for a missing version."""
     row = run(
         cur,
-        "SELECT tags[?] FROM model_versions WHERE name = ? AND version = ? AND NOT deleted",
+        f"SELECT tags[?] FROM {versions_of()} WHERE version = ? AND NOT deleted",
         [key, name, version],
     ).fetchone()
     if row is None:

@@ -282,6 +282,7 @@ SQL: dict[int, str] = {
     8: "ALTER TABLE access_tokens ADD COLUMN delegate BOOLEAN NOT NULL DEFAULT false",
     9: "ALTER TABLE validation_policies ADD COLUMN protected_aliases VARCHAR",
     10: _SEARCH_INDEXES,
+    11: "",  # DuckDB's name index; PostgreSQL's (name, ...) indexes of 10 serve already
 }
 
 _missing = [m.version for m in MIGRATIONS if m.version not in SQL]
