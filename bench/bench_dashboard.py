@@ -137,7 +137,9 @@ def browser_promotions(
     checkouts = {"": None, **({" (old)": old} if old else {})}
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
         folder = Path(tmp)
-        homes = {"": home, " (old)": copy_of(home, folder) if old else None}
+        # Each server on a copy: this process's AppTest client still holds ``home`` for a
+        # while, and a server sharing it would wait for it (old and new alike).
+        homes = {tag: copy_of(home, folder / f"server{i}") for i, tag in enumerate(checkouts)}
         served = {tag: dashboard_server(homes[tag], folder, c) for tag, c in checkouts.items()}
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -192,6 +194,15 @@ def _browser_promotion(page, base: str, version: int) -> tuple[float, float, flo
     before = server_cpu(base)
     marks = page.evaluate(_CONFIRM_AND_TIME)
     return marks["shown"] / 1000, marks["finished"] / 1000, server_cpu(base) - before
+
+
+def release_dashboard_client() -> None:
+    """The AppTest sessions' shared client (Streamlit keeps it for the process) lets go of the
+    registry file, its log folded in, so the browser servers' copies of it are whole."""
+    from registry.config import resolve_home
+    from registry.dashboard import session
+
+    session._client_for(str(resolve_home())).release()
 
 
 def parse_args() -> argparse.Namespace:
@@ -269,6 +280,7 @@ def main() -> None:
             )
         )
     if args.browser:
+        release_dashboard_client()
         for tag, runs in browser_promotions(client.home, n, args.old).items():
             shown, finished, cpu = zip(*runs, strict=True)
             rows.append(
