@@ -205,6 +205,7 @@ def test_decide_a_request_from_the_inbox(page, server):
     asker = RegistryClient(home=home, user="ed")
     asker.request_transition("fraud", 2, "Staging", comment="ready for staging")
     asker.release()
+    frames = received_frames(page)
     page.goto(f"{base}/?page=inbox")
     settle(page)
     expect(page.get_by_role("heading", name="Inbox")).to_be_visible()
@@ -222,12 +223,29 @@ def test_decide_a_request_from_the_inbox(page, server):
     expect(dialog).to_be_hidden()
     expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("fraud v2 is in Staging.")
     expect(page.get_by_text("No transition request is waiting for a decision.")).to_be_visible()
+    # The outcome went out twice: at once from the dialog's own short run (drawn in the
+    # dialog), then at the top of the redrawn page.
+    assert sum(b"fraud v2 is in Staging." in frame for frame in frames) == 2
     shot(page, "13-inbox-decided")
     client = RegistryClient(home=home)
     (request,) = client.get_transition_requests("fraud", status="approved")
     stage = client.get_model_version("fraud", 2).current_stage
     client.release()
     assert (request.decided_by, stage) == ("reviewer", "Staging")
+
+
+def received_frames(page) -> list[bytes]:
+    """Every websocket message the page receives from now on (open the page after this)."""
+    frames: list[bytes] = []
+
+    def listen(socket) -> None:
+        socket.on(
+            "framereceived",
+            lambda frame: frames.append(frame if isinstance(frame, bytes) else frame.encode()),
+        )
+
+    page.on("websocket", listen)
+    return frames
 
 
 def test_dark_mode_follows_the_browser(page, server):

@@ -2,17 +2,21 @@
 
 Confirm and Cancel act in their callbacks, before the rerun draws anything: the page is drawn
 once, with the change already made. A click inside a dialog reruns only the dialog, so when
-it finds nothing pending it asks for a rerun of the whole page, which closes it.
+it finds nothing pending it shows the outcome in its place (a short run: the browser redraws
+only the dialog) and asks for a rerun of the whole page, which closes it and shows the
+outcome again at the top.
 """
 
 from __future__ import annotations
+
+import time
 
 import streamlit as st
 
 from registry import RegistryError
 from registry.dashboard import actions, bulk, request_decisions, role_changes
 from registry.dashboard import notifications as subscriptions
-from registry.dashboard.feedback import flash, show_error
+from registry.dashboard.feedback import flash, show_error, show_flash
 from registry.dashboard.keys import (
     MODEL_COMMENT,
     MODEL_CONFIRM_CANCEL,
@@ -73,12 +77,24 @@ def _move_alias(client, action: actions.PendingAction, alias: str) -> str:
     return f" @{alias} points at it."
 
 
+# Streamlit drops what a run has queued for the browser when a rerun of the whole page
+# starts: the outcome drawn in the dialog gets this long to be sent first.
+OUTCOME_SEND_SECONDS = 0.03
+
+
 @st.dialog("Review the change", width="medium", on_dismiss=_close)
 def confirm_dialog() -> None:
     """Show exactly what the pending action will change, with Confirm and Cancel."""
     action = pending()
     if action is None:  # confirmed or cancelled: redraw the page (the file is still open)
+        if show_flash(MODEL_FLASH, keep=True):  # in place of the plan, at the dialog's top
+            time.sleep(OUTCOME_SEND_SECONDS)
         st.rerun()
+    with st.container():  # one block: the outcome above replaces all of it
+        _review(action)
+
+
+def _review(action: actions.PendingAction) -> None:
     with script_run() as client:
         try:
             plan = (_other_writes(action) or actions).plan(client, action)

@@ -107,11 +107,13 @@ def flash(key: str, message: str) -> None:
     st.session_state[key] = message
 
 
-def show_flash(key: str) -> None:
+def show_flash(key: str, *, keep: bool = False) -> bool:
     """The outcome, once, where the page calls this (near the top): one message, never a
-    banner and a toast saying the same thing."""
-    message = st.session_state.pop(key, None)
+    banner and a toast saying the same thing. ``keep`` shows it and leaves it for the page's
+    next run (the dialog shows it first). True when there was one."""
+    message = st.session_state.get(key) if keep else st.session_state.pop(key, None)
     if isinstance(message, Failed):
         st.error(plain(message), icon=":material/error:")  # quotes a receiver's answer
     elif message:
         st.success(message, icon=":material/check_circle:")
+    return bool(message)
