@@ -318,10 +318,13 @@ class Dispatcher:
         so its pass also writes these results (one pass per event rather than two)."""
         if len(self._ready) * 2 < len(self._in_flight):
             return True
-        return self._linger and not self._more and self._retry_later() and not self._stop.is_set()
+        return self._linger and not self._more and self._nothing_due() and not self._stop.is_set()
 
-    def _retry_later(self) -> bool:
-        return self._next_retry_ms is None or now_ms() < self._next_retry_ms
+    def _nothing_due(self) -> bool:
+        """No known retry is due and every result waiting is a success (a failure may be
+        retried at once)."""
+        due = self._known_due[1]
+        return (due is None or now_ms() < due) and all(r.ok for _job, r in self._ready)
 
     def _idle(self, wait: float) -> None:
         """Wait ``wait`` s, letting go of the file unless the registry changes within
