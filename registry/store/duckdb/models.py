@@ -15,6 +15,7 @@ from registry.store.duckdb.versions import (
     VERSION_COLUMNS,
     fetch_version,
     to_version,
+    update_version,
     versions_of,
 )
 
@@ -275,10 +276,11 @@ class ModelQueries:
             )
             run(
                 cur,
-                "UPDATE model_versions SET aliases = CASE WHEN version = $3 "
+                "UPDATE model_versions SET aliases = CASE WHEN one.version = $3 "
                 "THEN list_sort(list_distinct(list_append(aliases, $2))) "
-                "ELSE [a FOR a IN aliases IF a != $2] END "
-                "WHERE name = $1 AND (version = $3 OR version = $4)",
+                "ELSE [a FOR a IN aliases IF a != $2] END FROM (SELECT rowid AS row_id, version "
+                "FROM model_versions WHERE name = $1 OFFSET 0) one "  # by rowid: ROW_OF_VERSION
+                "WHERE model_versions.rowid = one.row_id AND one.version IN ($3, $4)",
                 [name, alias, version, old if old is not None else version],
             )
             event = "registered_model.alias_moved" if old else "registered_model.alias_set"
@@ -302,8 +304,7 @@ class ModelQueries:
             )
             run(
                 cur,
-                "UPDATE model_versions SET aliases = [a FOR a IN aliases IF a != $1] "
-                "WHERE name = $2 AND version = $3",
+                update_version("aliases = [a FOR a IN aliases IF a != ?]"),
                 [alias, name, old],
             )
             change = NewChange("registered_model.alias_deleted", name, old, key=alias, old=str(old))

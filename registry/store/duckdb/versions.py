@@ -59,6 +59,17 @@ ROW_OF_VERSION = (
     "(SELECT row_id FROM (SELECT rowid AS row_id, version, deleted FROM model_versions "
     "WHERE name = ? OFFSET 0) WHERE version = ? AND NOT deleted)"
 )
+
+
+def update_version(assignments: str) -> str:
+    """``UPDATE model_versions SET assignments`` of one version: its parameters, then the
+    model's name and the version number (by rowid, see ROW_OF_VERSION)."""
+    return (
+        f"UPDATE model_versions SET {assignments} "
+        f"FROM {ROW_OF_VERSION} one WHERE model_versions.rowid = one.row_id"
+    )
+
+
 TAGS_PARAM = "?::MAP(VARCHAR, VARCHAR)"
 
 
@@ -129,8 +140,7 @@ class VersionQueries:
                 return old
             run(
                 cur,
-                "UPDATE model_versions SET description = ?, last_updated_timestamp = ? "
-                "WHERE name = ? AND version = ?",
+                update_version("description = ?, last_updated_timestamp = ?"),
                 [description, ts, name, version],
             )
             change = NewChange(
@@ -146,8 +156,7 @@ class VersionQueries:
             old = fetch_version(cur, name, version)
             run(
                 cur,
-                "UPDATE model_versions SET deleted = true, aliases = [], "
-                "last_updated_timestamp = ? WHERE name = ? AND version = ?",
+                update_version("deleted = true, aliases = [], last_updated_timestamp = ?"),
                 [ts, name, version],
             )
             run(
@@ -211,8 +220,7 @@ class VersionQueries:
                 return
             run(
                 cur,
-                "UPDATE model_versions SET tags = map_concat(tags, map([?], [?])) "
-                f"FROM {ROW_OF_VERSION} one WHERE model_versions.rowid = one.row_id",
+                update_version("tags = map_concat(tags, map([?], [?]))"),
                 [key, value, name, version],
             )
 
@@ -224,8 +232,9 @@ class VersionQueries:
                 return
             run(
                 cur,
-                "UPDATE model_versions SET tags = map_from_entries("
-                "[e FOR e IN map_entries(tags) IF e.key != ?]) WHERE name = ? AND version = ?",
+                update_version(
+                    "tags = map_from_entries([e FOR e IN map_entries(tags) IF e.key != ?])"
+                ),
                 [key, name, version],
             )
             change = NewChange("model_version.tag_deleted", name, version, key=key, old=old)
