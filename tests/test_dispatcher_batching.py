@@ -231,6 +231,20 @@ def test_a_delivery_that_exists_before_its_fan_out_is_kept_and_the_pass_goes_on(
     assert store.outbox_status()["waiting_events"] == 0
 
 
+def _one_at_a_time(client, count: int) -> None:
+    """``count`` new versions, each after the last one's delivery, a running dispatcher
+    (started and stopped here) delivering them to one receiver."""
+    with Receiver(Script(keep_alive=True)) as receiver:
+        client.create_subscription("webhook", receiver.url, ["model_version.created"])
+        client.create_registered_model("m")
+        dispatcher = Dispatcher(client._store).start()
+        for n in range(1, count + 1):
+            client.create_model_version("m", source="s")
+            assert len(receiver.wait_for(n)) == n
+        dispatcher.stop(timeout=30)
+    assert not dispatcher.is_alive()
+
+
 def test_a_running_dispatcher_logs_a_result_with_the_next_events_pass(client, monkeypatch):
     # Events one at a time: the answered attempt waits for the next event (FLUSH made long
     # here), so one pass per event logs the last result, fans out and claims (was two).
@@ -245,15 +259,7 @@ def test_a_running_dispatcher_logs_a_result_with_the_next_events_pass(client, mo
         return created, more, jobs
 
     monkeypatch.setattr(store, "dispatch_pass", counted)
-    with Receiver(Script(keep_alive=True)) as receiver:
-        client.create_subscription("webhook", receiver.url, ["model_version.created"])
-        client.create_registered_model("m")
-        dispatcher = Dispatcher(client._store).start()
-        for n in range(1, 6):
-            client.create_model_version("m", source="s")
-            assert len(receiver.wait_for(n)) == n
-        dispatcher.stop(timeout=30)
-    assert not dispatcher.is_alive()
+    _one_at_a_time(client, 5)
     claims = [(logged, claimed) for logged, claimed in passes if claimed]
     assert claims == [(0, 1), (1, 1), (1, 1), (1, 1), (1, 1)]
     assert all(claimed for logged, claimed in passes if logged)  # no pass to log alone
@@ -269,14 +275,7 @@ def test_an_idle_dispatcher_asks_for_the_next_retry_only_now_and_then(client, mo
     asked = []
     real = store.outbox_status
     monkeypatch.setattr(store, "outbox_status", lambda: asked.append(1) or real())
-    with Receiver(Script(keep_alive=True)) as receiver:
-        client.create_subscription("webhook", receiver.url, ["model_version.created"])
-        client.create_registered_model("m")
-        dispatcher = Dispatcher(client._store).start()
-        for n in range(1, 6):
-            client.create_model_version("m", source="s")
-            assert len(receiver.wait_for(n)) == n
-        dispatcher.stop(timeout=30)
+    _one_at_a_time(client, 5)
     assert len(asked) == 1
 
 
