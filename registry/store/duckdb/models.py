@@ -14,9 +14,9 @@ from registry.store.duckdb.versions import (
     TAGS_PARAM,
     VERSION_COLUMNS,
     fetch_version,
+    of_model,
     to_version,
     update_version,
-    versions_of,
 )
 
 _MODEL_COLUMNS = (
@@ -99,8 +99,7 @@ def _latest(cur, created: dict[str, int]) -> dict[str, list[ModelVersion]]:
     names = "= ?" if len(small) == 1 else f"IN ({', '.join('?' * len(small))})"
     rows = run(
         cur,
-        f"SELECT {VERSION_COLUMNS} FROM (SELECT * FROM model_versions WHERE name {names} "
-        "OFFSET 0) v WHERE NOT v.deleted",  # OFFSET 0: see versions_of
+        f"SELECT {VERSION_COLUMNS} FROM model_versions v WHERE v.name {names} AND NOT v.deleted",
         small,
     ).fetchall()
     for row in rows:
@@ -129,8 +128,8 @@ def fetch_model(cur, name: str, with_latest: bool = True) -> RegisteredModel:
 # What moving an alias needs, in one statement: where it points now, whether the version
 # exists, the model's protected aliases and whether it may require a validation.
 _ALIAS_STATE = (
-    f"SELECT m.aliases[$2], EXISTS (SELECT 1 FROM {versions_of('$1')} v "
-    f"WHERE v.version = $3 AND NOT v.deleted), p.protected_aliases, {MAY_REQUIRE} "
+    "SELECT m.aliases[$2], EXISTS (SELECT 1 FROM model_versions v WHERE "
+    f"{of_model('v.version = $3 AND NOT v.deleted', '$1')}), p.protected_aliases, {MAY_REQUIRE} "
     "FROM registered_models m "
     "LEFT JOIN validation_policies p ON p.model_name = m.name "
     "AND p.model_created = m.creation_timestamp WHERE m.name = $1"
@@ -314,8 +313,8 @@ class ModelQueries:
         with self._lease.cursor() as cur:
             row = run(
                 cur,
-                f"SELECT {VERSION_COLUMNS} FROM {versions_of()} v "
-                "WHERE list_contains(v.aliases, ?) AND NOT v.deleted",
+                f"SELECT {VERSION_COLUMNS} FROM model_versions v "
+                f"WHERE {of_model('list_contains(v.aliases, ?) AND NOT v.deleted')}",
                 [name, alias],
             ).fetchone()
             if row is None:
