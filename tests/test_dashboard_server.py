@@ -93,3 +93,26 @@ def test_a_dashboard_token_acts_for_the_signed_in_person(server, monkeypatch):
     impostor = RemoteRegistryClient(url, token=plain_token, acting_for="ana@example.com")
     with pytest.raises(PermissionDeniedError, match="may not act for others"):
         impostor.get_acting_user()
+
+
+def test_mlflows_tracking_uri_chooses_the_server_as_the_python_api_does(server, monkeypatch):
+    url, token = server
+    monkeypatch.delenv("REGISTRY_URI")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", url)
+    assert RegistryClient().uri == url  # the Python API's choice
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    assert values(at.title) == ["Sign in to the registry"]  # the same server, not ./mlregistry
+    assert any(url in c for c in values(signed_in(token).sidebar.caption))
+
+
+def test_mlflows_own_store_in_its_variable_is_refused_with_what_to_set(tmp_path, monkeypatch):
+    for name in ("REGISTRY_URI", "REGISTRY_HOME", "MLFLOW_REGISTRY_URI"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "sqlite:///mlflow.db")
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    [error] = values(at.error)
+    assert "Model registry functionality is unavailable" in error and "REGISTRY_HOME" in error
+    assert not at.dataframe and not (tmp_path / "mlregistry").exists()

@@ -7,7 +7,8 @@ open for ``LINGER`` seconds after its last use, so reruns and new tabs do not pa
 it; a notebook or CLI in another process that wants the file waits in line and gets it within
 milliseconds of the dashboard's current call ending.
 
-Against a registry server (``REGISTRY_URI``), the server decides who acts, so each browser
+Against a registry server (``REGISTRY_URI``, or MLflow's variables as the Python API reads
+them), the server decides who acts, so each browser
 session has a client of its own: with Streamlit's OIDC sign-in and a dashboard token made
 with ``registry token create dashboard --delegate`` in ``REGISTRY_TOKEN``, the client acts for
 the signed-in person; otherwise the person pastes a personal token once per browser session.
@@ -52,8 +53,14 @@ def _delegated_client(uri: str, person: str) -> RegistryClient:
 
 
 def server_uri() -> str | None:
-    """The registry server the dashboard talks to, if any (``REGISTRY_URI``, read lazily)."""
-    return os.environ.get("REGISTRY_URI") or None
+    """The registry server the dashboard talks to, if any, chosen as the Python API chooses
+    it (``REGISTRY_URI``; without ``REGISTRY_HOME``, a server's address in MLflow's variables).
+    A choice the API refuses (MLflow's own store there) stops the page with its message."""
+    try:
+        return config.server_uri(None, None, None)
+    except RegistryError as error:
+        st.error(str(error), icon=":material/report:")
+        st.stop()
 
 
 def client() -> RegistryClient:
