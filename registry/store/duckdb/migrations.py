@@ -302,8 +302,8 @@ MIGRATIONS: list[Migration] = [
     ),
     # PostgreSQL's indexes for first pages at scale; DuckDB scans its columns fast without.
     Migration(10, "search: indexes for the default orders and tag filters", _statements("")),
-    # A model's versions by name (read through versions.versions_of): without it every read
-    # of one model's versions scans the whole table (issue 16's growth run).
+    # A model's versions by name (read through versions.of_model, versions_of and
+    # update_versions): without it every read of one model's versions scans the whole table.
     Migration(
         11,
         "versions: an index on the model's name",

@@ -16,7 +16,7 @@ from registry.store.duckdb.versions import (
     fetch_version,
     of_model,
     to_version,
-    update_version,
+    update_versions,
 )
 
 _MODEL_COLUMNS = (
@@ -275,12 +275,13 @@ class ModelQueries:
             )
             run(
                 cur,
-                "UPDATE model_versions SET aliases = CASE WHEN one.version = $3 "
-                "THEN list_sort(list_distinct(list_append(aliases, $2))) "
-                "ELSE [a FOR a IN aliases IF a != $2] END FROM (SELECT rowid AS row_id, version "
-                "FROM model_versions WHERE name = $1 OFFSET 0) one "  # by rowid: ROW_OF_VERSION
-                "WHERE model_versions.rowid = one.row_id AND one.version IN ($3, $4)",
-                [name, alias, version, old if old is not None else version],
+                update_versions(
+                    "aliases = CASE WHEN one.version = ? THEN "
+                    "list_sort(list_distinct(list_append(aliases, ?))) "
+                    "ELSE [a FOR a IN aliases IF a != ?] END",
+                    count=2,
+                ),
+                [version, alias, alias, name, version, old if old is not None else version],
             )
             event = "registered_model.alias_moved" if old else "registered_model.alias_set"
             change = NewChange(
@@ -303,7 +304,7 @@ class ModelQueries:
             )
             run(
                 cur,
-                update_version("aliases = [a FOR a IN aliases IF a != ?]"),
+                update_versions("aliases = [a FOR a IN aliases IF a != ?]"),
                 [alias, name, old],
             )
             change = NewChange("registered_model.alias_deleted", name, old, key=alias, old=str(old))

@@ -22,7 +22,7 @@ from registry.store.duckdb.gates import (
     to_record,
 )
 from registry.store.duckdb.models import model_not_found
-from registry.store.duckdb.versions import fetch_version, update_version
+from registry.store.duckdb.versions import fetch_version, update_versions
 from registry.validation.records import (
     ProductionGate,
     Rule,
@@ -33,7 +33,7 @@ from registry.validation.records import (
 )
 
 VALIDATION_TAG = "validation"
-SET_VERSION_TAG = update_version("tags = map_concat(tags, map([?], [?]))")
+SET_VERSION_TAG = update_versions("tags = map_concat(tags, map([?], [?]))")
 
 
 def _fetch_policy(cur, name: str) -> tuple[int, ValidationPolicy]:

@@ -8,12 +8,7 @@ from typing import Any
 import duckdb
 
 from registry.entities import ModelVersion, PagedList
-from registry.errors import (
-    InvalidStageTransitionError,
-    RegistryError,
-    model_not_found,
-    version_not_found,
-)
+from registry.errors import InvalidStageTransitionError, model_not_found, version_not_found
 from registry.store.duckdb.changes import NewChange, now_ms, record
 from registry.store.duckdb.gates import MAY_REQUIRE, guard_production
 from registry.store.duckdb.paging import search_page
@@ -61,20 +56,19 @@ _TRANSITION_ROWS = f"SELECT {VERSION_COLUMNS}, v.rowid FROM model_versions v WHE
 _TRANSITION_ROWS_GATE = _TRANSITION_ROWS.replace(" FROM", f", {MAY_REQUIRE} FROM", 1)
 # MLflow's most common search, name = '...': the name's rows first (the name stays a parameter).
 _SEARCH_BY_NAME = ("v.name = ?", f"SELECT {VERSION_COLUMNS} FROM {versions_of()} v")
-# One live version's rowid, for ``UPDATE ... FROM``: the join hands the rowid to the table's
-# scan, which then skips every row group but one (a WHERE on name and version scans them all).
-ROW_OF_VERSION = (
-    "(SELECT row_id FROM (SELECT rowid AS row_id, version, deleted FROM model_versions "
-    "WHERE name = ? OFFSET 0) WHERE version = ? AND NOT deleted)"
-)
 
 
-def update_version(assignments: str) -> str:
-    """``UPDATE model_versions SET assignments`` of one version: its parameters, then the
-    model's name and the version number (by rowid, see ROW_OF_VERSION)."""
+def update_versions(assignments: str, count: int = 1) -> str:
+    """``UPDATE model_versions SET assignments`` of ``count`` live versions of one model: its
+    parameters are the assignments', then the model's name, then the version numbers. By
+    rowid: the join hands the rowids to the table's scan, which then skips every row group but
+    theirs (a WHERE on name and version scans them all)."""
+    numbers = ", ".join("?" * count)
     return (
-        f"UPDATE model_versions SET {assignments} "
-        f"FROM {ROW_OF_VERSION} one WHERE model_versions.rowid = one.row_id"
+        f"UPDATE model_versions SET {assignments} FROM (SELECT rowid AS row_id, version, "
+        "deleted FROM model_versions WHERE name = ? OFFSET 0) one "
+        f"WHERE model_versions.rowid = one.row_id AND one.version IN ({numbers}) "
+        "AND NOT one.deleted"
     )
 
 
@@ -148,7 +142,7 @@ class VersionQueries:
                 return old
             run(
                 cur,
-                update_version("description = ?, last_updated_timestamp = ?"),
+                update_versions("description = ?, last_updated_timestamp = ?"),
                 [description, ts, name, version],
             )
             change = NewChange(
@@ -164,7 +158,7 @@ class VersionQueries:
             old = fetch_version(cur, name, version)
             run(
                 cur,
-                update_version("deleted = true, aliases = [], last_updated_timestamp = ?"),
+                update_versions("deleted = true, aliases = [], last_updated_timestamp = ?"),
                 [ts, name, version],
             )
             run(
@@ -228,7 +222,7 @@ class VersionQueries:
                 return
             run(
                 cur,
-                update_version("tags = map_concat(tags, map([?], [?]))"),
+                update_versions("tags = map_concat(tags, map([?], [?]))"),
                 [key, value, name, version],
             )
 
@@ -240,7 +234,7 @@ class VersionQueries:
                 return
             run(
                 cur,
-                update_version(
+                update_versions(
                     "tags = map_from_entries([e FOR e IN map_entries(tags) IF e.key != ?])"
                 ),
                 [key, name, version],
@@ -343,8 +337,7 @@ def _allocate_version(cur, path, name: str, ts: int) -> int:
             _next_numbers.pop(key, None)
             raise model_not_found(name)
         guess = found[0]
-        if not run(cur, _TAKE_NUMBER, [guess, ts, name, guess]).fetchone()[0]:
-            raise RegistryError(f"Version numbers of {name!r} changed meanwhile: try again.")
+        run(cur, _TAKE_NUMBER, [guess, ts, name, guess])  # this transaction is the one writer
     _next_numbers[key] = guess + 1
     return guess
 
