@@ -114,8 +114,9 @@ def _pad_sqlite(path: str, names: list[str]) -> None:
 def calls(client, count: int, rows: dict[str, int] | None = None) -> dict[str, list[float]]:
     """Each read and write of bench_registry.py, ``count`` times after 3 warm-ups; ``rows``
     gets how many rows each call returned."""
-    # Tag values new in every process: a value already set changes nothing here (no write,
-    # no history row) where MLflow writes anyway, so a later round would time no-ops.
+    # Tag values and alias names new in every process: a value already set changes nothing
+    # here (no write, no history row) where MLflow writes anyway, so a later round would
+    # time no-ops.
     run = time.time_ns()
     cases = {
         "get_registered_model": lambda i: client.get_registered_model(f"model-{i % MODELS}"),
@@ -139,7 +140,7 @@ def calls(client, count: int, rows: dict[str, int] | None = None) -> dict[str, l
             f"model-{i % MODELS}", 4, "checked", f"{run}-{i}"
         ),
         "set_registered_model_alias": lambda i: client.set_registered_model_alias(
-            f"model-{i % MODELS}", "challenger", 5 + i % 3
+            f"model-{i % MODELS}", f"challenger-{run}", 5 + i % 3
         ),
         "transition (archive existing)": lambda i: client.transition_model_version_stage(
             f"model-{i % MODELS}", 6 + i % 2, "Staging", archive_existing_versions=True
