@@ -86,4 +86,8 @@ class DuckDBStore(
 
 
 def _prepare(con) -> None:
+    # One thread: the registry's statements touch few rows, and scheduling DuckDB's worker
+    # threads costs more than they save (a write 10-25 % less CPU; reads as fast at 20,000
+    # versions, a tag search of 2,000 rows included).
+    con.execute("SET threads = 1")
     apply_pending(con)
