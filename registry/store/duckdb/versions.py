@@ -47,6 +47,7 @@ _GET_VERSION_PLAIN = (
     f"SELECT {VERSION_COLUMNS} FROM model_versions v "
     "WHERE v.name = ? AND v.version = ? AND NOT v.deleted"
 )
+_GET_VERSION_ROW = _GET_VERSION.replace(" FROM", ", v.rowid FROM", 1)
 # The version and, last, whether its model may require a validation for Production.
 _GET_VERSION_GATE = _GET_VERSION.replace(" FROM", f", {MAY_REQUIRE} FROM", 1)
 # What a transition reads: the version ($2) and, when archiving ($4), the others in its stage.
@@ -62,7 +63,8 @@ def update_versions(assignments: str, count: int = 1) -> str:
     """``UPDATE model_versions SET assignments`` of ``count`` live versions of one model: its
     parameters are the assignments', then the model's name, then the version numbers. By
     rowid: the join hands the rowids to the table's scan, which then skips every row group but
-    theirs (a WHERE on name and version scans them all)."""
+    theirs (a WHERE on name and version scans them all). For a caller that has not read the
+    rows; one that has passes their rowids to ``update_rows``, which costs half as much."""
     numbers = ", ".join("?" * count)
     return (
         f"UPDATE model_versions SET {assignments} FROM (SELECT rowid AS row_id, version, "
@@ -70,6 +72,13 @@ def update_versions(assignments: str, count: int = 1) -> str:
         f"WHERE model_versions.rowid = one.row_id AND one.version IN ({numbers}) "
         "AND NOT one.deleted"
     )
+
+
+def update_rows(assignments: str, count: int = 1) -> str:
+    """``UPDATE model_versions SET assignments`` of ``count`` rows by the rowids read earlier in
+    the same transaction (parameters: the assignments', then the rowids): DuckDB's cheapest
+    UPDATE, a tag 1.7 against the join's 4.8 CPU ms at 1,000 versions."""
+    return f"UPDATE model_versions SET {assignments} WHERE rowid IN ({', '.join('?' * count)})"
 
 
 TAGS_PARAM = "?::MAP(VARCHAR, VARCHAR)"
@@ -83,6 +92,14 @@ def to_version(row: tuple) -> ModelVersion:
     fields = dict(zip(_VERSION_FIELDS, row, strict=False))
     fields["tags"], fields["aliases"] = row[12] or {}, row[13] or []
     return ModelVersion(**fields)
+
+
+def fetch_version_row(cur: duckdb.DuckDBPyConnection, name: str, version: int):
+    """(the live version, its rowid for ``update_rows``); raises NotFoundError."""
+    row = run(cur, _GET_VERSION_ROW, [name, version]).fetchone()
+    if row is None:
+        raise version_not_found(name, version)
+    return to_version(row), row[-1]
 
 
 def fetch_version(cur: duckdb.DuckDBPyConnection, name: str, version: int) -> ModelVersion:
@@ -137,13 +154,13 @@ class VersionQueries:
     ) -> ModelVersion:
         ts = now_ms()
         with self._lease.transaction() as cur:
-            old = fetch_version(cur, name, version)
+            old, row_id = fetch_version_row(cur, name, version)
             if old.description == description:  # the same value: nothing changes, no history row
                 return old
             run(
                 cur,
-                update_versions("description = ?, last_updated_timestamp = ?"),
-                [description, ts, name, version],
+                update_rows("description = ?, last_updated_timestamp = ?"),
+                [description, ts, row_id],
             )
             change = NewChange(
                 "model_version.description_changed", name, version,
@@ -155,11 +172,11 @@ class VersionQueries:
     def delete_model_version(self, name: str, version: int, actor: str) -> None:
         ts = now_ms()
         with self._lease.transaction() as cur:
-            old = fetch_version(cur, name, version)
+            old, row_id = fetch_version_row(cur, name, version)
             run(
                 cur,
-                update_versions("deleted = true, aliases = [], last_updated_timestamp = ?"),
-                [ts, name, version],
+                update_rows("deleted = true, aliases = [], last_updated_timestamp = ?"),
+                [ts, row_id],
             )
             run(
                 cur,
@@ -214,30 +231,25 @@ class VersionQueries:
     def set_model_version_tag(self, name: str, version: int, key: str, value: str, actor: str):
         ts = now_ms()
         with self._lease.transaction() as cur:
-            # The history row first, reading the old value in the same statement; none when
-            # the value is the same (nothing changes) or the version is missing (raised).
-            (logged,) = run(cur, _LOG_TAG_SET, [ts, actor, name, version, key, value]).fetchone()
-            if not logged:
-                _tag_value(cur, name, version, key)
+            old, row_id = _tag_value(cur, name, version, key)
+            if old == value:  # the same value: nothing changes, no history row
                 return
-            run(
-                cur,
-                update_versions("tags = map_concat(tags, map([?], [?]))"),
-                [key, value, name, version],
-            )
+            run(cur, update_rows("tags = map_concat(tags, map([?], [?]))"), [key, value, row_id])
+            change = NewChange("model_version.tag_set", name, version, key=key, old=old, new=value)
+            record(cur, actor, ts, [change])
 
     def delete_model_version_tag(self, name: str, version: int, key: str, actor: str) -> None:
         ts = now_ms()
         with self._lease.transaction() as cur:
-            old = _tag_value(cur, name, version, key)
+            old, row_id = _tag_value(cur, name, version, key)
             if old is None:
                 return
             run(
                 cur,
-                update_versions(
+                update_rows(
                     "tags = map_from_entries([e FOR e IN map_entries(tags) IF e.key != ?])"
                 ),
-                [key, name, version],
+                [key, row_id],
             )
             change = NewChange("model_version.tag_deleted", name, version, key=key, old=old)
             record(cur, actor, ts, [change])
@@ -293,11 +305,13 @@ def apply_transition(
         raise version_not_found(name, version)
     old = to_version(row)
     archived = sorted(r[1] for r in rows if r[1] != version)
-    row_ids = ", ".join("?" * len(rows))  # rows by rowid: DuckDB's cheapest UPDATE
     run(
         cur,
-        "UPDATE model_versions SET current_stage = CASE WHEN version = ? THEN ? "
-        f"ELSE 'Archived' END, last_updated_timestamp = ? WHERE rowid IN ({row_ids})",
+        update_rows(
+            "current_stage = CASE WHEN version = ? THEN ? ELSE 'Archived' END, "
+            "last_updated_timestamp = ?",
+            len(rows),
+        ),
         [version, stage, ts, *(r[14] for r in rows)],
     )
     run(cur, "UPDATE registered_models SET last_updated_timestamp = ? WHERE name = ?", [ts, name])
@@ -307,13 +321,6 @@ def apply_transition(
         record(cur, actor, ts, overridden)
     return replace(old, current_stage=stage, last_updated_timestamp=ts)
 
-
-_LOG_TAG_SET = (
-    "INSERT INTO changes (ts, actor, event, model_name, version, key, old_value, new_value) "
-    "SELECT $1, $2, 'model_version.tag_set', name, version, $5, tags[$5], $6 "
-    "FROM model_versions v WHERE "
-    + of_model("v.version = $4 AND NOT v.deleted AND v.tags[$5] IS DISTINCT FROM $6", "$3")
-)
 
 # The number each model's next version will most likely get, by (registry file, model): a
 # guarded UPDATE checks it, which costs less than reading the number back (RETURNING).
@@ -342,17 +349,18 @@ def _allocate_version(cur, path, name: str, ts: int) -> int:
     return guess
 
 
-def _tag_value(cur, name: str, version: int, key: str) -> str | None:
-    """The tag's current value (None if unset); raises NotFoundError for a missing version."""
+def _tag_value(cur, name: str, version: int, key: str) -> tuple[str | None, int]:
+    """(the tag's current value or None, the version's rowid); raises NotFoundError for a
+    missing version."""
     row = run(
         cur,
-        "SELECT v.tags[?] FROM model_versions v WHERE "
+        "SELECT v.tags[?], v.rowid FROM model_versions v WHERE "
         + of_model("v.version = ? AND NOT v.deleted"),
         [key, name, version],
     ).fetchone()
     if row is None:
         raise version_not_found(name, version)
-    return row[0]
+    return row[0], row[1]
 
 
 def _transition_changes(
