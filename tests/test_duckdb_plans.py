@@ -89,7 +89,7 @@ CALLS = {
     "search_model_versions name=": lambda c: c.search_model_versions("name = 'model-7'"),
     "get_latest_versions": lambda c: c.get_latest_versions("model-7", ["None"]),
     "get_registered_model": lambda c: c.get_registered_model("model-7"),
-    "set_model_version_tag": lambda c: c.set_model_version_tag("model-7", 3, "k", "v"),
+    "set_model_version_tag": lambda c: c.set_model_version_tag("model-7", 3, "k", "new"),
     "transition (archive existing)": lambda c: c.transition_model_version_stage(
         "model-7", 5, "Staging", archive_existing_versions=True
     ),

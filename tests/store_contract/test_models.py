@@ -195,6 +195,33 @@ def test_a_model_shows_its_newest_version_in_each_stage(client, model):
         }
 
 
+def test_the_newest_in_each_stage_of_models_with_many_versions(client):
+    """Past a few dozen versions in all the embedded store lets DuckDB pick the newest per
+    stage instead of reading every version: the same answer, tombstones skipped."""
+    client.import_models(
+        [
+            {"name": name, "versions": [{"source": "s"}] * count}
+            for name, count in (("wide", 100), ("narrow", 30))
+        ]
+    )
+    client.transition_model_version_stage("wide", 40, "Production")
+    client.transition_model_version_stage("wide", 90, "Staging")
+    client.transition_model_version_stage("narrow", 7, "Production")
+    client.delete_model_version("wide", 100)
+    expected = {
+        "narrow": [(7, "Production"), (30, "None")],
+        "wide": [(40, "Production"), (90, "Staging"), (99, "None")],
+    }
+    found = {
+        m.name: [(v.version, v.current_stage) for v in m.latest_versions]
+        for m in client.search_registered_models()
+    }
+    assert found == expected
+    for name in expected:
+        newest = client.get_registered_model(name).latest_versions
+        assert [(v.version, v.current_stage) for v in newest] == expected[name]
+
+
 def test_search_defaults_to_name_order_and_filters(client):
     for name, team in (("b", "x"), ("c", "y"), ("a", "x")):
         client.create_registered_model(name, tags={"team": team})
