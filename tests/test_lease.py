@@ -158,3 +158,21 @@ def test_batch_keeps_one_connection_open(client):
         time.sleep(0.4)  # longer than the idle release: the batch must keep the file
         client.get_registered_model("bulk")
     assert client._store.lease.opens - opens_before <= 1
+
+
+def test_a_file_held_open_checkpoints_its_log(client, home):
+    """A process that keeps the file (a server, a long batch) lets DuckDB fold its write-ahead
+    log into the file: nothing the lease opens leaves a transaction behind (one did, and the
+    log grew by ~20 KB a write, each write dearer, until the process let go)."""
+    client.create_registered_model("held")
+    client._store.release()  # opening an existing, up-to-date file is what left one behind
+    wal = home / "registry.duckdb.wal"
+    with client.batch():
+        with client._store.lease.cursor() as cur:
+            cur.execute("SET checkpoint_threshold = '64KB'")  # DuckDB's default: 16 MB
+        for i in range(60):
+            client.create_model_version("held", source=f"s3://bucket/held/{i}")
+            client.set_model_version_tag("held", i + 1, "note", "x" * 200)
+        held = wal.stat().st_size if wal.exists() else 0
+    assert held < 256 * 1024, f"the log grew to {held} bytes while the file was held"
+    assert len(client.search_model_versions("name = 'held'", max_results=100)) == 60

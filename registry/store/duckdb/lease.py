@@ -38,7 +38,7 @@ from typing import ClassVar
 import duckdb
 
 from registry.errors import RegistryBusyError, RegistryError
-from registry.store.duckdb.migrations import MIGRATIONS, current_version
+from registry.store.duckdb.migrations import refuse_outdated_schema
 from registry.store.duckdb.parsed import run
 from registry.store.duckdb.queue import Queue
 
@@ -199,10 +199,13 @@ class Lease:
             time.sleep(pause)
         con = self._connect_with_retry()
         try:
-            if self._on_open is not None and self.read_only:
-                _refuse_outdated_schema(con, self.path, self.read_only)
-            elif self._on_open is not None:
-                self._on_open(con)
+            # A result left half read keeps its transaction open, and DuckDB then never
+            # checkpoints (the WAL grows, every write gets dearer): a cursor, closed after.
+            with con.cursor() as cur:
+                if self._on_open is not None and self.read_only:
+                    refuse_outdated_schema(cur, self.path, self.read_only)
+                elif self._on_open is not None:
+                    self._on_open(cur)
         except BaseException:
             con.close()
             self._queue.leave()
@@ -349,25 +352,6 @@ def _read_only_message(path: Path, reason: str) -> str:
         "be saved. Make the change where the registry home is writable, or through a registry "
         "server."
     )
-
-
-def _refuse_outdated_schema(con: duckdb.DuckDBPyConnection, path: Path, reason: str) -> None:
-    """A read-only file cannot be migrated: refuse one whose schema is not this release's."""
-    try:
-        found = current_version(con)
-    except duckdb.CatalogException:
-        found = 0
-    known = MIGRATIONS[-1].version
-    if found < known:
-        raise RegistryError(
-            f"Registry {path} has schema {found}, older than this release's {known}, and is "
-            f"read-only here ({reason}): open it once where it is writable to upgrade it"
-        )
-    if found > known:
-        raise RegistryError(
-            f"This registry was written by a newer release (schema {found}; this release "
-            f"knows up to {known}). Upgrade the registry package to use it."
-        )
 
 
 def _create_private_database(path: Path) -> None:

@@ -323,10 +323,7 @@ def apply_pending(con: duckdb.DuckDBPyConnection, migrations: list[Migration] = 
     known = migrations[-1].version if migrations else 0
     if current > known:
         # An older release would miss what newer schemas add (e.g. the Production gate).
-        raise RegistryError(
-            f"This registry was written by a newer release (schema {current}; this release "
-            f"knows up to {known}). Upgrade the registry package to use it."
-        )
+        raise _newer_release(current, known)
     applied = 0
     for migration in migrations:
         if migration.version <= current:
@@ -350,3 +347,26 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int:
     """The newest migration recorded in the database (0 for an empty one)."""
     row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
     return row[0] if row else 0
+
+
+def refuse_outdated_schema(con: duckdb.DuckDBPyConnection, path, reason: str) -> None:
+    """A read-only file cannot be migrated: refuse one whose schema is not this release's."""
+    try:
+        found = current_version(con)
+    except duckdb.CatalogException:
+        found = 0
+    known = MIGRATIONS[-1].version
+    if found < known:
+        raise RegistryError(
+            f"Registry {path} has schema {found}, older than this release's {known}, and is "
+            f"read-only here ({reason}): open it once where it is writable to upgrade it"
+        )
+    if found > known:
+        raise _newer_release(found, known)
+
+
+def _newer_release(found: int, known: int) -> RegistryError:
+    return RegistryError(
+        f"This registry was written by a newer release (schema {found}; this release "
+        f"knows up to {known}). Upgrade the registry package to use it."
+    )
