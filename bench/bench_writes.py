@@ -4,8 +4,9 @@
 
 For each write the median wall and CPU ms over ``--calls`` calls, per round, and the median
 of the rounds; beside them DuckDB's floor on this machine in the same run: an empty transaction,
-one INSERT with its commit, and a point SELECT. The machine is shared: compare figures of
-one run only, and read the load average printed with them.
+one INSERT with its commit, a new version's two rows (version, history) with their commit,
+and a point SELECT. The machine is shared: compare figures of one run only, and read the
+load average printed with them.
 """
 
 from __future__ import annotations
@@ -49,9 +50,29 @@ def floor(client: RegistryClient, calls: int) -> dict[str, tuple[float, float]]:
             cur.execute("INSERT INTO bench_floor VALUES (?, ?)", [i, "x"])
             cur.execute("COMMIT")
 
+        numbers = iter(range(1, 10**9))
+
+        def version_rows(_i: int) -> None:
+            """The two rows a new version needs, in the registry's own tables."""
+            number = next(numbers)
+            cur.execute("BEGIN")
+            cur.execute(
+                "INSERT INTO model_versions (name, version, creation_timestamp, "
+                "last_updated_timestamp, user_id, source, tags) "
+                "VALUES ('bench-floor', ?, 0, 0, 'bench', 's', ?::MAP(VARCHAR, VARCHAR))",
+                [number, {}],
+            )
+            cur.execute(
+                "INSERT INTO changes (ts, actor, event, model_name, version, payload) "
+                "VALUES (0, 'bench', 'model_version.created', 'bench-floor', ?, '{}')",
+                [number],
+            )
+            cur.execute("COMMIT")
+
         return {
             "floor: BEGIN + COMMIT": timed(empty, calls),
             "floor: one INSERT + COMMIT": timed(insert, calls),
+            "floor: a version's row + its history row + COMMIT": timed(version_rows, calls),
             "floor: point SELECT": timed(
                 lambda _i: cur.execute(
                     "SELECT * FROM registered_models WHERE name = ?", ["bench"]
