@@ -138,9 +138,11 @@ def test_the_file_is_free_while_a_delivery_waits_on_the_network(client, model, h
         client.release()
         start_background_dispatcher(home)
         assert receiver.arrived.wait(10)
-        time.sleep(0.5)  # the dispatcher's last look after claiming is over
         lease = client._store.lease
-        opens = lease.opens
+        deadline, opens = time.monotonic() + 10, -1
+        while opens != lease.opens and time.monotonic() < deadline:
+            opens = lease.opens  # until the dispatcher's looks after claiming are over
+            time.sleep(0.3)
         time.sleep(0.5)  # the delivery hangs: the dispatcher leaves the file alone meanwhile
         assert lease.opens == opens and not lease.is_open
         env = {**os.environ, "PYTHONPATH": str(ROOT), "REGISTRY_BUSY_TIMEOUT": "1"}
