@@ -5,13 +5,14 @@ bench/bench_lease.py, not here."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
 from test_lease import HOLDER, _python
 
 from registry import RegistryClient
-from registry.store.duckdb.queue import queue_folder
+from registry.store.duckdb.queue import Queue, queue_folder
 
 WAITER = """
     import sys
@@ -73,3 +74,25 @@ def test_a_busy_holder_lets_go_when_someone_waits(home):
     client.release()
     busy.kill()
     busy.communicate()
+
+
+def test_the_holder_sees_who_waits_and_not_who_gave_up(home):
+    """A holder asks after every call whether someone waits: yes while a later ticket is in
+    line, no once its owner gave up (a later number was taken, but no ticket is left)."""
+    home.mkdir()
+    database = home / "registry.duckdb"
+    holder, quitter, waiter = Queue(database), Queue(database), Queue(database)
+    assert holder.enter(time.monotonic() + 5) is None and holder.in_line
+    assert not holder.others_waiting()
+    assert quitter.enter(time.monotonic() + 0.2) == os.getpid()  # gave up, left the line
+    assert not holder.others_waiting()
+    waiting = threading.Thread(target=waiter.enter, args=(time.monotonic() + 30,))
+    waiting.start()
+    deadline = time.monotonic() + 10
+    while not holder.others_waiting() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert holder.others_waiting()
+    holder.leave()
+    waiting.join(10)
+    assert waiter.in_line and not waiter.others_waiting()
+    waiter.leave()
