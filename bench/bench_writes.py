@@ -20,6 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from registry import RegistryClient
+from registry.store.duckdb.changes import NewChange, record
+from registry.store.duckdb.parsed import run
+from registry.store.duckdb.versions import INSERT_VERSION
 
 
 def timed(fn: Callable[[int], object], calls: int) -> tuple[float, float]:
@@ -53,20 +56,18 @@ def floor(client: RegistryClient, calls: int) -> dict[str, tuple[float, float]]:
         numbers = iter(range(1, 10**9))
 
         def version_rows(_i: int) -> None:
-            """The two rows a new version needs, in the registry's own tables."""
+            """The two rows a new version needs, by the store's own statements."""
             number = next(numbers)
             cur.execute("BEGIN")
-            cur.execute(
-                "INSERT INTO model_versions (name, version, creation_timestamp, "
-                "last_updated_timestamp, user_id, source, tags) "
-                "VALUES ('bench-floor', ?, 0, 0, 'bench', 's', ?::MAP(VARCHAR, VARCHAR))",
-                [number, {}],
+            run(
+                cur,
+                INSERT_VERSION,
+                ["bench-floor", number, 0, 0, None, "bench", "s", None, None, {}],
             )
-            cur.execute(
-                "INSERT INTO changes (ts, actor, event, model_name, version, payload) "
-                "VALUES (0, 'bench', 'model_version.created', 'bench-floor', ?, '{}')",
-                [number],
+            created = NewChange(
+                "model_version.created", "bench-floor", number, payload={"source": "s"}
             )
+            record(cur, "bench", 0, [created])
             cur.execute("COMMIT")
 
         return {

@@ -82,6 +82,11 @@ def update_rows(assignments: str, count: int = 1) -> str:
 
 
 TAGS_PARAM = "?::MAP(VARCHAR, VARCHAR)"
+INSERT_VERSION = (
+    "INSERT INTO model_versions (name, version, creation_timestamp, last_updated_timestamp, "
+    "description, user_id, source, run_id, run_link, tags) "
+    f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, {TAGS_PARAM})"
+)
 
 
 _VERSION_FIELDS = tuple(column.strip()[2:] for column in VERSION_COLUMNS.split(","))
@@ -131,9 +136,7 @@ class VersionQueries:
             version = _allocate_version(cur, self._lease.path, name, ts)
             run(
                 cur,
-                "INSERT INTO model_versions (name, version, creation_timestamp, "
-                "last_updated_timestamp, description, user_id, source, run_id, run_link, tags) "
-                f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, {TAGS_PARAM})",
+                INSERT_VERSION,
                 [name, version, ts, ts, description, actor, source, run_id, run_link, tags],
             )
             payload = {"source": source, "run_id": run_id}
