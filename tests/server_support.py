@@ -30,6 +30,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextlib.contextmanager
+def refusing_port() -> Iterator[int]:
+    """A port on 127.0.0.1 that refuses connections while the block lasts.
+
+    It is bound and never listened on, so no server another test starts meanwhile can take
+    it; a port from ``free_port`` may be handed to one between the check and the connect.
+    """
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
+
+
 def registry_command(home: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "registry.cli", "--home", str(home), *args]
 

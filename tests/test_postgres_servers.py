@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from mlflow_support import MLFLOW_WARNINGS
 from notify_support import ENV, Receiver, Script
-from server_support import ROOT, ServerProcess, free_port, registry_command
+from server_support import ROOT, ServerProcess, refusing_port, registry_command
 
 from registry import RegistryClient
 from registry.artifacts.blobs import BlobStore
@@ -219,12 +219,13 @@ def test_a_store_uri_no_backend_serves_is_refused_saying_what_to_give(tmp_path):
 
 
 def test_a_database_that_cannot_be_reached_stops_the_start_saying_why(tmp_path):
-    dsn = f"postgresql://u:hunter2@127.0.0.1:{free_port()}/registry"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "REGISTRY_BUSY_TIMEOUT": "1"}
-    done = subprocess.run(
-        registry_command(tmp_path / "home", "server", "--store", dsn),
-        capture_output=True, text=True, timeout=60, env=env,
-    )  # fmt: skip
+    with refusing_port() as port:
+        dsn = f"postgresql://u:hunter2@127.0.0.1:{port}/registry"
+        done = subprocess.run(
+            registry_command(tmp_path / "home", "server", "--store", dsn),
+            capture_output=True, text=True, timeout=60, env=env,
+        )  # fmt: skip
     assert done.returncode == 1
     assert "could not be reached (connection failed" in done.stderr
     assert "Connection refused" in done.stderr

@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 from s3_support import moto_process, moto_s3_fixture, s3_env_fixture  # noqa: F401
-from server_support import ROOT, free_port, registry_command
+from server_support import ROOT, free_port, refusing_port, registry_command
 
 from registry.artifacts import open_blobs
 from registry.artifacts.s3 import SMALL_UPLOAD, S3BlobStore
@@ -103,10 +103,11 @@ def test_a_missing_bucket_says_so_and_how_to_fix_it(s3_env):
 
 
 def test_an_unreachable_endpoint_says_so(s3_env, monkeypatch):
-    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
-    store = open_blobs("s3://some-bucket")
-    with pytest.raises(ServerUnavailableError, match=r"could not be reached.*AWS_ENDPOINT_URL"):
-        store.check()
+    with refusing_port() as port:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+        store = open_blobs("s3://some-bucket")
+        with pytest.raises(ServerUnavailableError, match=r"could not be reached.*AWS_ENDPOINT_URL"):
+            store.check()
 
 
 def test_refused_credentials_say_which_variables_to_set(s3_env, monkeypatch):
