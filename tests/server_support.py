@@ -85,15 +85,27 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> ServerProcess:
-        self.port = self.port or free_port()
-        env = {**os.environ, "REGISTRY_DISPATCHER": "off", "PYTHONPATH": str(ROOT), **self.env}
-        command = registry_command(self.home, "server", "--port", str(self.port), *self.args)
-        with open(self.log, "ab") as out:
-            self.process = subprocess.Popen(
-                command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
-            )
-        wait_healthy(self.url, self.process)
-        return self
+        """Start it and wait until healthy. On a port it picked itself it tries again on
+        another when a server of another test took that one first."""
+        picked = not self.port
+        for _ in range(3):
+            self.port = self.port or free_port()
+            env = {**os.environ, "REGISTRY_DISPATCHER": "off", "PYTHONPATH": str(ROOT), **self.env}
+            command = registry_command(self.home, "server", "--port", str(self.port), *self.args)
+            start = self.log.stat().st_size if self.log.exists() else 0
+            with open(self.log, "ab") as out:
+                self.process = subprocess.Popen(
+                    command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+                )
+            try:
+                wait_healthy(self.url, self.process)
+                return self
+            except RuntimeError:
+                taken = b"address already in use" in self.log.read_bytes()[start:]
+                if not (picked and taken):
+                    raise
+                self.port = 0
+        raise RuntimeError(f"registry server found no free port; see {self.log}")
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs."""
@@ -129,13 +141,15 @@ def serve_store_in_thread(home: Path) -> Iterator[tuple[str, object]]:
     from registry.store.duckdb import DuckDBStore
 
     store = DuckDBStore(home, busy_timeout=15)
-    with store.hold():
-        port = free_port()
+    with store.hold(), socket.socket() as listening:
+        # Bound here and handed to uvicorn: no other test's server can take the port first.
+        listening.bind(("127.0.0.1", 0))
+        port = listening.getsockname()[1]
         config = uvicorn.Config(
             create_app(store), host="127.0.0.1", port=port, log_level="warning", access_log=False
         )
         server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, daemon=True)
+        thread = threading.Thread(target=server.run, args=([listening],), daemon=True)
         thread.start()
         url = f"http://127.0.0.1:{port}"
         try:
