@@ -101,7 +101,7 @@ class ServerProcess:
                 wait_healthy(self.url, self.process)
                 return self
             except RuntimeError:
-                taken = b"address already in use" in self.log.read_bytes()[start:]
+                taken = b"already in use" in self.log.read_bytes()[start:]
                 if not (picked and taken):
                     raise
                 self.port = 0

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import socket
 import subprocess
 import time
 
 import httpx
 import pytest
-from server_support import free_port, registry_command, serve_in_thread
+from server_support import ROOT, free_port, registry_command, serve_in_thread
 
 import registry.cli.main as cli_main
 from registry import RegistryClient
@@ -51,6 +53,49 @@ def test_every_command_takes_uri_for_a_server(home, monkeypatch, capsys):
 def test_the_server_command_serves_a_folder_not_a_uri(capsys):
     assert main(["--uri", "http://127.0.0.1:1", "server"]) == 2
     assert "pass --home" in capsys.readouterr().err
+
+
+def test_a_port_in_use_stops_the_server_before_it_touches_the_registry(home, capsys):
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        assert main(["--home", str(home), "server", "--port", str(port)]) == 2
+    error = capsys.readouterr().err
+    assert f"127.0.0.1:{port} is already in use" in error and "--port" in error
+    assert not home.exists()  # nothing was created, migrated or locked
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--port", "70000"], "'70000' is not a port: give a number from 1 to 65535"),
+        (["--port", "eighty"], "'eighty' is not a port"),
+        (["--host", "no-such-host.invalid"], "not an address or a name this machine can resolve"),
+        (["--host", "192.0.2.10"], "--host 192.0.2.10 is not an address of this machine"),
+    ],
+)
+def test_an_address_the_server_cannot_listen_on_is_refused_saying_why(args, says, home, capsys):
+    assert main(["--home", str(home), "server", *args]) == 2
+    assert says in capsys.readouterr().err
+    assert not home.exists()
+
+
+def test_port_zero_serves_on_a_free_port_and_prints_it(home):
+    env = {**os.environ, "REGISTRY_DISPATCHER": "off", "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(
+        registry_command(home, "server", "--port", "0"), stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        first = server.stdout.readline()
+        port = int(re.search(r"on http://127\.0\.0\.1:(\d+)$", first.strip()).group(1))
+        assert port != 0
+        # At once: the port listens before the address is printed.
+        assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=30).status_code == 200
+    finally:
+        server.terminate()
+        server.wait(15)
+        server.stdout.close()
 
 
 def test_the_dashboard_listens_on_loopback_unless_told():

@@ -103,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     ui = commands.add_parser("ui", help="start the dashboard")
-    ui.add_argument("--port", type=int, default=8501)
+    ui.add_argument("--port", type=cli_server.port_number, default=8501)
     ui.add_argument("--headless", action="store_true", help="do not open a browser")
     ui.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     ui.add_argument(

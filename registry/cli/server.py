@@ -20,10 +20,26 @@ from registry.entities import to_datetime
 from registry.errors import PermissionDeniedError
 
 
+def port_number(text: str) -> int:
+    """argparse's type of --port: 0 to 65535 (0: one the system picks)."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give a number from 1 to 65535")
+    return port
+
+
 def add_commands(commands) -> None:
     server = commands.add_parser("server", help="serve the registry over HTTP for a team")
     server.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    server.add_argument("--port", type=int, default=8080)
+    server.add_argument(
+        "--port",
+        type=port_number,
+        default=8080,
+        help="port to listen on (8080; 0: a free one, printed)",
+    )
     server.add_argument(
         "--no-dispatcher", action="store_true", help="do not deliver notifications here"
     )

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import errno
 import json
 import logging
 import os
+import socket
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -58,11 +60,14 @@ def serve(
             f"--workers {workers} needs --store postgresql://...: a DuckDB file admits one "
             "process at a time"
         )
-    store = open_store(home, store_uri, artifacts=artifacts, busy_timeout=config.busy_timeout())
-    check_artifacts = getattr(store.blobs, "check", None)
-    if check_artifacts is not None:
-        check_artifacts()  # raises ServerUnavailableError saying what to fix
+    listening = listen_on(host, port)  # before the store: a taken port fails at once
+    port = listening.getsockname()[1]  # --port 0: the one the system picked
     with contextlib.ExitStack() as stack:
+        stack.enter_context(listening)
+        store = open_store(home, store_uri, artifacts=artifacts, busy_timeout=config.busy_timeout())
+        check_artifacts = getattr(store.blobs, "check", None)
+        if check_artifacts is not None:
+            check_artifacts()  # raises ServerUnavailableError saying what to fix
         stack.enter_context(store.hold())
         if hasattr(store, "close"):  # PostgreSQL's pool, closed after the dispatcher stops
             stack.callback(store.close)
@@ -82,14 +87,56 @@ def serve(
         print(f"registry server: {where} on http://{host}:{port}", flush=True)
         options = {"host": host, "port": port, "log_level": "warning", "access_log": False}
         if workers > 1:  # the store is migrated and checked: each worker opens its own
-            stack.close()
+            stack.close()  # uvicorn binds the port again for its workers to share
             os.environ[_WORKER] = json.dumps(
                 [str(home), store_uri, artifacts, running_dispatcher(dispatcher), sorted(hosts)]
             )
             uvicorn.run(f"{__name__}:worker_app", factory=True, workers=workers, **options)
             return 0
-        uvicorn.run(HostCheck(create_app(store), hosts), timeout_graceful_shutdown=10, **options)
-    return 0
+        app = HostCheck(create_app(store), hosts)
+        server = uvicorn.Server(uvicorn.Config(app, timeout_graceful_shutdown=10, **options))
+        server.run(sockets=[listening])
+        return 0 if server.started else 1
+
+
+def listen_on(host: str, port: int) -> socket.socket:
+    """A socket listening on ``host``:``port``, or an InvalidArgumentError saying why the server
+    cannot listen there and what to give instead."""
+    where = f"{host}:{port}"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError):
+        raise InvalidArgumentError(
+            f"--host {host!r} is not an address or a name this machine can resolve: give one of "
+            "its addresses, such as 127.0.0.1 (the default)"
+        ) from None
+    except OverflowError:
+        raise InvalidArgumentError(
+            f"--port {port} is not a port: give one from 1 to 65535"
+        ) from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+    try:
+        sock.bind(address)
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            reason = (
+                f"{where} is already in use (another registry server, or another program, "
+                "listens there): stop it, or choose a free port with --port"
+            )
+        elif error.errno == errno.EACCES:
+            reason = f"{where} may not be used by this user: choose --port 1024 or above"
+        elif error.errno == errno.EADDRNOTAVAIL:
+            reason = (
+                f"--host {host} is not an address of this machine: give one of its addresses, "
+                "such as 127.0.0.1 (the default)"
+            )
+        else:
+            reason = f"cannot listen on {where}: {error.strerror}"
+        raise InvalidArgumentError(reason) from None
+    sock.listen(2048)  # a client that connects once the address is printed waits, not refused
+    return sock
 
 
 _WORKER = "REGISTRY_SERVE_WORKER"
