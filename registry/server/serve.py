@@ -84,7 +84,8 @@ def serve(
         files = getattr(store.blobs, "url", None)
         served = str(home) if store_uri is None else store.key
         where = f"{served} (model files in {files})" if files else served
-        print(f"registry server: {where} on http://{host}:{port}", flush=True)
+        address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        print(f"registry server: {where} on http://{address}", flush=True)
         options = {"host": host, "port": port, "log_level": "warning", "access_log": False}
         if workers > 1:  # the store is migrated and checked: each worker opens its own
             stack.close()  # uvicorn binds the port again for its workers to share
@@ -100,40 +101,36 @@ def serve(
 
 
 def listen_on(host: str, port: int) -> socket.socket:
-    """A socket listening on ``host``:``port``, or an InvalidArgumentError saying why the server
-    cannot listen there and what to give instead."""
-    where = f"{host}:{port}"
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    except (socket.gaierror, UnicodeError):
-        raise InvalidArgumentError(
-            f"--host {host!r} is not an address or a name this machine can resolve: give one of "
-            "its addresses, such as 127.0.0.1 (the default)"
-        ) from None
-    except OverflowError:
-        raise InvalidArgumentError(
-            f"--port {port} is not a port: give one from 1 to 65535"
-        ) from None
-    sock = socket.socket(family, kind, proto)
+    """A socket listening on ``host``:``port`` (``port`` 0 to 65535), or an
+    InvalidArgumentError saying why the server cannot listen there and what to give instead.
+    The address family follows the host as uvicorn's does: IPv6 for an address with a colon."""
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
     try:
-        sock.bind(address)
-    except OSError as error:
+        sock.bind((host, port))
+    except (OSError, UnicodeError) as error:
         sock.close()
-        if error.errno == errno.EADDRINUSE:
+        code = getattr(error, "errno", None)
+        if code == errno.EADDRINUSE:
             reason = (
                 f"{where} is already in use (another registry server, or another program, "
                 "listens there): stop it, or choose a free port with --port"
             )
-        elif error.errno == errno.EACCES:
+        elif code == errno.EACCES:
             reason = f"{where} may not be used by this user: choose --port 1024 or above"
-        elif error.errno == errno.EADDRNOTAVAIL:
+        elif code == errno.EADDRNOTAVAIL:
             reason = (
                 f"--host {host} is not an address of this machine: give one of its addresses, "
                 "such as 127.0.0.1 (the default)"
             )
+        elif isinstance(error, (socket.gaierror, UnicodeError)):
+            reason = (
+                f"--host {host!r} is not an address or a name this machine can resolve: give "
+                "one of its addresses, such as 127.0.0.1 (the default)"
+            )
         else:
-            reason = f"cannot listen on {where}: {error.strerror}"
+            reason = f"cannot listen on {where}: {error.strerror or error}"
         raise InvalidArgumentError(reason) from None
     sock.listen(2048)  # a client that connects once the address is printed waits, not refused
     return sock
