@@ -55,15 +55,17 @@ def test_the_server_command_serves_a_folder_not_a_uri(capsys):
     assert "pass --home" in capsys.readouterr().err
 
 
-def test_a_port_in_use_stops_the_server_before_it_touches_the_registry(home, capsys):
+def test_a_port_in_use_stops_the_server_and_the_dashboard_before_they_start(home, capsys):
     with socket.socket() as other:
         other.bind(("127.0.0.1", 0))
         other.listen()
         port = other.getsockname()[1]
         assert main(["--home", str(home), "server", "--port", str(port)]) == 2
-    error = capsys.readouterr().err
-    assert f"127.0.0.1:{port} is already in use" in error and "--port" in error
-    assert not home.exists()  # nothing was created, migrated or locked
+        error = capsys.readouterr().err
+        assert f"127.0.0.1:{port} is already in use" in error and "--port" in error
+        assert not home.exists()  # nothing was created, migrated or locked
+        assert main(["--home", str(home), "ui", "--port", str(port), "--headless"]) == 2
+        assert f"127.0.0.1:{port} is already in use" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -139,8 +141,18 @@ def test_an_embedded_dashboard_is_not_served_to_the_network_without_sign_in(
     assert main(["--home", str(home), "ui", "--host", host, "--headless"]) == 2
     assert started == []
     assert "registry server" in capsys.readouterr().err
-    assert main(["--home", str(home), "ui", "--host", host, "--open-to-anyone"]) == 0
-    assert started[0][0][started[0][0].index("--server.address") + 1] == host
+
+
+def test_open_to_anyone_serves_on_an_address_of_this_machine(home, monkeypatch, capsys):
+    monkeypatch.delenv("REGISTRY_URI", raising=False)
+    started = []
+    monkeypatch.setattr(cli_main, "_become", lambda *a: started.append(a) or 0)
+    assert main(["--home", str(home), "ui", "--host", "0.0.0.0", "--open-to-anyone"]) == 0
+    assert started[0][0][started[0][0].index("--server.address") + 1] == "0.0.0.0"
+    # 192.0.2.10 is a documentation address no machine here has.
+    assert main(["--home", str(home), "ui", "--host", "192.0.2.10", "--open-to-anyone"]) == 2
+    assert "--host 192.0.2.10 is not an address of this machine" in capsys.readouterr().err
+    assert len(started) == 1
 
 
 def test_dispatch_is_for_an_embedded_registry(capsys):

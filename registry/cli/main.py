@@ -19,6 +19,7 @@ from registry.cli import notifications as cli_notifications
 from registry.cli import server as cli_server
 from registry.errors import InvalidArgumentError, RegistryError
 from registry.server.hosts import configured_hosts
+from registry.server.serve import listen_on
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -65,6 +66,8 @@ def _ui(args: argparse.Namespace) -> int:
         return 2
     if args.allowed_host:
         env["REGISTRY_ALLOWED_HOSTS"] = ",".join([*configured_hosts(), *args.allowed_host])
+    if args.port:  # say what is wrong with the address in our words, not Streamlit's
+        listen_on(args.host, args.port).close()
     command = dashboard_command(args.port, headless=args.headless, host=args.host)
     return _become(command, env)
 

@@ -114,8 +114,8 @@ def listen_on(host: str, port: int) -> socket.socket:
         code = getattr(error, "errno", None)
         if code == errno.EADDRINUSE:
             reason = (
-                f"{where} is already in use (another registry server, or another program, "
-                "listens there): stop it, or choose a free port with --port"
+                f"{where} is already in use (another registry server or dashboard, or another "
+                "program, listens there): stop it, or choose a free port with --port"
             )
         elif code == errno.EACCES:
             reason = f"{where} may not be used by this user: choose --port 1024 or above"
