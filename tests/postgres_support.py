@@ -69,7 +69,7 @@ def _as_owner(command: list[str]) -> list[str]:
 def running_postgres() -> Iterator[PostgresServer]:
     """Start PostgreSQL in a temporary folder; stop it and remove the folder afterwards."""
     folder = Path(tempfile.mkdtemp(prefix="registry-pg-"))
-    data, port = folder / "data", free_port()
+    data, log = folder / "data", folder / "log"
     if os.geteuid() == 0:
         os.chown(folder, pwd.getpwnam("postgres").pw_uid, -1)
     run = {"check": True, "capture_output": True, "text": True, "timeout": 120}
@@ -79,17 +79,24 @@ def running_postgres() -> Iterator[PostgresServer]:
                        "--no-sync", "-E", "UTF8", "--locale", "C"]),
             **run,
         )  # fmt: skip
-        options = (
-            f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
-        subprocess.run(
-            _as_owner([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"),
-                       "-o", options, "-w", "start"]),
-            **run,
-        )  # fmt: skip
+        for attempt in range(3):  # another test's server may take the port before PostgreSQL
+            port, logged = free_port(), log.stat().st_size if log.exists() else 0
+            options = (
+                f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            )
+            try:
+                subprocess.run(
+                    _as_owner([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(log),
+                               "-o", options, "-w", "start"]),
+                    **run,
+                )  # fmt: skip
+                break
+            except subprocess.CalledProcessError:
+                taken = "already in use" in log.read_text()[logged:] if log.exists() else False
+                if not taken or attempt == 2:
+                    raise
     except (subprocess.SubprocessError, OSError) as error:
-        log = folder / "log"
         detail = getattr(error, "stderr", "") or (log.read_text() if log.exists() else "")
         shutil.rmtree(folder, ignore_errors=True)
         raise RuntimeError(f"PostgreSQL did not start: {error} {detail}") from None

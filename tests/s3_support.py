@@ -71,35 +71,46 @@ class MotoS3:
 
 @contextlib.contextmanager
 def moto_process(extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
-    """A moto server on a free port of 127.0.0.1; yields (endpoint, process)."""
+    """A moto server on a free port of 127.0.0.1; yields (endpoint, process). A port another
+    test's server took between the pick and moto's bind costs one more try, not the run."""
     command = _moto_command()
     if command is None:
         _unavailable('moto is not installed: pip install "moto[server]" (the dev extra)')
+    for _ in range(3):
+        endpoint, process = _start_moto(command, extra_env or {})
+        if process is not None:
+            break
+    else:
+        _unavailable("moto_server exited at start three times (is every port taken?)")
+    try:
+        yield endpoint, process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(10)
+
+
+def _start_moto(command: list[str], env: dict[str, str]) -> tuple[str, subprocess.Popen | None]:
+    """(endpoint, process) once moto answers there; (endpoint, None) if it exited first."""
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
         [*command, "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env={**os.environ, **(extra_env or {})},
+        env={**os.environ, **env},
         start_new_session=True,
     )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                _unavailable(f"moto_server exited with {process.returncode}")
-            with contextlib.suppress(httpx.TransportError):
-                httpx.get(f"{endpoint}/moto-api/", timeout=1)
-                break
-            if time.monotonic() > deadline:
-                _unavailable("moto_server did not answer within 30 s")
-            time.sleep(0.1)
-        yield endpoint, process
-    finally:
-        if process.poll() is None:
+    deadline = time.monotonic() + 30
+    while process.poll() is None:
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(f"{endpoint}/moto-api/", timeout=1).status_code == 200:
+                return endpoint, process
+        if time.monotonic() > deadline:
             os.killpg(process.pid, signal.SIGTERM)
-            process.wait(10)
+            _unavailable("moto_server did not answer within 30 s")
+        time.sleep(0.1)
+    return endpoint, None
 
 
 @pytest.fixture(scope="session", name="moto_s3")
