@@ -84,16 +84,20 @@ def page(browser, server):
     context.close()
 
 
-def wait_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
-    """Return once the server answers its health check; fail if it exits or takes 30 s."""
+def wait_healthy(url: str, server: subprocess.Popen, log: Path) -> bool:
+    """True once the server answers its health check; False if it exited because its port
+    was taken (by another test's server, between the pick and the bind); fails if it exits
+    otherwise or takes 30 s."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if server.poll() is not None:
+            if "is not available" in log.read_text():
+                return False
             pytest.fail(f"streamlit exited with {server.returncode}:\n{log.read_text()}")
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
                 if response.read() == b"ok":
-                    return
+                    return True
         except OSError:
             time.sleep(0.1)
     pytest.fail(f"streamlit was not healthy within 30 s:\n{log.read_text()}")
@@ -104,19 +108,24 @@ def dashboard(home: Path, fill: Callable[[Path], None], user: str = "reviewer") 
     """Build the registry at ``home`` with ``fill(home)`` (which lets go of the file when done),
     then serve the dashboard on it acting as ``user``; yields the base URL."""
     fill(home)
-    port, log = free_port(), home.parent / "streamlit.log"
-    command = dashboard_command(port, headless=True, watch=False)
+    log = home.parent / "streamlit.log"
     env = {
         **os.environ,
         "REGISTRY_HOME": str(home),
         "REGISTRY_USER": user,
         "REGISTRY_DISPATCHER": "off",  # notifications have tests of their own
     }
-    with log.open("w") as output:
-        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    for _ in range(3):
+        port = free_port()
+        command = dashboard_command(port, headless=True, watch=False)
+        with log.open("w") as output:
+            process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        if wait_healthy(url, process, log):
+            break
+    else:
+        pytest.fail(f"streamlit found no free port in three tries:\n{log.read_text()}")
     try:
-        wait_healthy(url, process, log)
         yield url
     finally:
         process.terminate()
