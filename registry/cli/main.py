@@ -19,12 +19,9 @@ from registry.cli import notifications as cli_notifications
 from registry.cli import server as cli_server
 from registry.errors import InvalidArgumentError, RegistryError
 from registry.server.hosts import configured_hosts
-from registry.server.serve import listen_on
+from registry.server.serve import LOOPBACK, listen_on
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
-
-
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def dashboard_command(
