@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from registry.errors import InvalidArgumentError
+from registry.server.hosts import host_header_form
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -84,8 +85,7 @@ def serve(
         files = getattr(store.blobs, "url", None)
         served = str(home) if store_uri is None else store.key
         where = f"{served} (model files in {files})" if files else served
-        address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        print(f"registry server: {where} on http://{address}", flush=True)
+        print(f"registry server: {where} on http://{host_header_form(host)}:{port}", flush=True)
         options = {"host": host, "port": port, "log_level": "warning", "access_log": False}
         if workers > 1:  # the store is migrated and checked: each worker opens its own
             stack.close()  # uvicorn binds the port again for its workers to share
@@ -104,7 +104,7 @@ def listen_on(host: str, port: int) -> socket.socket:
     """A socket listening on ``host``:``port`` (``port`` 0 to 65535), or an
     InvalidArgumentError saying why the server cannot listen there and what to give instead.
     The address family follows the host as uvicorn's does: IPv6 for an address with a colon."""
-    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    where = f"{host_header_form(host)}:{port}"
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
     try:
